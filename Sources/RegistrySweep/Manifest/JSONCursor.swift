@@ -1,0 +1,290 @@
+/// A strict, validating, allocation-free JSON reader over raw bytes (RFC 8259).
+///
+/// It walks the document once; callers pull only the members they care about and
+/// `skipValue()` the rest, which still validates them. Nesting is limited to
+/// `maxDepth` so hostile input cannot exhaust the stack, and every loop advances
+/// `offset`, so it cannot hang. Errors are `SweepError(.invalidManifest)` with the
+/// byte offset; the caller adds the path.
+///
+/// ## Performance
+/// One pass, no allocation except when a string with escapes must be compared or
+/// returned (`\uXXXX` keys are decoded then, so an escaped key is still matched).
+package struct JSONCursor {
+    package let bytes: UnsafeRawBufferPointer
+    package private(set) var offset = 0
+    private var depth = 0
+    package static let maxDepth = 64
+
+    package init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// A string token: the byte range between the quotes and whether it holds escapes.
+    package struct StringToken {
+        package var range: Range<Int>
+        package var hasEscapes: Bool
+    }
+
+    package func fail(_ message: String) -> SweepError {
+        SweepError(.invalidManifest, "\(message) at byte \(offset)")
+    }
+
+    package var atEnd: Bool { offset >= bytes.count }
+
+    package mutating func skipWhitespace() {
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case 0x20, 0x09, 0x0A, 0x0D: offset += 1
+            default: return
+            }
+        }
+    }
+
+    /// The next non-whitespace byte without consuming it.
+    package mutating func peek() throws(SweepError) -> UInt8 {
+        skipWhitespace()
+        guard offset < bytes.count else { throw fail("unexpected end of document (truncated?)") }
+        return bytes[offset]
+    }
+
+    package mutating func expect(_ byte: UInt8) throws(SweepError) {
+        guard try peek() == byte else {
+            throw fail("expected '\(Character(Unicode.Scalar(byte)))'")
+        }
+        offset += 1
+    }
+
+    /// Consumes `byte` if it is next; returns whether it did.
+    package mutating func consume(_ byte: UInt8) throws(SweepError) -> Bool {
+        if try peek() == byte {
+            offset += 1
+            return true
+        }
+        return false
+    }
+
+    /// Iterates an object's members: `body` is called with each key and must consume its value.
+    package mutating func forEachMember(_ body: (inout JSONCursor, StringToken) throws(SweepError) -> Void)
+        throws(SweepError)
+    {
+        try expect(0x7B)
+        try enter()
+        if try consume(0x7D) {
+            depth -= 1
+            return
+        }
+        while true {
+            guard try peek() == 0x22 else { throw fail("expected a member name") }
+            let key = try readString()
+            try expect(0x3A)
+            try body(&self, key)
+            if try consume(0x2C) { continue }
+            try expect(0x7D)
+            depth -= 1
+            return
+        }
+    }
+
+    /// Iterates an array's elements: `body` is called with each index and must consume the element.
+    package mutating func forEachElement(_ body: (inout JSONCursor, Int) throws(SweepError) -> Void)
+        throws(SweepError)
+    {
+        try expect(0x5B)
+        try enter()
+        if try consume(0x5D) {
+            depth -= 1
+            return
+        }
+        var index = 0
+        while true {
+            try body(&self, index)
+            index += 1
+            if try consume(0x2C) { continue }
+            try expect(0x5D)
+            depth -= 1
+            return
+        }
+    }
+
+    /// Validates and skips any value.
+    package mutating func skipValue() throws(SweepError) {
+        switch try peek() {
+        case 0x7B: try forEachMember { cursor, _ throws(SweepError) in try cursor.skipValue() }
+        case 0x5B: try forEachElement { cursor, _ throws(SweepError) in try cursor.skipValue() }
+        case 0x22: _ = try readString()
+        case 0x74: try literal("true")
+        case 0x66: try literal("false")
+        case 0x6E: try literal("null")
+        default: _ = try readNumber()
+        }
+    }
+
+    /// Consumes `null` if it is next.
+    package mutating func consumeNull() throws(SweepError) -> Bool {
+        if try peek() == 0x6E {
+            try literal("null")
+            return true
+        }
+        return false
+    }
+
+    /// Reads a string token, validating escapes and rejecting raw control characters.
+    package mutating func readString() throws(SweepError) -> StringToken {
+        try expect(0x22)
+        let start = offset
+        var escapes = false
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            switch byte {
+            case 0x22:
+                offset += 1
+                return StringToken(range: start..<(offset - 1), hasEscapes: escapes)
+            case 0x5C:
+                escapes = true
+                offset += 1
+                guard offset < bytes.count else { break }
+                switch bytes[offset] {
+                case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: offset += 1
+                case 0x75:
+                    guard offset + 4 < bytes.count else { throw fail("truncated \\u escape") }
+                    for position in (offset + 1)...(offset + 4) where Self.hexValue(bytes[position]) == nil {
+                        throw fail("invalid \\u escape")
+                    }
+                    offset += 5
+                default: throw fail("invalid escape")
+                }
+            case 0x00..<0x20:
+                throw fail("control character in string")
+            default:
+                offset += 1
+            }
+        }
+        throw fail("unterminated string (truncated?)")
+    }
+
+    /// Reads a number token, validating its grammar; returns its byte range.
+    package mutating func readNumber() throws(SweepError) -> Range<Int> {
+        skipWhitespace()
+        let start = offset
+        if offset < bytes.count && bytes[offset] == 0x2D { offset += 1 }
+        guard offset < bytes.count, Self.isDigit(bytes[offset]) else { throw fail("invalid value") }
+        if bytes[offset] == 0x30 {
+            offset += 1
+        } else {
+            while offset < bytes.count && Self.isDigit(bytes[offset]) { offset += 1 }
+        }
+        if offset < bytes.count && bytes[offset] == 0x2E {
+            offset += 1
+            guard offset < bytes.count, Self.isDigit(bytes[offset]) else { throw fail("invalid number") }
+            while offset < bytes.count && Self.isDigit(bytes[offset]) { offset += 1 }
+        }
+        if offset < bytes.count && (bytes[offset] == 0x65 || bytes[offset] == 0x45) {
+            offset += 1
+            if offset < bytes.count && (bytes[offset] == 0x2B || bytes[offset] == 0x2D) { offset += 1 }
+            guard offset < bytes.count, Self.isDigit(bytes[offset]) else { throw fail("invalid number") }
+            while offset < bytes.count && Self.isDigit(bytes[offset]) { offset += 1 }
+        }
+        return start..<offset
+    }
+
+    /// Reads an integer that fits in `Int`; a fraction or exponent is an error.
+    package mutating func readInteger() throws(SweepError) -> Int {
+        let range = try readNumber()
+        var value = 0
+        var negative = false
+        for position in range {
+            let byte = bytes[position]
+            if byte == 0x2D {
+                negative = true
+                continue
+            }
+            guard Self.isDigit(byte) else { throw fail("expected an integer") }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(Int(byte - 0x30))
+            if overflow1 || overflow2 { throw fail("integer out of range") }
+            value = sum
+        }
+        return negative ? -value : value
+    }
+
+    /// True if the token equals `literal` (decoding escapes if present).
+    package func equals(_ token: StringToken, _ literal: StaticString) -> Bool {
+        let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        if !token.hasEscapes {
+            return token.range.count == expected.count
+                && UnsafeRawBufferPointer(rebasing: bytes[token.range]).elementsEqual(expected)
+        }
+        return decoded(token).elementsEqual(expected)
+    }
+
+    /// The token's bytes, unescaped (UTF-8).
+    package func decoded(_ token: StringToken) -> [UInt8] {
+        if !token.hasEscapes { return Array(bytes[token.range]) }
+        var out: [UInt8] = []
+        out.reserveCapacity(token.range.count)
+        var position = token.range.lowerBound
+        var pendingHigh: UInt32? = nil
+        while position < token.range.upperBound {
+            let byte = bytes[position]
+            guard byte == 0x5C else {
+                out.append(byte)
+                position += 1
+                continue
+            }
+            let escape = bytes[position + 1]
+            position += 2
+            switch escape {
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0C)
+            case 0x6E: out.append(0x0A)
+            case 0x72: out.append(0x0D)
+            case 0x74: out.append(0x09)
+            case 0x75:
+                var code: UInt32 = 0
+                for offset in 0..<4 { code = code << 4 | UInt32(Self.hexValue(bytes[position + offset]) ?? 0) }
+                position += 4
+                if (0xD800...0xDBFF).contains(code) {
+                    pendingHigh = code
+                    continue
+                }
+                if (0xDC00...0xDFFF).contains(code), let high = pendingHigh {
+                    code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
+                }
+                pendingHigh = nil
+                let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+            default: out.append(escape)
+            }
+        }
+        return out
+    }
+
+    /// The token as a `String`.
+    package func string(_ token: StringToken) -> String {
+        String(decoding: decoded(token), as: UTF8.self)
+    }
+
+    private mutating func literal(_ word: StaticString) throws(SweepError) {
+        skipWhitespace()
+        let count = word.utf8CodeUnitCount
+        guard offset + count <= bytes.count,
+            UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
+                .elementsEqual(UnsafeRawBufferPointer(start: word.utf8Start, count: count))
+        else { throw fail("invalid literal") }
+        offset += count
+    }
+
+    private mutating func enter() throws(SweepError) {
+        depth += 1
+        if depth > Self.maxDepth { throw fail("nested more than \(Self.maxDepth) levels") }
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x61...0x66: byte - 0x61 + 10
+        case 0x41...0x46: byte - 0x41 + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// One repository of a store as the scanner found it. Digests are ids into the snapshot's table.
+public struct Repository: Sendable {
+    /// A tag: its current manifest and its history (`index/`).
+    public struct Tag: Sendable {
+        /// The tag name (the directory name).
+        public var name: String
+        /// The manifest `current/link` names; `nil` when it could not be read (see the problems).
+        public var current: UInt32?
+        /// Every digest in the tag's history (`index/sha256/*`).
+        public var history: [UInt32]
+    }
+
+    /// An upload in progress (`_uploads/<uuid>`).
+    public struct Upload: Sendable {
+        /// The upload's directory name.
+        public var uuid: String
+        /// `startedat`, seconds since 1970, when readable.
+        public var startedAt: Double?
+    }
+
+    /// The repository name (path under `repositories/`).
+    public var name: String
+    /// False if the name breaks the registry's grammar (reported; the repository is kept).
+    public var hasValidName: Bool
+    /// Tags, in directory order.
+    public var tags: [Tag]
+    /// Manifest revisions (`_manifests/revisions/sha256/*`).
+    public var revisions: [UInt32]
+    /// Layer links (`_layers/sha256/*`).
+    public var layers: [UInt32]
+    /// Uploads in progress.
+    public var uploads: [Upload]
+    /// True when a part of the repository could not be listed or read: mark must keep
+    /// everything it might reference and sweep must not modify it.
+    public var isIncomplete: Bool
+}

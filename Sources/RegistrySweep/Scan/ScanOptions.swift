@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a scan reads beyond the minimum that mark and sweep need.
+public struct ScanOptions: Sendable {
+    /// Stat every blob's `data` for sizes and report blob directories without data.
+    /// Costs one `fstatat` per blob; `gc` stats only what it may delete.
+    public var statBlobs = false
+    /// Read every revision and layer link file and check it names its own path.
+    /// The registry itself trusts the path, as does mark; this is for inventories.
+    public var checkLinks = false
+    /// Tasks listing or reading at once; each holds at most one descriptor at a time.
+    public var concurrency = ScanOptions.defaultConcurrency
+
+    /// Twice the number of online cores, at least 4.
+    public static var defaultConcurrency: Int {
+        max(4, 2 * Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// The minimum: what `gc` needs.
+    public init() {}
+
+    /// Options for a full inventory (`regsweep scan`): sizes and link checks on.
+    public static var inventory: ScanOptions {
+        var options = ScanOptions()
+        options.statBlobs = true
+        options.checkLinks = true
+        return options
+    }
+}

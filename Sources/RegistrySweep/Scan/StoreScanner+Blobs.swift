@@ -1,0 +1,105 @@
+extension StoreScanner {
+    /// Lists `blobs/sha256/<xx>/` shards concurrently; a blob is a directory named by its hex digest.
+    ///
+    /// - Returns: the digests of blob directories, and problems for anything else found.
+    /// - Throws: the error listing `blobs/sha256` itself (a missing one means an empty store).
+    func listBlobs() async throws(SweepError) -> ([Digest], [SweepError]) {
+        let shards: [DirectoryEntry]
+        do {
+            shards = try await backend.list(StorePath.blobShards)
+        } catch where error.code == .notFound {
+            return ([], [])
+        }
+        var problems: [SweepError] = []
+        var names: [String] = []
+        for shard in shards {
+            if shard.kind == .directory && shard.name.utf8.count == 2 && Digest.parseHex(shard.name + String(repeating: "0", count: 62)) != nil {
+                names.append(shard.name)
+            } else {
+                problems.append(SweepError(.invalidStore, "unexpected entry in blobs/sha256 (left alone)", path: "\(StorePath.blobShards)/\(shard.name)"))
+            }
+        }
+        let backend = self.backend
+        let width = options.concurrency
+        return await withTaskGroup(of: ([Digest], [SweepError]).self) { group in
+            var pending = names[...]
+            var digests: [Digest] = []
+            var running = 0
+            func startNext() {
+                guard let shard = pending.popFirst() else { return }
+                running += 1
+                group.addTask { await Self.listShard(backend, shard) }
+            }
+            while running < width && !pending.isEmpty { startNext() }
+            while let (found, shardProblems) = await group.next() {
+                running -= 1
+                digests.append(contentsOf: found)
+                problems.append(contentsOf: shardProblems)
+                startNext()
+            }
+            return (digests, problems)
+        }
+    }
+
+    private static func listShard(_ backend: any StorageBackend, _ shard: String) async -> ([Digest], [SweepError]) {
+        let path = "\(StorePath.blobShards)/\(shard)"
+        let entries: [DirectoryEntry]
+        do {
+            entries = try await backend.list(path)
+        } catch {
+            return ([], [error])
+        }
+        var digests: [Digest] = []
+        digests.reserveCapacity(entries.count)
+        var problems: [SweepError] = []
+        for entry in entries {
+            if entry.kind == .directory, entry.name.hasPrefix(shard), let digest = Digest.parseHex(entry.name) {
+                digests.append(digest)
+            } else {
+                problems.append(SweepError(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(entry.name)"))
+            }
+        }
+        return (digests, problems)
+    }
+
+    /// Stats every blob's `data` concurrently.
+    ///
+    /// - Returns: sizes by digest id, and the problems plus one per blob without `data`.
+    func statBlobs(_ blobDigests: [Digest], digests: DigestTable, problems: [SweepError]) async -> ([UInt32: Int], [SweepError]) {
+        let backend = self.backend
+        let chunk = max(256, blobDigests.count / (options.concurrency * 4) + 1)
+        var sizes: [UInt32: Int] = [:]
+        sizes.reserveCapacity(blobDigests.count)
+        var problems = problems
+        await withTaskGroup(of: [(Digest, Result<Int, SweepError>)].self) { group in
+            for start in stride(from: 0, to: blobDigests.count, by: chunk) {
+                let slice = blobDigests[start..<min(start + chunk, blobDigests.count)]
+                group.addTask {
+                    var out: [(Digest, Result<Int, SweepError>)] = []
+                    out.reserveCapacity(slice.count)
+                    for digest in slice {
+                        do throws(SweepError) {
+                            let info = try await backend.stat(StorePath.blobData(digest))
+                            out.append((digest, .success(info.size)))
+                        } catch {
+                            out.append((digest, .failure(error)))
+                        }
+                    }
+                    return out
+                }
+            }
+            for await results in group {
+                for (digest, result) in results {
+                    guard let id = digests.id(of: digest) else { continue }
+                    switch result {
+                    case .success(let size): sizes[id] = size
+                    case .failure(let error) where error.code == .notFound:
+                        problems.append(SweepError(.missingBlob, "blob directory has no data file", path: StorePath.blobData(digest), digest: digest))
+                    case .failure(let error): problems.append(error)
+                    }
+                }
+            }
+        }
+        return (sizes, problems)
+    }
+}

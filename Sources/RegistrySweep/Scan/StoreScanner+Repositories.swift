@@ -1,0 +1,192 @@
+/// A repository as listed, before its digests are interned.
+struct RawRepository: Sendable {
+    struct Tag: Sendable {
+        var name: String
+        var current: Digest?
+        var history: [Digest]
+    }
+    var name: String
+    var hasValidName: Bool
+    var tags: [Tag] = []
+    var revisions: [Digest] = []
+    var layers: [Digest] = []
+    var uploads: [Repository.Upload] = []
+    var isIncomplete = false
+}
+
+/// What visiting one directory of the repository tree found.
+private struct DirectoryVisit: Sendable {
+    var subdirectories: [String] = []
+    var repository: RawRepository?
+    var problems: [SweepError] = []
+}
+
+extension StoreScanner {
+    /// Walks `repositories/` with a bounded task group, following the reference rules: a
+    /// directory holding `_manifests` is a repository, `_*` directories are not descended,
+    /// every other directory is (names nest), symlinks are reported and never followed.
+    func walkRepositories() async -> ([RawRepository], [SweepError]) {
+        let width = options.concurrency
+        return await withTaskGroup(of: DirectoryVisit.self) { group in
+            var queue: [String] = [""]
+            var running = 0
+            var repositories: [RawRepository] = []
+            var problems: [SweepError] = []
+            while true {
+                while running < width, let next = queue.popLast() {
+                    running += 1
+                    group.addTask { await self.visit(next) }
+                }
+                guard let visit = await group.next() else { break }
+                running -= 1
+                queue.append(contentsOf: visit.subdirectories)
+                if let repository = visit.repository { repositories.append(repository) }
+                problems.append(contentsOf: visit.problems)
+            }
+            return (repositories, problems)
+        }
+    }
+
+    /// Lists one directory of the tree; scans it as a repository if it holds `_manifests`.
+    private func visit(_ name: String) async -> DirectoryVisit {
+        var visit = DirectoryVisit()
+        let path = name.isEmpty ? StorePath.repositories : StorePath.repository(name)
+        let entries: [DirectoryEntry]
+        do {
+            entries = try await backend.list(path)
+        } catch {
+            if !(name.isEmpty && error.code == .notFound) { visit.problems.append(error) }
+            return visit
+        }
+        var isRepository = false
+        for entry in entries {
+            let child = name.isEmpty ? entry.name : "\(name)/\(entry.name)"
+            switch entry.kind {
+            case .directory:
+                if entry.name == "_manifests" {
+                    isRepository = true
+                } else if !entry.name.hasPrefix("_") {
+                    visit.subdirectories.append(child)
+                }
+            case .symlink:
+                visit.problems.append(SweepError(.invalidStore, "symbolic link in the repository tree is not followed", path: StorePath.repository(child)))
+                if entry.name == "_manifests" { isRepository = true }
+            default:
+                break
+            }
+        }
+        if isRepository {
+            var repository = RawRepository(name: name, hasValidName: NameGrammar.isValidRepository(name))
+            if !repository.hasValidName {
+                visit.problems.append(SweepError(.invalidName, "repository name breaks the registry's grammar; kept and not modified", path: path))
+                repository.isIncomplete = true
+            }
+            await scanRepository(&repository, entries: entries, problems: &visit.problems)
+            visit.repository = repository
+        }
+        return visit
+    }
+
+    /// Reads a repository's revisions, tags, layer links and uploads.
+    private func scanRepository(_ repository: inout RawRepository, entries: [DirectoryEntry], problems: inout [SweepError]) async {
+        let base = StorePath.repository(repository.name)
+        let names = Set(entries.map(\.name))
+        if names.contains("_manifests") {
+            repository.revisions = await listDigests("\(base)/_manifests/revisions/sha256", link: "link", repository: &repository, problems: &problems)
+            await scanTags(&repository, problems: &problems)
+        }
+        if names.contains("_layers") {
+            repository.layers = await listDigests("\(base)/_layers/sha256", link: "link", repository: &repository, problems: &problems)
+        }
+        if names.contains("_uploads") {
+            await scanUploads(&repository, problems: &problems)
+        }
+    }
+
+    /// Lists a `…/sha256` directory of digest-named directories (optionally checking each link).
+    private func listDigests(_ path: String, link: String, repository: inout RawRepository, problems: inout [SweepError]) async -> [Digest] {
+        let entries: [DirectoryEntry]
+        do {
+            entries = try await backend.list(path)
+        } catch {
+            if error.code != .notFound {
+                problems.append(error)
+                repository.isIncomplete = true
+            }
+            return []
+        }
+        var digests: [Digest] = []
+        digests.reserveCapacity(entries.count)
+        for entry in entries {
+            guard entry.kind == .directory, let digest = Digest.parseHex(entry.name) else {
+                if !entry.name.hasSuffix(".tmp") {
+                    problems.append(SweepError(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
+                }
+                continue
+            }
+            digests.append(digest)
+            if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
+                problems.append(problem)
+            }
+        }
+        return digests
+    }
+
+    /// Reads each tag's `current/link` and lists its history.
+    private func scanTags(_ repository: inout RawRepository, problems: inout [SweepError]) async {
+        let path = "\(StorePath.repository(repository.name))/_manifests/tags"
+        let entries: [DirectoryEntry]
+        do {
+            entries = try await backend.list(path)
+        } catch {
+            if error.code != .notFound {
+                problems.append(error)
+                repository.isIncomplete = true
+            }
+            return
+        }
+        for entry in entries where entry.kind == .directory {
+            if !NameGrammar.isValidTag(entry.name) {
+                problems.append(SweepError(.invalidName, "tag name breaks the registry's grammar", path: "\(path)/\(entry.name)"))
+            }
+            var tag = RawRepository.Tag(name: entry.name, current: nil, history: [])
+            do {
+                tag.current = try await LinkFile.read(backend, "\(path)/\(entry.name)/current/link")
+            } catch {
+                // Which manifest the tag names is unknown: keep everything in this repository.
+                var problem = error
+                if problem.code == .notFound { problem.message = "tag has no current/link" }
+                problems.append(problem)
+                repository.isIncomplete = true
+            }
+            tag.history = await listDigests("\(path)/\(entry.name)/index/sha256", link: "link", repository: &repository, problems: &problems)
+            repository.tags.append(tag)
+        }
+    }
+
+    /// Lists `_uploads/<uuid>` and reads each `startedat`.
+    private func scanUploads(_ repository: inout RawRepository, problems: inout [SweepError]) async {
+        let path = "\(StorePath.repository(repository.name))/_uploads"
+        let entries: [DirectoryEntry]
+        do {
+            entries = try await backend.list(path)
+        } catch {
+            if error.code != .notFound { problems.append(error) }
+            return
+        }
+        for entry in entries where entry.kind == .directory {
+            var upload = Repository.Upload(uuid: entry.name, startedAt: nil)
+            let file = "\(path)/\(entry.name)/startedat"
+            do {
+                let text = try await backend.withContents(of: file, limit: 256) { String(decoding: $0, as: UTF8.self) }
+                upload.startedAt = Timestamp.parseRFC3339(text)
+                if upload.startedAt == nil {
+                    problems.append(SweepError(.invalidStore, "upload startedat is not an RFC 3339 time", path: file))
+                }
+            } catch {
+                problems.append(SweepError(error.code, "upload has no readable startedat: \(error.message)", path: file))
+            }
+            repository.uploads.append(upload)
+        }
+    }
+}

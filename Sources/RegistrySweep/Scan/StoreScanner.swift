@@ -1,0 +1,123 @@
+/// Reads a registry store into a ``StoreSnapshot``: concurrently, listing rather than
+/// stat'ing, reading each manifest once.
+///
+/// Phases:
+/// 1. **list**: the 256 blob shards and the repository tree, in parallel task groups
+///    (blob directories are named by their digest, so they are listed, never descended);
+/// 2. **parse**: every manifest a revision or tag names, once per digest, then children of
+///    indexes not yet read, until none is left;
+/// 3. **stat** (only with `statBlobs`): each blob's `data`.
+///
+/// Nothing stops the scan but an unusable root: every other failure becomes a problem in
+/// the snapshot, and the part it concerns is marked so that collection keeps it.
+public struct StoreScanner: Sendable {
+    /// Where the store lives.
+    public let backend: any StorageBackend
+    /// What to read.
+    public let options: ScanOptions
+
+    /// Creates a scanner.
+    public init(backend: any StorageBackend, options: ScanOptions = ScanOptions()) {
+        self.backend = backend
+        self.options = options
+    }
+
+    /// Scans the store.
+    ///
+    /// - Returns: the snapshot, with every problem found.
+    /// - Throws: `.invalidStore` if the root holds no `docker/registry/v2`, or the error that
+    ///   prevents listing `blobs/sha256` (without it nothing can be known).
+    public func scan() async throws(SweepError) -> StoreSnapshot {
+        var timings: [String: Double] = [:]
+        let start = Timestamp.monotonic()
+        do {
+            _ = try await backend.list(StorePath.v2)
+        } catch where error.code == .notFound {
+            throw SweepError(
+                .invalidStore,
+                "no docker/registry/v2 under the root: pass the storage rootdirectory (the folder holding docker/), or --config with the registry's config.yml",
+                path: backend.displayName)
+        }
+        async let blobListing = listBlobsResult()
+        async let repositoryListing = walkRepositories()
+        let (blobDigests, blobProblems) = try await blobListing.get()
+        let (rawRepositories, repositoryProblems) = await repositoryListing
+        timings["list"] = Timestamp.monotonic() - start
+
+        var problems = blobProblems + repositoryProblems
+        var digests = DigestTable(capacity: blobDigests.count + 1024)
+        var blobs = BitSet(universe: blobDigests.count)
+        for digest in blobDigests { blobs.insert(digests.intern(digest)) }
+        let repositories = Self.intern(rawRepositories, into: &digests)
+
+        let parseStart = Timestamp.monotonic()
+        var manifests = ManifestTable()
+        var unreadable = BitSet()
+        var foreign = BitSet()
+        try await parseManifests(
+            repositories: repositories, digests: &digests, blobs: blobs, manifests: &manifests,
+            unreadable: &unreadable, foreign: &foreign, problems: &problems)
+        timings["parse"] = Timestamp.monotonic() - parseStart
+
+        var sizes: [UInt32: Int] = [:]
+        if options.statBlobs {
+            let statStart = Timestamp.monotonic()
+            (sizes, problems) = await statBlobs(blobDigests, digests: digests, problems: problems)
+            timings["stat"] = Timestamp.monotonic() - statStart
+        }
+        problems += Self.missingReferences(manifests: manifests, digests: digests, blobs: blobs, foreign: foreign)
+        return StoreSnapshot(
+            digests: digests, blobs: blobs, blobSizes: sizes,
+            repositories: repositories.sorted { $0.name < $1.name }, manifests: manifests,
+            unreadableManifests: unreadable, foreignLayers: foreign, problems: problems, timings: timings)
+    }
+
+    private func listBlobsResult() async -> Result<([Digest], [SweepError]), SweepError> {
+        do throws(SweepError) {
+            return .success(try await listBlobs())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Turns raw repositories (digest values) into interned ones.
+    private static func intern(_ raw: [RawRepository], into digests: inout DigestTable) -> [Repository] {
+        raw.map { repository in
+            Repository(
+                name: repository.name, hasValidName: repository.hasValidName,
+                tags: repository.tags.map { tag in
+                    Repository.Tag(
+                        name: tag.name, current: tag.current.map { digests.intern($0) },
+                        history: tag.history.map { digests.intern($0) })
+                },
+                revisions: repository.revisions.map { digests.intern($0) },
+                layers: repository.layers.map { digests.intern($0) },
+                uploads: repository.uploads, isIncomplete: repository.isIncomplete)
+        }
+    }
+
+    /// Problems for blobs and children that parsed manifests reference but the store lacks.
+    private static func missingReferences(
+        manifests: ManifestTable, digests: DigestTable, blobs: BitSet, foreign: BitSet
+    ) -> [SweepError] {
+        var reported = BitSet()
+        var problems: [SweepError] = []
+        for m in 0..<manifests.count where manifests.kind[m] != ManifestTable.unreadable {
+            for id in manifests.blobs(m).followedBy(manifests.children(m))
+            where !blobs.contains(id) && !foreign.contains(id) && reported.insert(id) {
+                problems.append(
+                    SweepError(
+                        .missingBlob, "blob referenced by manifest \(digests[manifests.digest[m]]) is missing from the store",
+                        path: StorePath.blobData(digests[id]), digest: digests[id]))
+            }
+        }
+        return problems
+    }
+}
+
+extension ArraySlice {
+    /// This slice followed by another, without copying.
+    func followedBy(_ other: ArraySlice<Element>) -> FlattenSequence<[ArraySlice<Element>]> {
+        [self, other].joined()
+    }
+}

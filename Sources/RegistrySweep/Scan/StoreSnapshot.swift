@@ -1,0 +1,41 @@
+/// Everything a scan learned about a store: the digest graph, the repositories and the problems.
+///
+/// Digests are interned once in `digests`; every other structure refers to them by id.
+///
+/// ## Performance
+/// Per blob: 32 bytes (digest) + 4–8 (table slots) + 4 (manifest index) + bits for the
+/// sets: about 41–45 bytes, plus 4 bytes per reference edge and per link (see
+/// ``memoryFootprint``).
+public struct StoreSnapshot: Sendable {
+    /// Every digest seen: blobs, links, references.
+    public var digests: DigestTable
+    /// Ids of blobs present under `blobs/sha256/` (a directory named by the digest).
+    public var blobs: BitSet
+    /// Blob sizes (`data` size) by id when the scan was asked to stat them, else empty.
+    public var blobSizes: [UInt32: Int]
+    /// The repositories, sorted by name.
+    public var repositories: [Repository]
+    /// Every manifest read, parsed or not.
+    public var manifests: ManifestTable
+    /// Digest ids of manifests whose content could not be read or parsed.
+    public var unreadableManifests: BitSet
+    /// Ids of layers marked foreign (`urls`) in some manifest: allowed to be missing.
+    public var foreignLayers: BitSet
+    /// Every problem found, in a stable order.
+    public var problems: [SweepError]
+    /// Seconds spent per phase (`list`, `parse`, `stat`).
+    public var timings: [String: Double]
+
+    /// The number of blobs present.
+    public var blobCount: Int { blobs.count }
+
+    /// The id of a digest, if it was seen.
+    public func id(of digest: Digest) -> UInt32? { digests.id(of: digest) }
+
+    /// Bytes held by the graph structures (digest table, sets, manifest table).
+    public var memoryFootprint: Int {
+        digests.memoryFootprint + blobs.memoryFootprint + manifests.memoryFootprint
+            + unreadableManifests.memoryFootprint + foreignLayers.memoryFootprint
+            + repositories.reduce(0) { $0 + ($1.revisions.capacity + $1.layers.capacity) * 4 }
+    }
+}

@@ -1,0 +1,247 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A store on a local filesystem, reached through a descriptor on its root.
+///
+/// All paths resolve relative to the root descriptor with `openat`-family calls; a final
+/// symlink is never followed, and listings report symlinks as such so callers never
+/// descend through them. Files up to 64 KiB are read with one `pread`; larger ones are
+/// memory-mapped.
+///
+/// `@unchecked Sendable`: the only state is an immutable descriptor and strings; the
+/// kernel serializes concurrent calls on the descriptor.
+public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
+    /// The root directory as given.
+    public let root: String
+    private let rootFD: Int32
+    /// Files larger than this are memory-mapped instead of read.
+    static let mapThreshold = 64 * 1024
+
+    /// Opens the store root.
+    ///
+    /// - Parameter root: the registry's `rootdirectory` (holding `docker/registry/v2`),
+    ///   or any directory for generic use.
+    /// - Throws: `.notFound` or `.permissionDenied` if the root cannot be opened.
+    public init(root: String) throws(SweepError) {
+        var trimmed = root
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.root = trimmed
+        // The root itself may be a symlink (operators do that); components below it are not followed.
+        rootFD = try SystemCalls.openDirectory(AT_FDCWD, trimmed + "/.", display: trimmed)
+    }
+
+    deinit { SystemCalls.close(rootFD) }
+
+    public var displayName: String { root }
+
+    /// The absolute path of a store-relative path, for messages.
+    public func absolute(_ path: String) -> String { path.isEmpty ? root : "\(root)/\(path)" }
+
+    private func checked(_ path: String) throws(SweepError) -> String {
+        guard path.isEmpty || StorePath.isSafe(path) else {
+            throw SweepError(.invalidArgument, "refusing a path that could leave the store root", path: path)
+        }
+        return path.isEmpty ? "." : path
+    }
+
+    public func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] {
+        try listSync(path)
+    }
+
+    /// Synchronous ``list(_:)`` for callers already on a blocking worker.
+    public func listSync(_ path: String) throws(SweepError) -> [DirectoryEntry] {
+        let fd = try SystemCalls.openDirectory(rootFD, checked(path), display: absolute(path))
+        return try SystemCalls.readEntries(fd, display: absolute(path))
+    }
+
+    public func withContents<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
+    ) async throws(SweepError) -> R {
+        try withContentsSync(of: path, limit: limit, body)
+    }
+
+    /// Synchronous ``withContents(of:limit:_:)``.
+    public func withContentsSync<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
+    ) throws(SweepError) -> R {
+        let display = absolute(path)
+        let fd = try SystemCalls.openFile(rootFD, checked(path), display: display)
+        defer { SystemCalls.close(fd) }
+        let info = try SystemCalls.stat(fd, display: display)
+        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display) }
+        guard info.size <= limit else {
+            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display)
+        }
+        if info.size > Self.mapThreshold {
+            let region = try SystemCalls.map(fd, length: info.size, display: display)
+            defer { SystemCalls.unmap(region) }
+            return try body(region)
+        }
+        // Read one byte more than the size, so a file that grew is seen whole up to the limit.
+        let capacity = min(info.size + 1, limit + 1, Self.mapThreshold + 1)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        var filled = 0
+        while filled < buffer.count {
+            let count = try SystemCalls.read(
+                fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display)
+            if count == 0 { break }
+            filled += count
+        }
+        return try body(UnsafeRawBufferPointer(rebasing: buffer[..<min(filled, limit)]))
+    }
+
+    public func stream(
+        _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
+    ) async throws(SweepError) -> FileInfo {
+        try streamSync(path, chunkSize: chunkSize, body)
+    }
+
+    /// Synchronous ``stream(_:chunkSize:_:)``.
+    public func streamSync(
+        _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
+    ) throws(SweepError) -> FileInfo {
+        let display = absolute(path)
+        let fd = try SystemCalls.openFile(rootFD, checked(path), display: display)
+        defer { SystemCalls.close(fd) }
+        let info = try SystemCalls.stat(fd, display: display)
+        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(chunkSize, 4096), alignment: 64)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while true {
+            let count = try SystemCalls.read(fd, into: buffer, at: offset, display: display)
+            if count == 0 { break }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            offset += count
+        }
+        var result = info
+        result.size = offset
+        return result
+    }
+
+    public func stat(_ path: String) async throws(SweepError) -> FileInfo {
+        try statSync(path)
+    }
+
+    /// Synchronous ``stat(_:)``.
+    public func statSync(_ path: String) throws(SweepError) -> FileInfo {
+        try SystemCalls.stat(rootFD, checked(path), display: absolute(path))
+    }
+
+    public func removeFile(_ path: String) async throws(SweepError) {
+        try SystemCalls.unlink(rootFD, checked(path), directory: false, display: absolute(path))
+    }
+
+    public func removeTree(_ path: String) async throws(SweepError) {
+        try removeTreeSync(path)
+    }
+
+    /// Synchronous ``removeTree(_:)``: depth-first, one directory descriptor open per level.
+    public func removeTreeSync(_ path: String) throws(SweepError) {
+        let relative = try checked(path)
+        let info: FileInfo
+        do {
+            info = try SystemCalls.stat(rootFD, relative, display: absolute(path))
+        } catch where error.code == .notFound {
+            return
+        }
+        if !info.isDirectory {
+            try SystemCalls.unlink(rootFD, relative, directory: false, display: absolute(path))
+            return
+        }
+        for entry in try listSync(path) {
+            let child = "\(path)/\(entry.name)"
+            if entry.kind == .directory {
+                try removeTreeSync(child)
+            } else {
+                // Files and symlinks alike: unlink removes the link, never its target.
+                do {
+                    try SystemCalls.unlink(rootFD, child, directory: false, display: absolute(child))
+                } catch where error.code == .notFound {}
+            }
+        }
+        do {
+            try SystemCalls.unlink(rootFD, relative, directory: true, display: absolute(path))
+        } catch where error.code == .notFound {}
+    }
+
+    public func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
+        do {
+            try SystemCalls.unlink(rootFD, checked(path), directory: true, display: absolute(path))
+            return true
+        } catch where error.errno == ENOTEMPTY || error.errno == EEXIST {
+            return false
+        }
+    }
+
+    // MARK: Writing (filesystem only: generator, baselines, quarantine, lock)
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then rename.
+    ///
+    /// - Parameters:
+    ///   - durable: fsync the file before the rename.
+    ///   - createDirectories: create missing parent directories first.
+    public func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, durable: Bool = false, createDirectories: Bool = true)
+        throws(SweepError)
+    {
+        let relative = try checked(path)
+        if createDirectories { try makeParents(of: relative) }
+        let temporary = "\(relative).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = try SystemCalls.createFile(rootFD, temporary, display: absolute(temporary), exclusive: true)
+        do {
+            try SystemCalls.writeAll(fd, bytes, display: absolute(temporary))
+            if durable { try SystemCalls.sync(fd, display: absolute(temporary)) }
+            SystemCalls.close(fd)
+            try SystemCalls.rename(rootFD, temporary, relative, display: absolute(path))
+        } catch {
+            SystemCalls.close(fd)
+            _ = unlinkat(rootFD, temporary, 0)
+            throw error
+        }
+    }
+
+    /// Writes `bytes` to `path` directly (creating parents); for bulk generation.
+    public func write(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SweepError) {
+        let relative = try checked(path)
+        let fd: Int32
+        do {
+            fd = try SystemCalls.createFile(rootFD, relative, display: absolute(path))
+        } catch where error.code == .notFound {
+            try makeParents(of: relative)
+            fd = try SystemCalls.createFile(rootFD, relative, display: absolute(path))
+        }
+        defer { SystemCalls.close(fd) }
+        try SystemCalls.writeAll(fd, bytes, display: absolute(path))
+    }
+
+    /// Creates `path` and its missing parents as directories.
+    public func makeDirectories(_ path: String) throws(SweepError) {
+        let relative = try checked(path)
+        var prefix = ""
+        for component in relative.split(separator: "/") {
+            prefix = prefix.isEmpty ? String(component) : "\(prefix)/\(component)"
+            try SystemCalls.makeDirectory(rootFD, prefix, display: absolute(prefix))
+        }
+    }
+
+    /// Moves `path` to `destination` within the root (same filesystem).
+    public func move(_ path: String, to destination: String) throws(SweepError) {
+        let target = try checked(destination)
+        try makeParents(of: target)
+        try SystemCalls.rename(rootFD, checked(path), target, display: absolute(path))
+    }
+
+    /// Sets a path's modification time (seconds since 1970).
+    public func setModificationTime(_ path: String, seconds: Int) throws(SweepError) {
+        try SystemCalls.setModificationTime(rootFD, checked(path), seconds: seconds, display: absolute(path))
+    }
+
+    private func makeParents(of relative: String) throws(SweepError) {
+        guard let slash = relative.lastIndex(of: "/") else { return }
+        try makeDirectories(String(relative[..<slash]))
+    }
+}

@@ -1,0 +1,111 @@
+/// The seam between the registry model and where the store lives.
+///
+/// The scanner, mark and sweep talk to a store only through this protocol, with
+/// `/`-separated paths relative to the store root (the storage driver's
+/// `rootdirectory`, so paths start with `docker/registry/v2/`). A filesystem
+/// implementation ships; an object store (S3: list = ListObjectsV2 with a delimiter,
+/// read = GetObject, delete = DeleteObject) can be added without touching mark/sweep.
+///
+/// Contract for every implementation:
+/// - never resolve a path outside the root, and never follow symbolic links;
+/// - report failures as `SweepError` naming the path (`.notFound` for absent paths);
+/// - be safe to call concurrently from many tasks.
+public protocol StorageBackend: Sendable {
+    /// A human-readable name of the store (its root path or URL), for messages.
+    var displayName: String { get }
+
+    /// Lists the entries directly under `path`.
+    ///
+    /// - Throws: `.notFound` if `path` does not exist, other codes on failure.
+    func list(_ path: String) async throws(SweepError) -> [DirectoryEntry]
+
+    /// Calls `body` with the whole content of the object at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: the object.
+    ///   - limit: the largest size accepted; larger objects throw `.invalidArgument`
+    ///     before anything is read.
+    ///   - body: works on the bytes, which are valid only during the call.
+    /// - Throws: `.notFound`, `.permissionDenied`, `.io`, or what `body` throws.
+    func withContents<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
+    ) async throws(SweepError) -> R
+
+    /// Streams the object at `path` to `body` in chunks of at most `chunkSize` bytes.
+    ///
+    /// - Returns: the object's size and modification time as read.
+    /// - Throws: as ``withContents(of:limit:_:)``.
+    func stream(
+        _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
+    ) async throws(SweepError) -> FileInfo
+
+    /// The size and modification time of `path`.
+    func stat(_ path: String) async throws(SweepError) -> FileInfo
+
+    /// Removes one object (a file).
+    func removeFile(_ path: String) async throws(SweepError)
+
+    /// Removes `path` and everything under it, without following links.
+    func removeTree(_ path: String) async throws(SweepError)
+
+    /// Removes the directory `path` if it is empty.
+    ///
+    /// - Returns: false if it was not empty (nothing removed).
+    func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool
+}
+
+/// Store-relative path helpers: the registry's key layout in one place.
+public enum StorePath {
+    /// The registry's v2 prefix under the root directory.
+    public static let v2 = "docker/registry/v2"
+    /// `blobs/sha256`.
+    public static let blobShards = "docker/registry/v2/blobs/sha256"
+    /// The repositories tree.
+    public static let repositories = "docker/registry/v2/repositories"
+
+    /// The directory of one blob.
+    public static func blobDirectory(_ digest: Digest) -> String {
+        let hex = digest.hex
+        return "\(blobShards)/\(hex.prefix(2))/\(hex)"
+    }
+
+    /// The `data` file of one blob.
+    public static func blobData(_ digest: Digest) -> String { blobDirectory(digest) + "/data" }
+
+    /// A repository's directory.
+    public static func repository(_ name: String) -> String { "\(repositories)/\(name)" }
+
+    /// A manifest revision's directory in a repository.
+    public static func revision(_ name: String, _ digest: Digest) -> String {
+        "\(repositories)/\(name)/_manifests/revisions/sha256/\(digest.hex)"
+    }
+
+    /// A tag's directory.
+    public static func tag(_ name: String, _ tag: String) -> String {
+        "\(repositories)/\(name)/_manifests/tags/\(tag)"
+    }
+
+    /// A tag-history (index) entry's directory.
+    public static func tagIndexEntry(_ name: String, _ tag: String, _ digest: Digest) -> String {
+        "\(repositories)/\(name)/_manifests/tags/\(tag)/index/sha256/\(digest.hex)"
+    }
+
+    /// A layer link's directory.
+    public static func layerLink(_ name: String, _ digest: Digest) -> String {
+        "\(repositories)/\(name)/_layers/sha256/\(digest.hex)"
+    }
+
+    /// An upload's directory.
+    public static func upload(_ name: String, _ uuid: String) -> String {
+        "\(repositories)/\(name)/_uploads/\(uuid)"
+    }
+
+    /// True if `path` is a safe relative path: no empty, `.` or `..` component, not absolute.
+    public static func isSafe(_ path: String) -> Bool {
+        if path.isEmpty || path.hasPrefix("/") { return false }
+        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if component.isEmpty || component == "." || component == ".." { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Thin wrappers over the system calls the filesystem backend uses; each one once.
+///
+/// Every wrapper retries `EINTR`, never follows a symbolic link in the final path
+/// component, opens descriptors close-on-exec, and turns a failure into a
+/// `SweepError` through `SweepError.system`. Paths are relative to a directory
+/// descriptor; nothing above this file touches `errno` or raw descriptors.
+package enum SystemCalls {
+    /// Opens a directory relative to `base` without following a final symlink.
+    package static func openDirectory(_ base: Int32, _ path: String, display: String) throws(SweepError) -> Int32 {
+        try retrying("openat", display) { openat(base, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+    }
+
+    /// Opens a regular file for reading relative to `base` without following a final symlink.
+    package static func openFile(_ base: Int32, _ path: String, display: String) throws(SweepError) -> Int32 {
+        try retrying("openat", display) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+    }
+
+    /// Creates (or truncates) a file for writing relative to `base`.
+    package static func createFile(_ base: Int32, _ path: String, display: String, exclusive: Bool = false)
+        throws(SweepError) -> Int32
+    {
+        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
+        return try retrying("openat", display) { openat(base, path, flags, 0o644) }
+    }
+
+    /// Closes a descriptor; errors on close of a read-only descriptor are not actionable.
+    package static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// Lists a directory's entries (without `.` and `..`) and closes `fd`.
+    ///
+    /// `DT_UNKNOWN` entries (filesystems without `d_type`) are resolved with `fstatat`.
+    package static func readEntries(_ fd: Int32, display: String) throws(SweepError) -> [DirectoryEntry] {
+        guard let dir = fdopendir(fd) else {
+            let error = Glibc.errno
+            close(fd)
+            throw SweepError.system("fdopendir", errno: error, path: display)
+        }
+        defer { closedir(dir) }
+        var entries: [DirectoryEntry] = []
+        while true {
+            Glibc.errno = 0
+            guard let entry = readdir(dir) else {
+                if Glibc.errno != 0 { throw SweepError.system("readdir", errno: Glibc.errno, path: display) }
+                break
+            }
+            // Safe: d_name is a NUL-terminated C string inside the dirent readdir returned,
+            // valid until the next readdir call; we copy it into a String right away.
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var kind = DirectoryEntry.Kind(dType: entry.pointee.d_type)
+            if kind == .unknown {
+                var info = Glibc.stat()
+                if fstatat(dirfd(dir), name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+                    kind = DirectoryEntry.Kind(mode: info.st_mode)
+                }
+            }
+            entries.append(DirectoryEntry(name: name, kind: kind))
+        }
+        return entries
+    }
+
+    /// `fstatat` without following a final symlink.
+    package static func stat(_ base: Int32, _ path: String, display: String) throws(SweepError) -> FileInfo {
+        var info = Glibc.stat()
+        _ = try retrying("fstatat", display) { fstatat(base, path, &info, AT_SYMLINK_NOFOLLOW) }
+        return FileInfo(info)
+    }
+
+    /// `fstat` of an open descriptor.
+    package static func stat(_ fd: Int32, display: String) throws(SweepError) -> FileInfo {
+        var info = Glibc.stat()
+        _ = try retrying("fstat", display) { fstat(fd, &info) }
+        return FileInfo(info)
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; returns the count read (0 at end of file).
+    package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, display: String)
+        throws(SweepError) -> Int
+    {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        return try retrying("pread", display) { pread(fd, base, buffer.count, off_t(offset)) }
+    }
+
+    /// Writes all of `bytes` to `fd`.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, display: String) throws(SweepError) {
+        var done = 0
+        while done < bytes.count {
+            // Safe: done < bytes.count, so the pointer and remaining length stay inside the buffer.
+            let written = try retrying("write", display) { write(fd, bytes.baseAddress! + done, bytes.count - done) }
+            done += written
+        }
+    }
+
+    /// `fsync`.
+    package static func sync(_ fd: Int32, display: String) throws(SweepError) {
+        _ = try retrying("fsync", display) { fsync(fd) }
+    }
+
+    /// Removes a file (or, with `directory`, an empty directory) relative to `base`.
+    package static func unlink(_ base: Int32, _ path: String, directory: Bool, display: String) throws(SweepError) {
+        _ = try retrying(directory ? "rmdir" : "unlink", display) {
+            unlinkat(base, path, directory ? AT_REMOVEDIR : 0)
+        }
+    }
+
+    /// Renames within the tree (atomic on one filesystem).
+    package static func rename(_ base: Int32, _ from: String, _ to: String, display: String) throws(SweepError) {
+        _ = try retrying("renameat", display) { renameat(base, from, base, to) }
+    }
+
+    /// Creates a directory (mode 0755); an existing directory is not an error.
+    package static func makeDirectory(_ base: Int32, _ path: String, display: String) throws(SweepError) {
+        if mkdirat(base, path, 0o755) == 0 { return }
+        let error = Glibc.errno
+        if error == EEXIST { return }
+        throw SweepError.system("mkdirat", errno: error, path: display)
+    }
+
+    /// Sets access and modification time (seconds since 1970) of a path, not following symlinks.
+    package static func setModificationTime(_ base: Int32, _ path: String, seconds: Int, display: String)
+        throws(SweepError)
+    {
+        var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+        _ = try retrying("utimensat", display) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
+    }
+
+    /// Maps `length` bytes of `fd` read-only; the caller unmaps with `unmap`.
+    package static func map(_ fd: Int32, length: Int, display: String) throws(SweepError) -> UnsafeRawBufferPointer {
+        let pointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        if pointer == MAP_FAILED || pointer == nil {
+            throw SweepError.system("mmap", errno: Glibc.errno, path: display)
+        }
+        return UnsafeRawBufferPointer(start: pointer, count: length)
+    }
+
+    /// Unmaps what `map` returned.
+    package static func unmap(_ region: UnsafeRawBufferPointer) {
+        if let base = region.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), region.count) }
+    }
+
+    /// Takes an exclusive, non-blocking `flock`; false if another process holds it.
+    package static func tryLock(_ fd: Int32, display: String) throws(SweepError) -> Bool {
+        while true {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            let error = Glibc.errno
+            if error == EINTR { continue }
+            if error == EWOULDBLOCK { return false }
+            throw SweepError.system("flock", errno: error, path: display)
+        }
+    }
+
+    /// Runs `call` until it does not fail with `EINTR`; a negative result throws.
+    @inline(__always)
+    private static func retrying<T: BinaryInteger>(_ name: String, _ display: String, _ call: () -> T) throws(SweepError) -> T {
+        while true {
+            let result = call()
+            if result >= 0 { return result }
+            let error = Glibc.errno
+            if error == EINTR { continue }
+            throw SweepError.system(name, errno: error, path: display)
+        }
+    }
+}
