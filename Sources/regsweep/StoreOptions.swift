@@ -1,0 +1,60 @@
+import ArgumentParser
+import RegistrySweep
+
+/// The store to work on: ROOT or `--config FILE`.
+struct StoreOptions: ParsableArguments {
+    @Argument(help: "The registry's storage rootdirectory (the folder holding docker/registry/v2).")
+    var root: String?
+
+    @Option(name: .long, help: "Read the rootdirectory from the registry's config.yml instead of ROOT.")
+    var config: String?
+
+    func validate() throws {
+        if root == nil && config == nil { throw ValidationError("give ROOT or --config FILE") }
+        if root != nil && config != nil { throw ValidationError("give ROOT or --config FILE, not both") }
+    }
+
+    /// The root directory and whether the registry has a blob descriptor cache configured.
+    func resolve() throws(SweepError) -> (root: String, cached: Bool) {
+        if let config {
+            let parsed = try RegistryConfig.load(path: config)
+            return (parsed.rootDirectory, parsed.hasBlobDescriptorCache)
+        }
+        return (root ?? ".", false)
+    }
+
+    /// Opens the backend on the resolved root.
+    func open() throws(SweepError) -> (backend: FileSystemBackend, cached: Bool) {
+        let (root, cached) = try resolve()
+        return (try FileSystemBackend(root: root), cached)
+    }
+}
+
+/// Exit codes shared by every subcommand (documented in the root command's help).
+enum ExitStatus {
+    static let problems = ExitCode(1)
+    static let unusable = ExitCode(3)
+    static let unknownReference = ExitCode(4)
+
+    /// Prints an error to standard error and returns the matching exit code.
+    static func fail(_ error: SweepError) -> ExitCode {
+        printError("regsweep: \(error)")
+        switch error.code {
+        case .unknownReference: return unknownReference
+        case .invalidArgument: return ExitCode(2)
+        default: return unusable
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    var stderr = StandardError()
+    print(line, to: &stderr)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleShim.writeStderr(string)
+    }
+}
