@@ -18,6 +18,21 @@
 struct Marker {
     let snapshot: StoreSnapshot
     let options: CollectOptions
+    /// Revisions to treat as dead, by repository name, and tags to ignore as roots
+    /// (the delete command); other revisions of those repositories stay live.
+    var exclusions = Exclusions()
+
+    /// What an explicit delete removes before marking.
+    struct Exclusions {
+        var deadRevisions: [String: Set<UInt32>] = [:]
+        var removedTags: Set<TagRef> = []
+    }
+
+    /// A repository and tag name.
+    struct TagRef: Hashable {
+        var repository: String
+        var tag: String
+    }
 
     /// The outcome of marking.
     struct Result {
@@ -46,7 +61,10 @@ struct Marker {
             if let whole { warnings.append("\(repository.name): \(whole); kept whole") }
             keptWhole.append(whole != nil)
             let live: [UInt32]
-            if whole != nil || !options.deleteUntagged {
+            if whole == nil, let excluded = exclusions.deadRevisions[repository.name] {
+                live = repository.revisions.filter { !excluded.contains($0) }
+                dead.append(repository.revisions.filter { excluded.contains($0) })
+            } else if whole != nil || !options.deleteUntagged {
                 live = repository.revisions
                 if whole != nil { for layer in repository.layers { marked.insert(layer) } }
                 dead.append([])
@@ -57,7 +75,9 @@ struct Marker {
             }
             for id in live { markManifest(id, marked: &marked, visited: &visited) }
             // A tag naming a manifest that is not a revision here still keeps that manifest's content.
-            for tag in repository.tags { if let id = tag.current { markManifest(id, marked: &marked, visited: &visited) } }
+            for tag in repository.tags where !exclusions.removedTags.contains(TagRef(repository: repository.name, tag: tag.name)) {
+                if let id = tag.current { markManifest(id, marked: &marked, visited: &visited) }
+            }
         }
         return Result(marked: marked, deadRevisions: dead, keptWhole: keptWhole, warnings: warnings)
     }

@@ -3,6 +3,12 @@ struct Planner: Sendable {
     let backend: any StorageBackend
     let snapshot: StoreSnapshot
     let options: CollectOptions
+    /// Tags the delete command removes: not roots, and their directories go whole.
+    var removedTags: Set<Marker.TagRef> = []
+
+    private func remainingTags(_ repository: Repository) -> [Repository.Tag] {
+        repository.tags.filter { !removedTags.contains(Marker.TagRef(repository: repository.name, tag: $0.name)) }
+    }
 
     /// True if `path`'s mtime is within the grace period (or it cannot be stat'ed: keep).
     func isYoung(_ path: String) async -> Bool {
@@ -22,14 +28,18 @@ struct Planner: Sendable {
     ///   - blobCandidates: if given, only these unmarked blobs may be deleted (delete command);
     ///     otherwise every unmarked blob.
     ///   - removedRepositories: repositories removed entirely (delete command).
-    func plan(_ mark: Marker.Result, blobCandidates: BitSet? = nil, hygiene: Bool = true) async -> SweepPlan {
+    ///   - linkRepositories: if given, only these repositories' links are cleaned.
+    ///   - uploads: whether old uploads are planned for removal.
+    func plan(
+        _ mark: Marker.Result, blobCandidates: BitSet? = nil, linkRepositories: Set<String>? = nil, uploads: Bool = true
+    ) async -> SweepPlan {
         var plan = SweepPlan()
         plan.warnings = mark.warnings
         let digests = snapshot.digests
         for (index, repository) in snapshot.repositories.enumerated() where !mark.deadRevisions[index].isEmpty {
             for id in mark.deadRevisions[index] {
                 var paths: [String] = []
-                for tag in repository.tags where tag.history.contains(id) {
+                for tag in remainingTags(repository) where tag.history.contains(id) {
                     paths.append(StorePath.tagIndexEntry(repository.name, tag.name, digests[id]))
                 }
                 paths.append(StorePath.revision(repository.name, digests[id]))
@@ -37,8 +47,8 @@ struct Planner: Sendable {
             }
         }
         await planBlobs(mark, candidates: blobCandidates, into: &plan)
-        if hygiene && options.cleanLinks { await planLinks(mark, into: &plan) }
-        if hygiene, let age = options.uploadAge { await planUploads(age: age, into: &plan) }
+        if options.cleanLinks { await planLinks(mark, only: linkRepositories, into: &plan) }
+        if uploads, let age = options.uploadAge { await planUploads(age: age, into: &plan) }
         if options.prune { planRepositories(mark, into: &plan) }
         return plan
     }
@@ -88,15 +98,16 @@ struct Planner: Sendable {
         }
     }
 
-    private func planLinks(_ mark: Marker.Result, into plan: inout SweepPlan) async {
+    private func planLinks(_ mark: Marker.Result, only: Set<String>?, into plan: inout SweepPlan) async {
         let deletedBlobs = Set(plan.blobs.map(\.digest))
         for (index, repository) in snapshot.repositories.enumerated() where !mark.keptWhole[index] {
+            if let only, !only.contains(repository.name) { continue }
             let dead = Set(mark.deadRevisions[index])
             let remaining = Set(repository.revisions).subtracting(dead)
             // Blobs the repository's live manifests need, through index children.
             var needed = Set<UInt32>()
             var visited = Set<UInt32>()
-            var stack = Array(remaining) + repository.tags.compactMap(\.current)
+            var stack = Array(remaining) + remainingTags(repository).compactMap(\.current)
             while let id = stack.popLast() {
                 needed.insert(id)
                 guard visited.insert(id).inserted, let m = snapshot.manifests.manifest(of: id) else { continue }
@@ -111,7 +122,7 @@ struct Planner: Sendable {
                 if !gone, await isYoung(path) { continue }
                 plan.links.append(.init(ref: .init(repository: repository.name, kind: "layer", tag: nil, digest: digest.description), path: path))
             }
-            for tag in repository.tags {
+            for tag in remainingTags(repository) {
                 for id in tag.history where !remaining.contains(id) && !dead.contains(id) && tag.current != id {
                     let path = StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id])
                     if await isYoung(path) { continue }
@@ -143,7 +154,7 @@ struct Planner: Sendable {
         for (index, repository) in snapshot.repositories.enumerated() where !mark.keptWhole[index] {
             let remaining = Set(repository.revisions).subtracting(mark.deadRevisions[index])
             let uploadsLeft = repository.uploads.contains { !removedUploads.contains("\(repository.name)/\($0.uuid)") }
-            if repository.tags.isEmpty && remaining.isEmpty && !uploadsLeft {
+            if remainingTags(repository).isEmpty && remaining.isEmpty && !uploadsLeft {
                 plan.repositories.append(repository.name)
             }
         }

@@ -1,5 +1,6 @@
 /// Everything a sweep will remove, in the order it removes it: references before data.
 ///
+/// 0. tags the operator deleted (their directories);
 /// 1. dead manifests' tag-history entries and revision links;
 /// 2. layer links and stale tag-history entries;
 /// 3. blobs;
@@ -31,6 +32,7 @@ struct SweepPlan: Sendable {
         var path: String
     }
 
+    var tags: [String] = []
     var manifests: [ManifestItem] = []
     var links: [LinkItem] = []
     var blobs: [BlobItem] = []
@@ -41,7 +43,7 @@ struct SweepPlan: Sendable {
 
     /// Every path the plan removes, in order (for dry-run listings).
     var paths: [String] {
-        manifests.flatMap(\.paths) + links.map(\.path) + blobs.map { StorePath.blobDirectory($0.digest) }
+        tags + manifests.flatMap(\.paths) + links.map(\.path) + blobs.map { StorePath.blobDirectory($0.digest) }
             + uploads.map(\.path) + repositories.map { StorePath.repository($0) }
     }
 

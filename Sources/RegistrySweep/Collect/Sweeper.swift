@@ -11,6 +11,7 @@ struct Sweeper: Sendable {
     /// - Returns: the deletions that failed.
     func execute(_ plan: SweepPlan) async -> [SweepError] {
         var failures: [SweepError] = []
+        failures += await run(plan.tags.map { [$0] })
         // Within one manifest, tag-history entries go before the revision link.
         failures += await run(plan.manifests.map(\.paths))
         failures += await run(plan.links.map { [$0.path] })
