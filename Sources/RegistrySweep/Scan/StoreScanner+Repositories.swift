@@ -59,6 +59,7 @@ extension StoreScanner {
             return visit
         }
         var isRepository = false
+        var hasSymlinkedPart = false
         for entry in entries {
             let child = name.isEmpty ? entry.name : "\(name)/\(entry.name)"
             switch entry.kind {
@@ -71,6 +72,7 @@ extension StoreScanner {
             case .symlink:
                 visit.problems.append(SweepError(.invalidStore, "symbolic link in the repository tree is not followed", path: StorePath.repository(child)))
                 if entry.name == "_manifests" { isRepository = true }
+                if entry.name.hasPrefix("_") { hasSymlinkedPart = true }
             default:
                 break
             }
@@ -81,6 +83,9 @@ extension StoreScanner {
                 visit.problems.append(SweepError(.invalidName, "repository name breaks the registry's grammar; kept and not modified", path: path))
                 repository.isIncomplete = true
             }
+            // A symlinked `_manifests`, `_layers` or `_uploads`: what the registry reaches through it
+            // is read (so it is marked), but nothing in the repository is modified.
+            if hasSymlinkedPart { repository.isIncomplete = true }
             await scanRepository(&repository, entries: entries, problems: &visit.problems)
             visit.repository = repository
         }
@@ -91,6 +96,9 @@ extension StoreScanner {
     private func scanRepository(_ repository: inout RawRepository, entries: [DirectoryEntry], problems: inout [SweepError]) async {
         let base = StorePath.repository(repository.name)
         let names = Set(entries.map(\.name))
+        if entries.contains(where: { $0.name == "_manifests" && $0.kind == .directory }) {
+            await checkManifestsDirectory(&repository, problems: &problems)
+        }
         if names.contains("_manifests") {
             repository.revisions = await listDigests("\(base)/_manifests/revisions/sha256", link: "link", repository: &repository, problems: &problems)
             await scanTags(&repository, problems: &problems)
@@ -100,6 +108,21 @@ extension StoreScanner {
         }
         if names.contains("_uploads") {
             await scanUploads(&repository, problems: &problems)
+        }
+    }
+
+    /// Reports symlinks directly under `_manifests` (`revisions`, `tags`): reads would follow them, so
+    /// the repository is kept whole and never modified through them.
+    private func checkManifestsDirectory(_ repository: inout RawRepository, problems: inout [SweepError]) async {
+        let path = "\(StorePath.repository(repository.name))/_manifests"
+        do {
+            for entry in try await backend.list(path) where entry.kind == .symlink {
+                problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed to modify anything; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                repository.isIncomplete = true
+            }
+        } catch {
+            problems.append(error)
+            repository.isIncomplete = true
         }
     }
 
@@ -118,6 +141,13 @@ extension StoreScanner {
         var digests: [Digest] = []
         digests.reserveCapacity(entries.count)
         for entry in entries {
+            if entry.kind == .symlink, let digest = Digest.parseHex(entry.name) {
+                // The registry follows it: trust its name as for a directory, keep the repository whole.
+                problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
+                repository.isIncomplete = true
+                digests.append(digest)
+                continue
+            }
             guard entry.kind == .directory, let digest = Digest.parseHex(entry.name) else {
                 if !entry.name.hasSuffix(".tmp") {
                     problems.append(SweepError(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
@@ -145,7 +175,13 @@ extension StoreScanner {
             }
             return
         }
-        for entry in entries where entry.kind == .directory {
+        for entry in entries where entry.kind == .directory || entry.kind == .symlink {
+            if entry.kind == .symlink {
+                // The registry resolves the tag through it: which manifest it names is not known here.
+                problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                repository.isIncomplete = true
+                continue
+            }
             if !NameGrammar.isValidTag(entry.name) {
                 problems.append(SweepError(.invalidName, "tag name breaks the registry's grammar", path: "\(path)/\(entry.name)"))
             }
