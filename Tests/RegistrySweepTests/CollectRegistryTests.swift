@@ -102,6 +102,9 @@ struct CollectRegistryTests {
         #expect(report.failures.isEmpty)
         #expect(report.eligibleUploads.map(\.uuid) == [scenario.uploadID])
         #expect(!report.eligibleLinks.isEmpty)
+        // The registry's API delete left an empty revision directory behind; it is cleaned.
+        #expect(report.eligibleLinks.contains { $0.kind == "revision-without-link" && $0.digest == scenario.deleted.manifestDigest })
+        #expect(!FileManager.default.fileExists(atPath: registry.rootDirectory.path + "/" + StorePath.revision("library/app", Digest(scenario.deleted.manifestDigest)!)))
         try await registry.restart()
         try await scenario.pullEverythingKept(registry)
         #expect(try await registry.getManifest("library/app", reference: scenario.oldV1.manifestDigest).status == 404)

@@ -9,6 +9,7 @@ struct RawRepository: Sendable {
     var hasValidName: Bool
     var tags: [Tag] = []
     var revisions: [Digest] = []
+    var linklessRevisions: [Digest] = []
     var layers: [Digest] = []
     var uploads: [Repository.Upload] = []
     var isIncomplete = false
@@ -141,12 +142,17 @@ extension StoreScanner {
                         problems.append(error)
                         repository.isIncomplete = true
                         digests.append(digest)
+                    } else {
+                        repository.linklessRevisions.append(digest)
                     }
                     continue
                 }
             }
             if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
-                if problem.code == .notFound && requireLink { continue }
+                if problem.code == .notFound && requireLink {
+                    repository.linklessRevisions.append(digest)
+                    continue
+                }
                 problems.append(problem)
                 if requireLink { repository.isIncomplete = true }
             }
