@@ -21,7 +21,7 @@ struct ImagesCommand: AsyncParsableCommand {
             against DATA_ROOT when given. --dry-run only shows what would go.
 
             Exit codes: 0 done; 1 done, but entries were skipped, a delete was refused or the engine and \
-            DATA_ROOT disagree; 2 usage error; 3 the data root or the daemon could not be used.
+            DATA_ROOT disagree; 64 usage error; 3 the data root or the daemon could not be used.
             """
     )
 
