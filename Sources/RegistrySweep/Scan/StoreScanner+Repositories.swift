@@ -9,6 +9,7 @@ struct RawRepository: Sendable {
     var hasValidName: Bool
     var tags: [Tag] = []
     var revisions: [Digest] = []
+    var linklessRevisions: [Digest] = []
     var layers: [Digest] = []
     var uploads: [Repository.Upload] = []
     var isIncomplete = false
@@ -23,7 +24,7 @@ private struct DirectoryVisit: Sendable {
 
 extension StoreScanner {
     /// Walks `repositories/` with a bounded task group, following the reference rules: a
-    /// directory holding `_manifests` is a repository, `_*` directories are not descended,
+    /// directory holding `_manifests` (v3's rule) or `_layers` (2.8's rule) or `_uploads` is a repository, `_*` directories are not descended,
     /// every other directory is (names nest), symlinks are reported and never followed.
     func walkRepositories() async -> ([RawRepository], [SweepError]) {
         let width = options.concurrency
@@ -64,7 +65,9 @@ extension StoreScanner {
             let child = name.isEmpty ? entry.name : "\(name)/\(entry.name)"
             switch entry.kind {
             case .directory:
-                if entry.name == "_manifests" {
+                if entry.name == "_manifests" || entry.name == "_layers" || entry.name == "_uploads" {
+                    // v3 requires _manifests; 2.8 lists repositories by _layers. Either way the
+                    // directory's links and uploads are ours to account for.
                     isRepository = true
                 } else if !entry.name.hasPrefix("_") {
                     visit.subdirectories.append(child)
@@ -100,7 +103,8 @@ extension StoreScanner {
             await checkManifestsDirectory(&repository, problems: &problems)
         }
         if names.contains("_manifests") {
-            repository.revisions = await listDigests("\(base)/_manifests/revisions/sha256", link: "link", repository: &repository, problems: &problems)
+            repository.revisions = await listDigests(
+                "\(base)/_manifests/revisions/sha256", link: "link", requireLink: true, repository: &repository, problems: &problems)
             await scanTags(&repository, problems: &problems)
         }
         if names.contains("_layers") {
@@ -127,7 +131,13 @@ extension StoreScanner {
     }
 
     /// Lists a `…/sha256` directory of digest-named directories (optionally checking each link).
-    private func listDigests(_ path: String, link: String, repository: inout RawRepository, problems: inout [SweepError]) async -> [Digest] {
+    ///
+    /// With `requireLink`, a directory whose link file is gone does not count: the registry's
+    /// manifest delete removes the link and leaves the directory (2.8), and so does its GC.
+    private func listDigests(
+        _ path: String, link: String, requireLink: Bool = false, repository: inout RawRepository,
+        problems: inout [SweepError]
+    ) async -> [Digest] {
         let entries: [DirectoryEntry]
         do {
             entries = try await backend.list(path)
@@ -154,10 +164,29 @@ extension StoreScanner {
                 }
                 continue
             }
-            digests.append(digest)
-            if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
-                problems.append(problem)
+            if requireLink && !options.checkLinks {
+                do {
+                    _ = try await backend.stat("\(path)/\(entry.name)/\(link)")
+                } catch {
+                    if error.code != .notFound {
+                        problems.append(error)
+                        repository.isIncomplete = true
+                        digests.append(digest)
+                    } else {
+                        repository.linklessRevisions.append(digest)
+                    }
+                    continue
+                }
             }
+            if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
+                if problem.code == .notFound && requireLink {
+                    repository.linklessRevisions.append(digest)
+                    continue
+                }
+                problems.append(problem)
+                if requireLink { repository.isIncomplete = true }
+            }
+            digests.append(digest)
         }
         return digests
     }

@@ -91,6 +91,7 @@ public struct StoreScanner: Sendable {
                         history: tag.history.map { digests.intern($0) })
                 },
                 revisions: repository.revisions.map { digests.intern($0) },
+                linklessRevisions: repository.linklessRevisions,
                 layers: repository.layers.map { digests.intern($0) },
                 uploads: repository.uploads, isIncomplete: repository.isIncomplete)
         }
