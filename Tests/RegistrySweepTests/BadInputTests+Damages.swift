@@ -64,12 +64,8 @@ extension BadInputTests {
         try store.link(FixtureStore.revisionLink(repository, untagged.manifest), to: stranger)
         return Expectation(
             problems: [(.linkMismatch, "_manifests/revisions/sha256/\(untagged.manifest.hex)/link")],
-            keep: tagged.all, keepUnlessUntaggedDeleted: untagged.all,
-            knownIssue: (
-                "gc trusts revision link paths and never reads their content, "
-                    + "so the blob a mismatched link names is not marked",
-                [stranger], true
-            ))
+            // The revision's link is read: the blob it names is kept, and the repository kept whole.
+            keep: tagged.all + untagged.all + [stranger, config, layer])
     }
 
     static func truncatedManifest(_ store: FixtureStore) throws -> Expectation {

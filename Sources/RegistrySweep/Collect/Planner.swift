@@ -54,6 +54,11 @@ struct Planner: Sendable {
     }
 
     private func planBlobs(_ mark: Marker.Result, candidates: BitSet?, into plan: inout SweepPlan) async {
+        guard snapshot.isTreeComplete else {
+            plan.warnings.append(
+                "part of the repository tree could not be read or is a symbolic link (see problems): no blob is deleted this run")
+            return
+        }
         var unmarked: [Digest] = []
         for id in (candidates ?? snapshot.blobs).ids where snapshot.blobs.contains(id) && !mark.marked.contains(id) {
             unmarked.append(snapshot.digests[id])

@@ -18,6 +18,8 @@ struct RawRepository: Sendable {
 /// What visiting one directory of the repository tree found.
 private struct DirectoryVisit: Sendable {
     var subdirectories: [String] = []
+    /// False if part of the tree below could not be seen (unlistable, or reached through a symlink).
+    var isComplete = true
     var repository: RawRepository?
     var problems: [SweepError] = []
 }
@@ -26,13 +28,16 @@ extension StoreScanner {
     /// Walks `repositories/` with a bounded task group, following the reference rules: a
     /// directory holding `_manifests` (v3's rule) or `_layers` (2.8's rule) or `_uploads` is a repository, `_*` directories are not descended,
     /// every other directory is (names nest), symlinks are reported and never followed.
-    func walkRepositories() async -> ([RawRepository], [SweepError]) {
+    ///
+    /// - Returns: the repositories, the problems, and whether the whole tree was seen.
+    func walkRepositories() async -> ([RawRepository], [SweepError], Bool) {
         let width = options.concurrency
         return await withTaskGroup(of: DirectoryVisit.self) { group in
             var queue: [String] = [""]
             var running = 0
             var repositories: [RawRepository] = []
             var problems: [SweepError] = []
+            var complete = true
             while true {
                 while running < width, let next = queue.popLast() {
                     running += 1
@@ -43,8 +48,9 @@ extension StoreScanner {
                 queue.append(contentsOf: visit.subdirectories)
                 if let repository = visit.repository { repositories.append(repository) }
                 problems.append(contentsOf: visit.problems)
+                complete = complete && visit.isComplete
             }
-            return (repositories, problems)
+            return (repositories, problems, complete)
         }
     }
 
@@ -56,7 +62,10 @@ extension StoreScanner {
         do {
             entries = try await backend.list(path)
         } catch {
-            if !(name.isEmpty && error.code == .notFound) { visit.problems.append(error) }
+            if !(name.isEmpty && error.code == .notFound) {
+                visit.problems.append(error)
+                visit.isComplete = false
+            }
             return visit
         }
         var isRepository = false
@@ -75,7 +84,12 @@ extension StoreScanner {
             case .symlink:
                 visit.problems.append(SweepError(.invalidStore, "symbolic link in the repository tree is not followed", path: StorePath.repository(child)))
                 if entry.name == "_manifests" { isRepository = true }
-                if entry.name.hasPrefix("_") { hasSymlinkedPart = true }
+                if entry.name.hasPrefix("_") {
+                    hasSymlinkedPart = true
+                } else {
+                    // Repositories the registry reaches through it are unknown to this scan.
+                    visit.isComplete = false
+                }
             default:
                 break
             }
@@ -164,27 +178,27 @@ extension StoreScanner {
                 }
                 continue
             }
-            if requireLink && !options.checkLinks {
+            if requireLink {
+                // A revision's link is read: the registry serves the blob the link names, which
+                // must be marked even when it differs from the directory's name.
                 do {
-                    _ = try await backend.stat("\(path)/\(entry.name)/\(link)")
-                } catch {
-                    if error.code != .notFound {
-                        problems.append(error)
+                    let named = try await LinkFile.read(backend, "\(path)/\(entry.name)/\(link)")
+                    if named != digest {
+                        problems.append(SweepError(
+                            .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
+                            path: "\(backend.displayName)/\(path)/\(entry.name)/\(link)", digest: digest))
                         repository.isIncomplete = true
-                        digests.append(digest)
-                    } else {
-                        repository.linklessRevisions.append(digest)
+                        digests.append(named)
                     }
-                    continue
-                }
-            }
-            if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
-                if problem.code == .notFound && requireLink {
+                } catch where error.code == .notFound {
                     repository.linklessRevisions.append(digest)
                     continue
+                } catch {
+                    problems.append(error)
+                    repository.isIncomplete = true
                 }
+            } else if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
                 problems.append(problem)
-                if requireLink { repository.isIncomplete = true }
             }
             digests.append(digest)
         }
