@@ -56,13 +56,16 @@ package enum SystemCalls {
                 if Glibc.errno != 0 { throw SweepError.system("readdir", errno: Glibc.errno, path: display) }
                 break
             }
-            // Safe: d_name is a NUL-terminated C string inside the dirent readdir returned,
-            // valid until the next readdir call; we copy it into a String right away.
-            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            // Safe: readdir returns a record of d_reclen bytes, often shorter than
+            // MemoryLayout<dirent>.size, so d_name must not be copied as the whole 256-byte
+            // tuple (that reads past the kernel's buffer). We take a pointer to the field
+            // inside the record and read the NUL-terminated name it holds, valid until the
+            // next readdir call, copying it into a String right away.
+            let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." { continue }
-            var kind = DirectoryEntry.Kind(dType: entry.pointee.d_type)
+            let typeOffset = MemoryLayout<dirent>.offset(of: \dirent.d_type) ?? 18
+            var kind = DirectoryEntry.Kind(dType: (UnsafeRawPointer(entry) + typeOffset).load(as: UInt8.self))
             if kind == .unknown {
                 var info = Glibc.stat()
                 if fstatat(dirfd(dir), name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
