@@ -28,7 +28,7 @@ struct VerifyCommand: AsyncParsableCommand {
             descriptor cache): a running registry may still believe a quarantined blob exists.
 
             Reads the store only (apart from --quarantine); safe next to a running registry.
-            Exit codes: 0 clean, 1 problems found, 2 usage error (including an unusable quarantine
+            Exit codes: 0 clean, 1 problems found, 64 usage error (including an unusable quarantine
             directory), 3 the store or baseline could not be used.
             """
     )
@@ -75,18 +75,23 @@ struct VerifyCommand: AsyncParsableCommand {
         lines.append("mode:         \(report.mode.rawValue)")
         lines.append("blobs:        \(report.blobs), verified \(report.verified)")
         lines.append("hashed:       \(report.hashedSHA256) with SHA-256, \(report.checkedXXH3) with XXH3")
-        let rate = ByteCount.format(Int(report.throughput))
-        let seconds = (report.seconds * 100).rounded() / 100
-        lines.append("bytes:        \(ByteCount.format(report.bytesHashed)) in \(seconds) s (\(rate)/s hashing)")
+        let rate = String(format: "%.0f MB/s", report.throughput / 1e6)
+        let seconds = String(format: "%.2f s", report.seconds)
+        lines.append("bytes:        \(ByteCount.format(report.bytesHashed)) in \(seconds) (hashing at \(rate))")
         lines.append("corrupt:      \(report.corrupt)")
         lines.append("missing:      \(report.missing)")
         lines.append("unreadable:   \(report.unreadable)")
         if let baseline = report.baseline {
             let read = baseline.recordsRead.map { "read \($0) records" }
             let written = baseline.recordsWritten.map { "wrote \($0) records" } ?? "unchanged"
-            lines.append("baseline:     \(baseline.path): " + ([read, written].compactMap { $0 }.joined(separator: ", ")))
+            lines.append(
+                "baseline:     \(baseline.path): " + ([read, written].compactMap { $0 }.joined(separator: ", ")))
         }
         for path in report.quarantined { lines.append("quarantined:  \(path)") }
+        if !report.quarantined.isEmpty {
+            lines.append("              restart the registry (or disable its blob descriptor cache): it may still")
+            lines.append("              believe quarantined blobs exist; push the broken images again")
+        }
         lines.append("broken tags:  \(report.brokenTags.count)")
         for tag in report.brokenTags { lines.append("  \(tag)") }
         lines.append("problems:     \(report.problems.count)")
@@ -98,7 +103,9 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if !report.warnings.isEmpty {
             lines.append("warnings:     \(report.warnings.count)")
-            for warning in report.warnings { lines.append("  \(warning.code): \(warning.message) [\(warning.path ?? "")]") }
+            for warning in report.warnings {
+                lines.append("  \(warning.code): \(warning.message) [\(warning.path ?? "")]")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -9,13 +9,17 @@ import Testing
         let records = (0..<count).map { index in
             VerifyBaseline.Record(
                 digest: Digest(bytes: SHA256.hash(data: [UInt8(index), 7])), size: index * 1000 + 1,
-                modifiedNanoseconds: 1_700_000_000_123_456_789 + Int64(index), xxh3: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+                modifiedNanoseconds: 1_700_000_000_123_456_789 + Int64(index),
+                xxh3: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
         }
         return VerifyBaseline(records: records.reversed(), createdNanoseconds: 1_700_000_001_000_000_000)
     }
 
     static func decode(_ bytes: [UInt8]) throws(SweepError) -> VerifyBaseline {
-        try bytes.withUnsafeBytes { raw throws(SweepError) in try VerifyBaseline.decode(raw, path: "test.baseline") }
+        let result: Result<VerifyBaseline, SweepError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(SweepError) in try VerifyBaseline.decode(raw, path: "test.baseline") }
+        }
+        return try result.get()
     }
 
     @Test func roundTripsSortedRecords() throws {

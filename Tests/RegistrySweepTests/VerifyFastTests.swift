@@ -107,4 +107,36 @@ import Testing
         let error = await #expect(throws: SweepError.self) { try await store.verify(VerifyOptions(mode: .fast)) }
         #expect(error?.code == .invalidArgument)
     }
+
+    @Test func commandExitCodesAndJSON() async throws {
+        let (store, path) = try await Self.storeWithBaseline()
+        let executable = try regsweepExecutable()
+        func run(_ arguments: [String]) throws -> (status: Int32, output: Data) {
+            let process = Process()
+            let pipe = Pipe()
+            process.executableURL = executable
+            process.arguments = arguments
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, output)
+        }
+        #expect(try run(["verify", store.root]).status == 0)
+        #expect(try run(["verify", store.root, "--fast", "--baseline", path]).status == 0)
+        #expect(try run(["verify", store.root, "--fast"]).status == 64)
+        #expect(try run(["verify", store.root, "--quarantine", store.scratch("absent")]).status == 64)
+        #expect(try run(["verify", "/nonexistent-store"]).status == 3)
+
+        try store.flipByte(store.web2.layers[1].digest, at: 10)
+        let damaged = try run(["verify", store.root, "--json"])
+        #expect(damaged.status == 1)
+        let report = try JSONDecoder().decode(VerifyReport.self, from: damaged.output)
+        #expect(report.problems(.digestMismatch).map(\.brokenTags) == [["app/web:v2"]])
+        #expect(report.mode == .full && report.throughput > 0)
+
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        #expect(try run(["verify", store.root, "--fast", "--baseline", path]).status == 3)
+    }
 }

@@ -43,7 +43,8 @@ struct VerifyStore {
         let multi = try await registry.pushMultiArch(
             "multi/arch", tag: "latest",
             children: [
-                ChildImage(layers: [ImageFactory.randomBlob(size: 9000, seed: 5)], config: ImageFactory.imageConfig(seed: 4)),
+                ChildImage(
+                    layers: [ImageFactory.randomBlob(size: 9000, seed: 5)], config: ImageFactory.imageConfig(seed: 4)),
                 ChildImage(
                     layers: [ImageFactory.randomBlob(size: 9001, seed: 6)],
                     config: ImageFactory.imageConfig(architecture: "arm64", seed: 5)),
@@ -111,8 +112,8 @@ struct VerifyStore {
     @Test func truncatedChildManifestBreaksTheIndexTag() async throws {
         let store = try await VerifyStore.make()
         let child = store.multi.children[1].manifestDigest
-        try FileManager.default.createFile(
-            atPath: store.absolute(store.data(child)), contents: Data(store.multi.children[1].manifest.prefix(40)))
+        try Data(store.multi.children[1].manifest.prefix(40)).write(
+            to: URL(fileURLWithPath: store.absolute(store.data(child))))
         let report = try await store.verify()
         let mismatch = try #require(report.problems(.digestMismatch).first)
         #expect(mismatch.digest == child)
@@ -234,5 +235,21 @@ struct VerifyStore {
             #expect(error?.path == directory)
         }
         #expect(FileManager.default.fileExists(atPath: store.absolute(store.data(store.web1.config.digest))))
+    }
+}
+
+@Suite(.enabled(if: RegistryServer.shouldRun)) struct VerifyScenarioTests {
+    /// Overwritten tags, a referrer, a manifest deleted through the API, uploads, multi-arch
+    /// indexes of both kinds, OCI without mediaType: nothing here is damage.
+    @Test func richStoreFromTheRegistryVerifiesClean() async throws {
+        let registry = try await RegistryServer.start()
+        let scenario = try await RegistryScenario.build(registry)
+        registry.stop()
+        let backend = try FileSystemBackend(root: registry.rootDirectory.path)
+        let report = try await StoreVerifier(backend: backend).verify()
+        #expect(report.problems == [])
+        #expect(report.brokenTags == [])
+        #expect(report.verified == report.blobs)
+        #expect(report.blobs > scenario.childAndReferrerBlobs.count)
     }
 }

@@ -1,4 +1,3 @@
-import Glibc
 import Crypto
 
 /// What reading one blob's `data` produced.

@@ -38,13 +38,17 @@ struct BrokenTagFinder {
             if let link = problem.path.flatMap(LinkPath.init), Self.linkCodes.contains(problem.code) {
                 switch link.kind {
                 case .revision(let digest), .layer(let digest):
-                    if let id = snapshot.id(of: digest) { badLinks[link.repository, default: [:]][id, default: []].append(index) }
+                    if let id = snapshot.id(of: digest) {
+                        badLinks[link.repository, default: [:]][id, default: []].append(index)
+                    }
                 case .tagCurrent(let tag):
                     badTagLinks[link.repository, default: [:]][tag, default: []].append(index)
                 case .other:
                     break
                 }
-            } else if let digest = problem.digest, Self.blobCodes.contains(problem.code), let id = snapshot.id(of: digest) {
+            } else if let digest = problem.digest, Self.blobCodes.contains(problem.code),
+                let id = snapshot.id(of: digest)
+            {
                 badBlobs[id, default: []].append(index)
             }
         }
@@ -65,7 +69,9 @@ struct BrokenTagFinder {
             for tag in repository.tags {
                 let reference = "\(repository.name):\(tag.name)"
                 guard let current = tag.current else {
-                    for index in badTagLinks[repository.name]?[tag.name] ?? [] { broken[index, default: []].insert(reference) }
+                    for index in badTagLinks[repository.name]?[tag.name] ?? [] {
+                        broken[index, default: []].insert(reference)
+                    }
                     continue
                 }
                 var visited = Set<UInt32>()
@@ -102,7 +108,8 @@ struct BrokenTagFinder {
         guard !snapshot.blobs.contains(id) else { return [] }
         let digest = snapshot.digests[id]
         problems.append(
-            SweepError(.missingBlob, "blob is missing from the store", path: StorePath.blobData(digest), digest: digest))
+            SweepError(.missingBlob, "blob is missing from the store", path: StorePath.blobData(digest), digest: digest)
+        )
         badBlobs[id] = [problems.count - 1]
         return [problems.count - 1]
     }

@@ -33,12 +33,11 @@ struct Quarantine {
                 path: directory)
         }
         self.store = store
-        let storeTree = try SystemCalls.resolvedPath(store.root) + "/docker"
-        let resolved = try SystemCalls.resolvedPath(directory)
-        if resolved == storeTree || resolved.hasPrefix(storeTree + "/") {
+        if try StoreVerifier.isInsideStoreTree(directory, store: store) {
             throw SweepError(
                 .invalidArgument,
-                "the quarantine directory is inside the store's docker/ tree; choose one outside it (next to the store root)",
+                "the quarantine directory is inside the store's docker/ tree; choose one outside it "
+                    + "(next to the store root)",
                 path: directory)
         }
         let blobDevice: UInt64
@@ -77,6 +76,7 @@ struct Quarantine {
                 return name
             }
         }
-        throw SweepError(.invalidArgument, "1000 quarantined copies of this blob already exist", path: destination.absolute(hex))
+        throw SweepError(
+            .invalidArgument, "1000 quarantined copies of this blob already exist", path: destination.absolute(hex))
     }
 }

@@ -106,7 +106,9 @@ extension StoreVerifier {
     /// Workers take the next job from a shared atomic cursor, so a worker that drew small
     /// blobs keeps going while another hashes a large one; starting with the largest keeps
     /// one multi-gigabyte layer from running alone at the end. Memory: one read buffer per
-    /// worker, plus one outcome per job.
+    /// worker, plus one outcome per job. Workers block their thread in `pread` and hash on
+    /// it: with one worker per core they hold the cooperative pool for the pass, on purpose
+    /// (the work is CPU-bound on a warm cache, and more readers only add seeks on a cold one).
     ///
     /// - Parameter jobs: the blobs to hash.
     /// - Returns: the outcome of each job (`nil` only if the run was cancelled).

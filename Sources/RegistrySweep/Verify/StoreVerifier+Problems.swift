@@ -59,4 +59,14 @@ extension StoreVerifier {
         }
         return warnings
     }
+
+    /// True if `directory` (resolved through symlinks) is the store's `docker/` tree or lies
+    /// inside it, where files written by verification would become part of the store.
+    ///
+    /// - Throws: `.notFound` if `directory` does not exist, other codes if it cannot be resolved.
+    static func isInsideStoreTree(_ directory: String, store: FileSystemBackend) throws(SweepError) -> Bool {
+        let tree = try SystemCalls.resolvedPath(store.root) + "/docker"
+        let resolved = try SystemCalls.resolvedPath(directory)
+        return resolved == tree || resolved.hasPrefix(tree + "/")
+    }
 }

@@ -38,8 +38,9 @@ public struct StoreVerifier: Sendable {
     /// Verifies the store.
     ///
     /// - Returns: the report; `isClean` is false when anything is wrong.
-    /// - Throws: `.invalidArgument` for `fast` without a baseline, or an unusable quarantine
-    ///   directory; `.invalidBaseline` if the baseline (fast mode) is absent, damaged or of
+    /// - Throws: `.invalidArgument` for `fast` without a baseline, a baseline inside the
+    ///   store's `docker/` tree, or an unusable quarantine directory; `.notFound` if the
+    ///   baseline's directory does not exist; `.invalidBaseline` if the baseline (fast mode) is absent, damaged or of
     ///   another version; `.invalidStore` if the root is not a store; `.cancelled`; or the
     ///   error writing the baseline. These are checked before any hashing starts.
     /// - Complexity: O(total blob bytes) hashing; O(tags x closure) attribution.
@@ -47,6 +48,13 @@ public struct StoreVerifier: Sendable {
         let start = Timestamp.monotonic()
         var report = VerifyReport(mode: options.mode)
         var previous: VerifyBaseline?
+        if let path = options.baseline {
+            let directory = try VerifyBaseline.split(path).directory
+            if try Self.isInsideStoreTree(directory, store: backend) {
+                throw SweepError(
+                    .invalidArgument, "the baseline file must lie outside the store's docker/ tree", path: path)
+            }
+        }
         if options.mode == .fast {
             guard let path = options.baseline else {
                 throw SweepError(.invalidArgument, "fast verification needs a baseline file (--baseline FILE)")
@@ -78,7 +86,8 @@ public struct StoreVerifier: Sendable {
                 if baseline?.size != info.size || baseline?.modifiedNanoseconds != info.modifiedNanoseconds {
                     baseline = nil
                 }
-                jobs.append(HashJob(digest: digest, size: info.size, baseline: baseline, recordXXH3: options.baseline != nil))
+                jobs.append(
+                    HashJob(digest: digest, size: info.size, baseline: baseline, recordXXH3: options.baseline != nil))
             case .failure(let error):
                 problems.append(Self.readProblem(error, digest, backend))
             }

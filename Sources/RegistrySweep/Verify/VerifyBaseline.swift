@@ -166,7 +166,8 @@ public struct VerifyBaseline: Sendable, Equatable {
             guard size <= UInt64(Int.max) else { throw invalid("baseline record of \(digest) has an impossible size") }
             records.append(
                 Record(
-                    digest: digest, size: Int(size), modifiedNanoseconds: Int64(bitPattern: word(bytes, at: offset + 40)),
+                    digest: digest, size: Int(size),
+                    modifiedNanoseconds: Int64(bitPattern: word(bytes, at: offset + 40)),
                     xxh3: word(bytes, at: offset + 48)))
             offset += recordSize
         }
