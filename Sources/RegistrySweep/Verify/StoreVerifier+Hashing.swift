@@ -15,16 +15,8 @@ struct HashJob: Sendable {
 
 /// What hashing one blob found.
 enum HashOutcome: Sendable {
-    /// How a blob was proven sound.
-    enum Method: Sendable {
-        /// SHA-256 equals its digest.
-        case sha256
-        /// XXH3, size and mtime equal the baseline record.
-        case xxh3
-    }
-
-    /// The content matches the digest.
-    case verified(BlobReading, Method)
+    /// The content matches the digest (by SHA-256, or by XXH3, size and mtime against the baseline).
+    case verified(BlobReading)
     /// SHA-256 of the content differs from the digest; `reading.sha256` is what it hashes to.
     case mismatch(BlobReading)
     /// The blob could not be read.
@@ -155,14 +147,14 @@ extension StoreVerifier {
                 if reading.xxh3 == record.xxh3 && reading.size == record.size
                     && reading.modifiedNanoseconds == record.modifiedNanoseconds
                 {
-                    return .verified(reading, .xxh3)
+                    return .verified(reading)
                 }
                 // Changed since the stat pass, or damaged: only SHA-256 decides, never XXH3 alone.
             }
             let reading = try hasher.read(job.digest, sha256: true, xxh3: job.recordXXH3 || job.baseline != nil)
             counters.bytes += reading.size
             counters.sha256 += 1
-            return reading.sha256 == job.digest ? .verified(reading, .sha256) : .mismatch(reading)
+            return reading.sha256 == job.digest ? .verified(reading) : .mismatch(reading)
         } catch {
             return .failed(error)
         }

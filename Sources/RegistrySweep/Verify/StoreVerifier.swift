@@ -106,7 +106,7 @@ public struct StoreVerifier: Sendable {
         var corrupt: [Digest] = []
         for (job, outcome) in zip(pass.jobs, pass.outcomes) {
             switch outcome {
-            case .verified(let reading, _)?:
+            case .verified(let reading)?:
                 report.verified += 1
                 if let xxh3 = reading.xxh3 {
                     records.append(
