@@ -282,6 +282,29 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         try SystemCalls.setModificationTime(rootFD, checked(path), seconds: seconds, display: absolute(path))
     }
 
+    /// Sets a path's modification time exactly (nanoseconds since 1970).
+    public func setModificationTime(_ path: String, nanoseconds: Int64) throws(SweepError) {
+        try SystemCalls.setModificationTime(
+            rootFD, checked(path), nanoseconds: nanoseconds, display: absolute(path))
+    }
+
+    /// Moves `path` out of this root to `destination` under `target`'s root with one `renameat`.
+    ///
+    /// Nothing is copied: both roots must be on one filesystem, else this fails with `.io`
+    /// (`EXDEV`) and nothing moves. An existing non-empty directory at `destination` is never
+    /// replaced (`renameat` refuses); `destination`'s parent must exist.
+    ///
+    /// - Parameters:
+    ///   - path: the file or directory to move, relative to this root.
+    ///   - target: the backend whose root receives it.
+    ///   - destination: the new path, relative to `target`'s root.
+    /// - Throws: `.notFound`, `.permissionDenied`, or `.io` (with the `renameat` errno).
+    public func move(_ path: String, to target: FileSystemBackend, at destination: String) throws(SweepError) {
+        try SystemCalls.rename(
+            rootFD, checked(path), to: target.rootFD, target.checked(destination),
+            display: "\(absolute(path)) -> \(target.absolute(destination))")
+    }
+
     private func makeParents(of relative: String) throws(SweepError) {
         guard let slash = relative.lastIndex(of: "/") else { return }
         try makeDirectories(String(relative[..<slash]))

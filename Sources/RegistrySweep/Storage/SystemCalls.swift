@@ -126,6 +126,23 @@ package enum SystemCalls {
         _ = try retrying("renameat", display) { renameat(base, from, base, to) }
     }
 
+    /// Renames `from` (relative to `fromBase`) to `to` (relative to `toBase`); both must be on
+    /// one filesystem, else `renameat` fails with `EXDEV` (reported as `.io`).
+    package static func rename(
+        _ fromBase: Int32, _ from: String, to toBase: Int32, _ to: String, display: String
+    ) throws(SweepError) {
+        _ = try retrying("renameat", display) { renameat(fromBase, from, toBase, to) }
+    }
+
+    /// The canonical absolute path of `path` (symlinks resolved), for containment checks.
+    package static func resolvedPath(_ path: String) throws(SweepError) -> String {
+        guard let resolved = realpath(path, nil) else {
+            throw SweepError.system("realpath", errno: Glibc.errno, path: path)
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Creates a directory (mode 0755); an existing directory is not an error.
     package static func makeDirectory(_ base: Int32, _ path: String, display: String) throws(SweepError) {
         if mkdirat(base, path, 0o755) == 0 { return }
@@ -139,6 +156,16 @@ package enum SystemCalls {
         throws(SweepError)
     {
         var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+        _ = try retrying("utimensat", display) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
+    }
+
+    /// Sets access and modification time (nanoseconds since 1970) of a path, not following symlinks.
+    package static func setModificationTime(_ base: Int32, _ path: String, nanoseconds: Int64, display: String)
+        throws(SweepError)
+    {
+        let spec = timespec(
+            tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var times = [spec, spec]
         _ = try retrying("utimensat", display) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
     }
 
