@@ -11,6 +11,7 @@ struct RawRepository: Sendable {
     var revisions: [Digest] = []
     var linklessRevisions: [Digest] = []
     var layers: [Digest] = []
+    var layersListed = false
     var uploads: [Repository.Upload] = []
     var isIncomplete = false
 }
@@ -121,12 +122,20 @@ extension StoreScanner {
                 "\(base)/_manifests/revisions/sha256", link: "link", requireLink: true, repository: &repository, problems: &problems)
             await scanTags(&repository, problems: &problems)
         }
-        if names.contains("_layers") {
-            repository.layers = await listDigests("\(base)/_layers/sha256", link: "link", repository: &repository, problems: &problems)
+        if names.contains("_layers") && (options.listLayerLinks || repository.isIncomplete) {
+            await listLayers(&repository, problems: &problems)
         }
         if names.contains("_uploads") {
             await scanUploads(&repository, problems: &problems)
         }
+    }
+
+    /// Lists `_layers/sha256` into the repository.
+    func listLayers(_ repository: inout RawRepository, problems: inout [SweepError]) async {
+        repository.layers = await listDigests(
+            "\(StorePath.repository(repository.name))/_layers/sha256", link: "link", repository: &repository,
+            problems: &problems)
+        repository.layersListed = true
     }
 
     /// Reports symlinks directly under `_manifests` (`revisions`, `tags`): reads would follow them, so
@@ -238,7 +247,9 @@ extension StoreScanner {
                 problems.append(problem)
                 repository.isIncomplete = true
             }
-            tag.history = await listDigests("\(path)/\(entry.name)/index/sha256", link: "link", repository: &repository, problems: &problems)
+            if options.readTagHistory {
+                tag.history = await listDigests("\(path)/\(entry.name)/index/sha256", link: "link", repository: &repository, problems: &problems)
+            }
             repository.tags.append(tag)
         }
     }

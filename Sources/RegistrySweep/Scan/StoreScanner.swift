@@ -41,14 +41,14 @@ public struct StoreScanner: Sendable {
         async let blobListing = listBlobsResult()
         async let repositoryListing = walkRepositories()
         let (blobDigests, blobProblems) = try await blobListing.get()
-        let (rawRepositories, repositoryProblems, treeComplete) = await repositoryListing
+        var (rawRepositories, repositoryProblems, treeComplete) = await repositoryListing
         timings["list"] = Timestamp.monotonic() - start
 
         var problems = blobProblems + repositoryProblems
         var digests = DigestTable(capacity: blobDigests.count + 1024)
         var blobs = BitSet(universe: blobDigests.count)
         for digest in blobDigests { blobs.insert(digests.intern(digest)) }
-        let repositories = Self.intern(rawRepositories, into: &digests)
+        var repositories = Self.intern(rawRepositories, into: &digests)
 
         let parseStart = Timestamp.monotonic()
         var manifests = ManifestTable()
@@ -58,6 +58,14 @@ public struct StoreScanner: Sendable {
             repositories: repositories, digests: &digests, blobs: blobs, manifests: &manifests,
             unreadable: &unreadable, foreign: &foreign, problems: &problems)
         timings["parse"] = Timestamp.monotonic() - parseStart
+        // Repositories kept whole because a manifest is unreadable mark their layer links: list
+        // them now if the walk skipped them.
+        for index in repositories.indices where !rawRepositories[index].layersListed
+            && repositories[index].revisions.contains(where: unreadable.contains)
+        {
+            await listLayers(&rawRepositories[index], problems: &problems)
+            repositories[index].layers = rawRepositories[index].layers.map { digests.intern($0) }
+        }
 
         var sizes: [UInt32: Int] = [:]
         if options.statBlobs {

@@ -66,34 +66,35 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     /// Synchronous ``withContents(of:limit:_:)``.
+    ///
+    /// Small files (the common case: links, manifests) cost three system calls: `openat`,
+    /// one `pread` into a buffer one byte larger than the small-file size, `close`. Only a
+    /// file that fills that buffer is `fstat`'ed and memory-mapped.
     public func withContentsSync<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) throws(SweepError) -> R {
         let display = absolute(path)
         let fd = try SystemCalls.openFile(rootFD, checked(path), display: display)
         defer { SystemCalls.close(fd) }
-        let info = try SystemCalls.stat(fd, display: display)
-        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display) }
-        guard info.size <= limit else {
-            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display)
-        }
-        if info.size > Self.mapThreshold {
-            let region = try SystemCalls.map(fd, length: info.size, display: display)
-            defer { SystemCalls.unmap(region) }
-            return try body(region)
-        }
-        // Read one byte more than the size, so a file that grew is seen whole up to the limit.
-        let capacity = min(info.size + 1, limit + 1, Self.mapThreshold + 1)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 16)
+        let small = min(limit, Self.mapThreshold) + 1
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: small, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0
-        while filled < buffer.count {
+        while filled < small {
             let count = try SystemCalls.read(
                 fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display)
             if count == 0 { break }
             filled += count
         }
-        return try body(UnsafeRawBufferPointer(rebasing: buffer[..<min(filled, limit)]))
+        if filled < small { return try body(UnsafeRawBufferPointer(rebasing: buffer[..<filled])) }
+        let info = try SystemCalls.stat(fd, display: display)
+        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display) }
+        guard info.size <= limit else {
+            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display)
+        }
+        let region = try SystemCalls.map(fd, length: info.size, display: display)
+        defer { SystemCalls.unmap(region) }
+        return try body(region)
     }
 
     public func stream(

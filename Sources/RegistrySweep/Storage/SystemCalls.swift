@@ -18,7 +18,8 @@ package enum SystemCalls {
 
     /// Opens a regular file for reading relative to `base` without following a final symlink.
     package static func openFile(_ base: Int32, _ path: String, display: String) throws(SweepError) -> Int32 {
-        try retrying("openat", display) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        // O_NONBLOCK: a FIFO planted in the store must not block the scan (reads then fail).
+        try retrying("openat", display) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
     }
 
     /// Creates (or truncates) a file for writing relative to `base`.
