@@ -39,30 +39,40 @@ extension StoreScanner {
         }
     }
 
-    /// Reads and parses manifests concurrently, in batches.
+    /// Reads and parses manifests concurrently, one task per blob shard at a time (the shard
+    /// directory is opened once for all its manifests).
     private func readManifests(_ list: [Digest]) async -> [Result<ParsedManifest, SweepError>] {
         let backend = self.backend
-        let batch = max(64, list.count / (options.concurrency * 8) + 1)
+        var byShard: [[Int]] = Array(repeating: [], count: 256)
+        for (index, digest) in list.enumerated() { byShard[Int(digest.w0 >> 56)].append(index) }
         var results = [Result<ParsedManifest, SweepError>](repeating: .failure(SweepError(.cancelled, "not read")), count: list.count)
-        await withTaskGroup(of: (Int, [Result<ParsedManifest, SweepError>]).self) { group in
-            var nextStart = 0
+        await withTaskGroup(of: [(Int, Result<ParsedManifest, SweepError>)].self) { group in
+            var shards = byShard.enumerated().filter { !$0.element.isEmpty }[...]
             var running = 0
             func startNext() {
-                guard nextStart < list.count else { return }
-                let range = nextStart..<min(nextStart + batch, list.count)
-                nextStart = range.upperBound
+                guard let (shard, indices) = shards.popFirst() else { return }
                 running += 1
                 group.addTask {
-                    var out: [Result<ParsedManifest, SweepError>] = []
-                    out.reserveCapacity(range.count)
-                    for digest in list[range] { out.append(await Self.readManifest(backend, digest)) }
-                    return (range.lowerBound, out)
+                    let name = String(shard, radix: 16)
+                    let directory = "\(StorePath.blobShards)/\(name.count == 1 ? "0" + name : name)"
+                    let view = try? await backend.subdirectory(directory)
+                    var out: [(Int, Result<ParsedManifest, SweepError>)] = []
+                    out.reserveCapacity(indices.count)
+                    for index in indices {
+                        let digest = list[index]
+                        if let view {
+                            out.append((index, await Self.readManifest(view, digest, path: "\(digest.hex)/data")))
+                        } else {
+                            out.append((index, await Self.readManifest(backend, digest, path: StorePath.blobData(digest))))
+                        }
+                    }
+                    return out
                 }
             }
-            while running < options.concurrency && nextStart < list.count { startNext() }
-            while let (start, out) = await group.next() {
+            while running < options.concurrency && !shards.isEmpty { startNext() }
+            while let out = await group.next() {
                 running -= 1
-                for (offset, result) in out.enumerated() { results[start + offset] = result }
+                for (index, result) in out { results[index] = result }
                 startNext()
             }
         }
@@ -70,8 +80,7 @@ extension StoreScanner {
     }
 
     /// Reads one manifest blob and parses it; errors name the blob's path and digest.
-    static func readManifest(_ backend: any StorageBackend, _ digest: Digest) async -> Result<ParsedManifest, SweepError> {
-        let path = StorePath.blobData(digest)
+    static func readManifest(_ backend: any StorageBackend, _ digest: Digest, path: String) async -> Result<ParsedManifest, SweepError> {
         do {
             let parsed = try await backend.withContents(of: path, limit: ManifestParser.maxManifestSize) { bytes throws(SweepError) in
                 try ManifestParser.parse(bytes)

@@ -173,6 +173,13 @@ extension StoreScanner {
         }
         var digests: [Digest] = []
         digests.reserveCapacity(entries.count)
+        // Links are read through a view of this directory: one path walk for all of them.
+        var reader: any StorageBackend = backend
+        var prefix = path + "/"
+        if requireLink, let view = try? await backend.subdirectory(path) {
+            reader = view
+            prefix = ""
+        }
         for entry in entries {
             if entry.kind == .symlink, let digest = Digest.parseHex(entry.name) {
                 // The registry follows it: trust its name as for a directory, keep the repository whole.
@@ -191,7 +198,7 @@ extension StoreScanner {
                 // A revision's link is read: the registry serves the blob the link names, which
                 // must be marked even when it differs from the directory's name.
                 do {
-                    let named = try await LinkFile.read(backend, "\(path)/\(entry.name)/\(link)")
+                    let named = try await LinkFile.read(reader, "\(prefix)\(entry.name)/\(link)")
                     if named != digest {
                         problems.append(SweepError(
                             .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
@@ -227,6 +234,12 @@ extension StoreScanner {
             }
             return
         }
+        var reader: any StorageBackend = backend
+        var prefix = path + "/"
+        if let view = try? await backend.subdirectory(path) {
+            reader = view
+            prefix = ""
+        }
         for entry in entries where entry.kind == .directory || entry.kind == .symlink {
             if entry.kind == .symlink {
                 // The registry resolves the tag through it: which manifest it names is not known here.
@@ -239,7 +252,7 @@ extension StoreScanner {
             }
             var tag = RawRepository.Tag(name: entry.name, current: nil, history: [])
             do {
-                tag.current = try await LinkFile.read(backend, "\(path)/\(entry.name)/current/link")
+                tag.current = try await LinkFile.read(reader, "\(prefix)\(entry.name)/current/link")
             } catch {
                 // Which manifest the tag names is unknown: keep everything in this repository.
                 var problem = error

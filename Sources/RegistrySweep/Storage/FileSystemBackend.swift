@@ -35,7 +35,21 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         rootFD = try SystemCalls.openDirectory(AT_FDCWD, trimmed + "/.", display: trimmed)
     }
 
+    /// A backend on an already open directory descriptor, which it takes over.
+    init(descriptor: Int32, root: String) {
+        self.root = root
+        rootFD = descriptor
+    }
+
     deinit { SystemCalls.close(rootFD) }
+
+    /// Opens `directory` once (no symlink followed in its last component); reads through the
+    /// returned view walk only the path below it. Used for the many small reads under one
+    /// directory (revision links, blob shards).
+    public func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend {
+        let fd = try SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
+        return FileSystemBackend(descriptor: fd, root: absolute(directory))
+    }
 
     public var displayName: String { root }
 

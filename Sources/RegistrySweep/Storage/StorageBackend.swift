@@ -52,6 +52,46 @@ public protocol StorageBackend: Sendable {
     ///
     /// - Returns: false if it was not empty (nothing removed).
     func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool
+
+    /// A view of the store rooted at `directory`: paths given to it are relative to that
+    /// directory. Lets a backend resolve the directory once for many reads below it.
+    ///
+    /// - Throws: `.notFound` and other errors opening the directory.
+    func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend
+}
+
+extension StorageBackend {
+    /// The generic view: prefixes every path.
+    public func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend {
+        PrefixedBackend(base: self, prefix: directory)
+    }
+}
+
+/// A backend whose paths are relative to a prefix of another backend's.
+struct PrefixedBackend: StorageBackend {
+    let base: any StorageBackend
+    let prefix: String
+
+    var displayName: String { "\(base.displayName)/\(prefix)" }
+    private func full(_ path: String) -> String { path.isEmpty ? prefix : "\(prefix)/\(path)" }
+
+    func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] { try await base.list(full(path)) }
+    func withContents<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
+    ) async throws(SweepError) -> R {
+        try await base.withContents(of: full(path), limit: limit, body)
+    }
+    func stream(
+        _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
+    ) async throws(SweepError) -> FileInfo {
+        try await base.stream(full(path), chunkSize: chunkSize, body)
+    }
+    func stat(_ path: String) async throws(SweepError) -> FileInfo { try await base.stat(full(path)) }
+    func removeFile(_ path: String) async throws(SweepError) { try await base.removeFile(full(path)) }
+    func removeTree(_ path: String) async throws(SweepError) { try await base.removeTree(full(path)) }
+    func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
+        try await base.removeEmptyDirectory(full(path))
+    }
 }
 
 /// Store-relative path helpers: the registry's key layout in one place.
@@ -102,10 +142,19 @@ public enum StorePath {
 
     /// True if `path` is a safe relative path: no empty, `.` or `..` component, not absolute.
     public static func isSafe(_ path: String) -> Bool {
-        if path.isEmpty || path.hasPrefix("/") { return false }
-        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
-            if component.isEmpty || component == "." || component == ".." { return false }
+        // One pass over the UTF-8 bytes (this runs on every file access).
+        var componentLength = 0
+        var dots = 0
+        for byte in path.utf8 {
+            if byte == 0x2F {
+                if componentLength == 0 || componentLength == dots && dots <= 2 { return false }
+                componentLength = 0
+                dots = 0
+            } else {
+                componentLength += 1
+                if byte == 0x2E { dots += 1 }
+            }
         }
-        return true
+        return componentLength > 0 && !(componentLength == dots && dots <= 2)
     }
 }
