@@ -16,6 +16,6 @@ struct RegSweep: AsyncParsableCommand {
             (not a store, locked, unreachable); 4 unknown repository or tag (delete).
             """,
         version: "0.1.0",
-        subcommands: [ScanCommand.self, GenerateCommand.self]
+        subcommands: [ScanCommand.self, GCCommand.self, DeleteCommand.self, GenerateCommand.self]
     )
 }

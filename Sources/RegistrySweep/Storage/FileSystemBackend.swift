@@ -17,6 +17,8 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     /// The root directory as given.
     public let root: String
     private let rootFD: Int32
+    /// The root's descriptor, for helpers in this module.
+    var rootDescriptor: Int32 { rootFD }
     /// Files larger than this are memory-mapped instead of read.
     static let mapThreshold = 64 * 1024
 

@@ -29,6 +29,11 @@ package enum SystemCalls {
         return try retrying("openat", display) { openat(base, path, flags, 0o644) }
     }
 
+    /// Opens (creating if needed) a file to hold an `flock`; never truncates.
+    package static func openLockFile(_ base: Int32, _ path: String, display: String) throws(SweepError) -> Int32 {
+        try retrying("openat", display) { openat(base, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644) }
+    }
+
     /// Closes a descriptor; errors on close of a read-only descriptor are not actionable.
     package static func close(_ fd: Int32) {
         _ = Glibc.close(fd)

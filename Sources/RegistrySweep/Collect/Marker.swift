@@ -1,0 +1,141 @@
+/// The mark phase: which manifests are live in each repository and which blobs any live
+/// manifest needs. Pure computation over a snapshot; no I/O except what `isYoung` does.
+///
+/// Rules (see ``CollectOptions``):
+/// - default: every revision of every repository is live (like the reference GC);
+/// - `deleteUntagged`: roots are the manifests tags name; also live are children of a live
+///   index or list, referrers whose `subject` is live (unless disabled), and revisions younger
+///   than the grace period; recursively;
+/// - a repository that was not read completely, has an invalid name, or holds a manifest that
+///   cannot be read or parsed is kept whole: all its revisions are live and every blob its
+///   `_layers` names is marked;
+/// - a live manifest marks its own blob and everything it references, through index children
+///   recursively; the mark is global (a blob any repository needs lives).
+///
+/// ## Performance
+/// O(revisions + references); memory: one bit per digest for blobs and manifests visited,
+/// plus per-repository temporary sets.
+struct Marker {
+    let snapshot: StoreSnapshot
+    let options: CollectOptions
+    /// Revisions to treat as dead, by repository name, and tags to ignore as roots
+    /// (the delete command); other revisions of those repositories stay live.
+    var exclusions = Exclusions()
+
+    /// What an explicit delete removes before marking.
+    struct Exclusions {
+        var deadRevisions: [String: Set<UInt32>] = [:]
+        var removedTags: Set<TagRef> = []
+    }
+
+    /// A repository and tag name.
+    struct TagRef: Hashable {
+        var repository: String
+        var tag: String
+    }
+
+    /// The outcome of marking.
+    struct Result {
+        /// Blob digests (ids) that must stay.
+        var marked: BitSet
+        /// Per repository (same order as the snapshot): its dead revisions' digest ids.
+        var deadRevisions: [[UInt32]]
+        /// Per repository: true when it is kept whole (nothing in it may be modified).
+        var keptWhole: [Bool]
+        /// Why repositories were kept whole, for the report.
+        var warnings: [String]
+    }
+
+    /// Marks the snapshot.
+    ///
+    /// - Parameter isYoung: whether a revision of a repository was written within the grace
+    ///   period (called only for revisions that would otherwise be dead).
+    func mark(isYoung: (Repository, UInt32) async -> Bool) async -> Result {
+        var marked = BitSet(universe: snapshot.digests.count)
+        var visited = BitSet(universe: snapshot.digests.count)
+        var dead: [[UInt32]] = []
+        var keptWhole: [Bool] = []
+        var warnings: [String] = []
+        for repository in snapshot.repositories {
+            let whole = wholeReason(repository)
+            if let whole { warnings.append("\(repository.name): \(whole); kept whole") }
+            keptWhole.append(whole != nil)
+            let live: [UInt32]
+            if whole == nil, let excluded = exclusions.deadRevisions[repository.name] {
+                live = repository.revisions.filter { !excluded.contains($0) }
+                dead.append(repository.revisions.filter { excluded.contains($0) })
+            } else if whole != nil || !options.deleteUntagged {
+                live = repository.revisions
+                if whole != nil { for layer in repository.layers { marked.insert(layer) } }
+                dead.append([])
+            } else {
+                let (alive, gone) = await liveRevisions(repository, isYoung: isYoung)
+                live = alive
+                dead.append(gone)
+            }
+            for id in live { markManifest(id, marked: &marked, visited: &visited) }
+            // A tag naming a manifest that is not a revision here still keeps that manifest's content.
+            for tag in repository.tags where !exclusions.removedTags.contains(TagRef(repository: repository.name, tag: tag.name)) {
+                if let id = tag.current { markManifest(id, marked: &marked, visited: &visited) }
+            }
+        }
+        return Result(marked: marked, deadRevisions: dead, keptWhole: keptWhole, warnings: warnings)
+    }
+
+    /// Why a repository must be kept whole, or `nil`.
+    private func wholeReason(_ repository: Repository) -> String? {
+        if !repository.hasValidName { return "invalid repository name" }
+        if repository.isIncomplete { return "not read completely (see problems)" }
+        if let bad = repository.revisions.first(where: { snapshot.unreadableManifests.contains($0) }) {
+            return "manifest \(snapshot.digests[bad]) cannot be read or parsed"
+        }
+        return nil
+    }
+
+    /// Marks a manifest's blob and, if it was parsed, everything it references, recursively.
+    private func markManifest(_ id: UInt32, marked: inout BitSet, visited: inout BitSet) {
+        var stack = [id]
+        while let current = stack.popLast() {
+            marked.insert(current)
+            guard visited.insert(current), let m = snapshot.manifests.manifest(of: current) else { continue }
+            for blob in snapshot.manifests.blobs(m) { marked.insert(blob) }
+            for child in snapshot.manifests.children(m) { stack.append(child) }
+        }
+    }
+
+    /// Live and dead revisions of a repository in delete-untagged mode.
+    private func liveRevisions(_ repository: Repository, isYoung: (Repository, UInt32) async -> Bool) async -> ([UInt32], [UInt32]) {
+        let revisions = Set(repository.revisions)
+        var live = Set<UInt32>()
+        var roots = repository.tags.compactMap(\.current).filter { revisions.contains($0) }
+        // Referrers by subject, within this repository.
+        var referrers: [UInt32: [UInt32]] = [:]
+        if options.keepReferrers {
+            for id in repository.revisions {
+                if let m = snapshot.manifests.manifest(of: id), snapshot.manifests.subject[m] != ManifestTable.none {
+                    referrers[snapshot.manifests.subject[m], default: []].append(id)
+                }
+            }
+        }
+        var checkedYoung = false
+        while true {
+            var stack = roots
+            roots = []
+            while let id = stack.popLast() {
+                guard live.insert(id).inserted else { continue }
+                if let m = snapshot.manifests.manifest(of: id) {
+                    for child in snapshot.manifests.children(m) where revisions.contains(child) { stack.append(child) }
+                }
+                for referrer in referrers[id] ?? [] { stack.append(referrer) }
+            }
+            if checkedYoung || options.grace <= 0 { break }
+            checkedYoung = true
+            for id in repository.revisions where !live.contains(id) {
+                if await isYoung(repository, id) { roots.append(id) }
+            }
+            if roots.isEmpty { break }
+        }
+        let dead = repository.revisions.filter { !live.contains($0) }
+        return (repository.revisions.filter { live.contains($0) }, dead)
+    }
+}

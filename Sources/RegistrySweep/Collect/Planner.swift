@@ -1,0 +1,162 @@
+/// Turns a mark into a ``SweepPlan``: stats only what may be deleted (for age and size).
+struct Planner: Sendable {
+    let backend: any StorageBackend
+    let snapshot: StoreSnapshot
+    let options: CollectOptions
+    /// Tags the delete command removes: not roots, and their directories go whole.
+    var removedTags: Set<Marker.TagRef> = []
+
+    private func remainingTags(_ repository: Repository) -> [Repository.Tag] {
+        repository.tags.filter { !removedTags.contains(Marker.TagRef(repository: repository.name, tag: $0.name)) }
+    }
+
+    /// True if `path`'s mtime is within the grace period (or it cannot be stat'ed: keep).
+    func isYoung(_ path: String) async -> Bool {
+        guard options.grace > 0 else { return false }
+        do {
+            let info = try await backend.stat(path)
+            return info.modified > options.now - options.grace
+        } catch {
+            return error.code != .notFound
+        }
+    }
+
+    /// Builds the plan.
+    ///
+    /// - Parameters:
+    ///   - mark: the mark result.
+    ///   - blobCandidates: if given, only these unmarked blobs may be deleted (delete command);
+    ///     otherwise every unmarked blob.
+    ///   - removedRepositories: repositories removed entirely (delete command).
+    ///   - linkRepositories: if given, only these repositories' links are cleaned.
+    ///   - uploads: whether old uploads are planned for removal.
+    func plan(
+        _ mark: Marker.Result, blobCandidates: BitSet? = nil, linkRepositories: Set<String>? = nil, uploads: Bool = true
+    ) async -> SweepPlan {
+        var plan = SweepPlan()
+        plan.warnings = mark.warnings
+        let digests = snapshot.digests
+        for (index, repository) in snapshot.repositories.enumerated() where !mark.deadRevisions[index].isEmpty {
+            for id in mark.deadRevisions[index] {
+                var paths: [String] = []
+                for tag in remainingTags(repository) where tag.history.contains(id) {
+                    paths.append(StorePath.tagIndexEntry(repository.name, tag.name, digests[id]))
+                }
+                paths.append(StorePath.revision(repository.name, digests[id]))
+                plan.manifests.append(.init(repository: repository.name, digest: digests[id], paths: paths))
+            }
+        }
+        await planBlobs(mark, candidates: blobCandidates, into: &plan)
+        if options.cleanLinks { await planLinks(mark, only: linkRepositories, into: &plan) }
+        if uploads, let age = options.uploadAge { await planUploads(age: age, into: &plan) }
+        if options.prune { planRepositories(mark, into: &plan) }
+        return plan
+    }
+
+    private func planBlobs(_ mark: Marker.Result, candidates: BitSet?, into plan: inout SweepPlan) async {
+        var unmarked: [Digest] = []
+        for id in (candidates ?? snapshot.blobs).ids where snapshot.blobs.contains(id) && !mark.marked.contains(id) {
+            unmarked.append(snapshot.digests[id])
+        }
+        let backend = self.backend
+        let options = self.options
+        let results = await withTaskGroup(of: [(Digest, Int, Bool)].self) { group in
+            let chunk = max(64, unmarked.count / (options.concurrency * 4) + 1)
+            for start in stride(from: 0, to: unmarked.count, by: chunk) {
+                let slice = unmarked[start..<min(start + chunk, unmarked.count)]
+                group.addTask {
+                    var out: [(Digest, Int, Bool)] = []
+                    for digest in slice {
+                        var size = 0
+                        var young = false
+                        do throws(SweepError) {
+                            let info = try await backend.stat(StorePath.blobData(digest))
+                            size = info.size
+                            young = options.grace > 0 && info.modified > options.now - options.grace
+                        } catch {
+                            // No data file: judge the directory's age (an interrupted move leaves it).
+                            if options.grace > 0 {
+                                let info = try? await backend.stat(StorePath.blobDirectory(digest))
+                                young = info.map { $0.modified > options.now - options.grace } ?? true
+                            }
+                        }
+                        out.append((digest, size, young))
+                    }
+                    return out
+                }
+            }
+            var all: [(Digest, Int, Bool)] = []
+            for await part in group { all += part }
+            return all
+        }
+        for (digest, size, young) in results.sorted(by: { $0.0 < $1.0 }) {
+            if young {
+                plan.keptYoungBlobs += 1
+            } else {
+                plan.blobs.append(.init(digest: digest, bytes: size))
+            }
+        }
+    }
+
+    private func planLinks(_ mark: Marker.Result, only: Set<String>?, into plan: inout SweepPlan) async {
+        let deletedBlobs = Set(plan.blobs.map(\.digest))
+        for (index, repository) in snapshot.repositories.enumerated() where !mark.keptWhole[index] {
+            if let only, !only.contains(repository.name) { continue }
+            let dead = Set(mark.deadRevisions[index])
+            let remaining = Set(repository.revisions).subtracting(dead)
+            // Blobs the repository's live manifests need, through index children.
+            var needed = Set<UInt32>()
+            var visited = Set<UInt32>()
+            var stack = Array(remaining) + remainingTags(repository).compactMap(\.current)
+            while let id = stack.popLast() {
+                needed.insert(id)
+                guard visited.insert(id).inserted, let m = snapshot.manifests.manifest(of: id) else { continue }
+                needed.formUnion(snapshot.manifests.blobs(m))
+                stack.append(contentsOf: snapshot.manifests.children(m))
+            }
+            for id in repository.layers {
+                let digest = snapshot.digests[id]
+                let gone = !snapshot.blobs.contains(id) || deletedBlobs.contains(digest)
+                guard gone || !needed.contains(id) else { continue }
+                let path = StorePath.layerLink(repository.name, digest)
+                if !gone, await isYoung(path) { continue }
+                plan.links.append(.init(ref: .init(repository: repository.name, kind: "layer", tag: nil, digest: digest.description), path: path))
+            }
+            for tag in remainingTags(repository) {
+                for id in tag.history where !remaining.contains(id) && !dead.contains(id) && tag.current != id {
+                    let path = StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id])
+                    if await isYoung(path) { continue }
+                    plan.links.append(.init(ref: .init(repository: repository.name, kind: "tag-history", tag: tag.name, digest: snapshot.digests[id].description), path: path))
+                }
+            }
+        }
+    }
+
+    private func planUploads(age: Double, into plan: inout SweepPlan) async {
+        for repository in snapshot.repositories {
+            for upload in repository.uploads {
+                let path = StorePath.upload(repository.name, upload.uuid)
+                var started = upload.startedAt
+                if started == nil {
+                    started = try? await backend.stat(path).modified
+                    if started != nil {
+                        plan.warnings.append("\(repository.name): upload \(upload.uuid) has no readable startedat; judged by its directory's mtime")
+                    }
+                }
+                guard let started, started < options.now - age else { continue }
+                plan.uploads.append(.init(ref: .init(repository: repository.name, uuid: upload.uuid, startedAt: upload.startedAt.map(Timestamp.formatRFC3339)), path: path))
+            }
+        }
+    }
+
+    private func planRepositories(_ mark: Marker.Result, into plan: inout SweepPlan) {
+        let removedUploads = Set(plan.uploads.map { "\($0.ref.repository)/\($0.ref.uuid)" })
+        for (index, repository) in snapshot.repositories.enumerated() where !mark.keptWhole[index] {
+            let remaining = Set(repository.revisions).subtracting(mark.deadRevisions[index])
+            let uploadsLeft = repository.uploads.contains { !removedUploads.contains("\(repository.name)/\($0.uuid)") }
+            if remainingTags(repository).isEmpty && remaining.isEmpty && !uploadsLeft {
+                plan.repositories.append(repository.name)
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import RegistrySweep
+
+/// `regsweep delete`: remove a repository or a tag and whatever only it kept alive.
+struct DeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a repository (NAME) or a tag (NAME:TAG), keeping every blob another image still uses.",
+        discussion: """
+            A tag's manifest is removed only if no other tag of the repository reaches it; its index
+            children and untagged referrers (signatures, SBOMs) go with it under the same rule. Blobs
+            are removed only when no live manifest in any repository references them. Tags and links
+            are removed before blobs, so a crash leaves only garbage. Several --image may be given.
+
+            Exit codes: 0 done; 1 some deletions failed; 3 the store could not be used; 4 unknown
+            repository or tag (nothing was changed).
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .long, help: "NAME or NAME:TAG to delete (repeatable).")
+    var image: [String] = []
+
+    @Flag(name: [.customShort("d"), .long], help: "List every path that would be removed and the bytes freed; change nothing.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Also remove repositories left with no tags and no manifests, and empty directories.")
+    var prune = false
+
+    @Option(name: .long, help: "Keep blobs and links younger than this (e.g. 1h, 0 to disable).")
+    var grace = "1h"
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    func run() async throws {
+        guard !image.isEmpty else { throw ValidationError("give at least one --image NAME[:TAG]") }
+        guard let graceSeconds = DurationText.parse(grace) else { throw ValidationError("--grace: not a duration: \(grace)") }
+        var options = CollectOptions()
+        options.dryRun = dryRun
+        options.prune = prune
+        options.grace = graceSeconds
+        options.uploadAge = nil
+        let result: DeleteReport
+        do throws(SweepError) {
+            let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
+            let opened = try store.open()
+            result = try await ImageDeleter(backend: opened.backend, options: options).run(targets)
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(dryRun ? "dry run: nothing was changed; would remove:" : "removed:")
+            for path in result.paths { print("  \(path)") }
+            print("tags: \(result.removedTags.joined(separator: ", "))")
+            print("manifests: \(result.report.eligibleManifests.count), blobs: \(result.report.eligibleBlobs.count) (\(ByteCount.format(result.report.eligibleBytes))), links: \(result.report.eligibleLinks.count), repositories: \(result.report.eligibleRepositories.count)")
+            for warning in result.report.warnings { print("warning: \(warning)") }
+            for failure in result.report.failures { print("failed: \(failure.code): \(failure.message) [\(failure.path ?? "")]") }
+        }
+        if !result.report.failures.isEmpty { throw ExitStatus.problems }
+    }
+}
