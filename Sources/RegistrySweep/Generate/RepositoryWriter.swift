@@ -14,6 +14,8 @@ struct RepositoryWriter {
     /// The empty config descriptor referrers use.
     let emptyConfig: ManifestDocument.Descriptor
     var random: SeededRandom
+    /// The repository's number: alternates which multi-arch format comes first.
+    let index: Int
     var record: GeneratedStore.RepositoryRecord
     var counts = GeneratedStore.Counts()
     var contents: [Digest: [UInt8]] = [:]
@@ -30,6 +32,7 @@ struct RepositoryWriter {
         self.sharedLayers = sharedLayers
         self.emptyConfig = emptyConfig
         random = SeededRandom(seed: options.seed, part: UInt64(index))
+        self.index = index
         record = GeneratedStore.RepositoryRecord(name: name)
     }
 
@@ -44,7 +47,7 @@ struct RepositoryWriter {
             try Task.checkCancellationTyped()
             let pushed: ManifestDocument.Descriptor
             if options.multiArchEvery > 0 && push % options.multiArchEvery == options.multiArchEvery - 1 {
-                pushed = try pushMultiArch(format: multiArchPushes % 2 == 0 ? .oci : .docker)
+                pushed = try pushMultiArch(format: (index + multiArchPushes) % 2 == 0 ? .oci : .docker)
                 multiArchPushes += 1
             } else {
                 pushed = try pushImage(format: random.next() & 1 == 0 ? .docker : .oci, architecture: "amd64")

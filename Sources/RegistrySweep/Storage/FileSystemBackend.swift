@@ -224,7 +224,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     public func write(_ path: String, _ bytes: [UInt8]) throws(SweepError) {
         var failure: SweepError?
         bytes.withUnsafeBytes { raw in
-            do {
+            do throws(SweepError) {
                 try write(path, raw)
             } catch {
                 failure = error
