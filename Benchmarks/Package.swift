@@ -7,7 +7,7 @@ let package = Package(
     name: "RegistrySweepBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: "../"),
+        .package(name: "regsweep", path: "../"),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -21,7 +21,13 @@ let package = Package(
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "package-benchmark")
             ]
-        )
+        ),
+        // The work of `regsweep gc --dry-run --grace 0` with a synchronous main, for valgrind.
+        .executableTarget(
+            name: "gc-profile",
+            dependencies: [.product(name: "RegistrySweep", package: "regsweep")],
+            path: "Sources/GCProfile"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

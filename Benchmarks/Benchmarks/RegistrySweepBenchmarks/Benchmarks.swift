@@ -13,4 +13,5 @@ let benchmarks: @Sendable () -> Void = {
     DigestBenchmarks.register()
     ManifestBenchmarks.register()
     ScanBenchmarks.register()
+    CollectBenchmarks.register()
 }
