@@ -8,13 +8,9 @@ struct DeleteCommand: AsyncParsableCommand {
         commandName: "delete",
         abstract: "Delete a repository (NAME) or a tag (NAME:TAG), keeping every blob another image still uses.",
         discussion: """
-            A tag's manifest is removed only if no other tag of the repository reaches it; its index
-            children and untagged referrers (signatures, SBOMs) go with it under the same rule. Blobs
-            are removed only when no live manifest in any repository references them. Tags and links
-            are removed before blobs, so a crash leaves only garbage. Several --image may be given.
+            A tag's manifest is removed only if no other tag of the repository reaches it; its index children and untagged referrers (signatures, SBOMs) go with it under the same rule. Blobs are removed only when no live manifest in any repository references them. Tags and links are removed before blobs, so a crash leaves only garbage. Several --image may be given.
 
-            Exit codes: 0 done; 1 some deletions failed; 3 the store could not be used; 4 unknown
-            repository or tag (nothing was changed).
+            Exit codes: 0 done; 1 some deletions failed; 3 the store could not be used; 4 unknown repository or tag (nothing was changed).
             """
     )
 

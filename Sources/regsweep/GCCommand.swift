@@ -8,21 +8,13 @@ struct GCCommand: AsyncParsableCommand {
         commandName: "gc",
         abstract: "Garbage-collect a registry store: delete unreferenced blobs (and, optionally, untagged manifests).",
         discussion: """
-            Mark: by default every manifest revision is live, as with `registry garbage-collect`.
-            With --delete-untagged, only tagged manifests are roots; children of a live index or list,
-            referrers whose subject is live, and revisions younger than --grace stay live too (the
-            reference GC deletes multi-arch children and referrers; regsweep never does).
-            Anything unreadable keeps everything it might reference and is reported.
+            Mark: by default every manifest revision is live, as with `registry garbage-collect`. With --delete-untagged, only tagged manifests are roots; children of a live index or list, referrers whose subject is live, and revisions younger than --grace stay live too (the reference GC deletes multi-arch children and referrers; regsweep never does). Anything unreadable keeps everything it might reference and is reported.
 
-            Sweep, references before data: dead manifests' links, stale layer links and tag history,
-            then blobs, then uploads older than --uploads, then (with --prune) empty repositories.
-            A crash leaves only garbage for the next run. Real runs take a lock (ROOT/.regsweep.lock).
+            Sweep, references before data: dead manifests' links, stale layer links and tag history, then blobs, then uploads older than --uploads, then (with --prune) empty repositories. A crash leaves only garbage for the next run. Real runs take a lock (ROOT/.regsweep.lock).
 
-            Safe next to a running registry thanks to the grace period, but a registry with
-            storage.cache configured must be restarted after a real run.
+            Safe next to a running registry thanks to the grace period, but a registry with storage.cache configured must be restarted after a real run.
 
-            Exit codes: 0 done; 1 done but some deletions failed or problems were found;
-            2 usage error; 3 the store could not be used (not a store, locked, unreadable).
+            Exit codes: 0 done; 1 done but some deletions failed or problems were found; 64 usage error; 3 the store could not be used (not a store, locked, unreadable).
             """
     )
 

@@ -8,10 +8,7 @@ struct ScanCommand: AsyncParsableCommand {
         commandName: "scan",
         abstract: "Inventory a registry store: repositories, tags, manifests by kind, blobs, bytes, uploads, problems.",
         discussion: """
-            Reads the store without changing it; safe next to a running registry. Every problem found
-            (corrupt or empty links, unparseable manifests, missing blobs, bad names, unreadable
-            directories) is listed; the scan does not stop at the first.
-            Exit codes: 0 clean, 1 problems found, 3 the store could not be read.
+            Reads the store without changing it; safe next to a running registry. Every problem found (corrupt or empty links, unparseable manifests, missing blobs, bad names, unreadable directories) is listed; the scan does not stop at the first. Exit codes: 0 clean, 1 problems found, 3 the store could not be read.
             """
     )
 

@@ -41,7 +41,7 @@ enum ExitStatus {
         printError("regsweep: \(error)")
         switch error.code {
         case .unknownReference: return unknownReference
-        case .invalidArgument: return ExitCode(2)
+        case .invalidArgument, .invalidName: return ExitCode(64)
         default: return unusable
         }
     }

@@ -9,7 +9,7 @@ public struct CollectReport: Sendable, Codable, Equatable {
     /// A link file (layer link or tag-history entry) of one repository.
     public struct LinkRef: Sendable, Codable, Hashable {
         public var repository: String
-        /// `layer` or `tag-history`.
+        /// `layer`, `tag-history`, or `revision-without-link` (a revision directory the registry emptied).
         public var kind: String
         /// The tag, for tag-history entries.
         public var tag: String?

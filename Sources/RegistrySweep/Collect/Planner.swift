@@ -54,6 +54,11 @@ struct Planner: Sendable {
     }
 
     private func planBlobs(_ mark: Marker.Result, candidates: BitSet?, into plan: inout SweepPlan) async {
+        guard snapshot.isTreeComplete else {
+            plan.warnings.append(
+                "part of the repository tree could not be read or is a symbolic link (see problems): no blob is deleted this run")
+            return
+        }
         var unmarked: [Digest] = []
         for id in (candidates ?? snapshot.blobs).ids where snapshot.blobs.contains(id) && !mark.marked.contains(id) {
             unmarked.append(snapshot.digests[id])
@@ -73,12 +78,15 @@ struct Planner: Sendable {
                             let info = try await backend.stat(StorePath.blobData(digest))
                             size = info.size
                             young = options.grace > 0 && info.modified > options.now - options.grace
-                        } catch {
+                        } catch where error.code == .notFound {
                             // No data file: judge the directory's age (an interrupted move leaves it).
                             if options.grace > 0 {
                                 let info = try? await backend.stat(StorePath.blobDirectory(digest))
                                 young = info.map { $0.modified > options.now - options.grace } ?? true
                             }
+                        } catch {
+                            // Cannot tell its age: keep it.
+                            young = true
                         }
                         out.append((digest, size, young))
                     }
@@ -121,6 +129,11 @@ struct Planner: Sendable {
                 let path = StorePath.layerLink(repository.name, digest)
                 if !gone, await isYoung(path) { continue }
                 plan.links.append(.init(ref: .init(repository: repository.name, kind: "layer", tag: nil, digest: digest.description), path: path))
+            }
+            for digest in repository.linklessRevisions {
+                let path = StorePath.revision(repository.name, digest)
+                if await isYoung(path) { continue }
+                plan.links.append(.init(ref: .init(repository: repository.name, kind: "revision-without-link", tag: nil, digest: digest.description), path: path))
             }
             for tag in remainingTags(repository) {
                 for id in tag.history where !remaining.contains(id) && !dead.contains(id) && tag.current != id {

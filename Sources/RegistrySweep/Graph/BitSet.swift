@@ -66,4 +66,11 @@ public struct BitSet: Sendable, Equatable {
 
     /// Bytes of storage.
     public var memoryFootprint: Int { words.capacity * 8 }
+
+    /// True if both sets hold the same ids, whatever universe each was created with or grew to.
+    public static func == (lhs: BitSet, rhs: BitSet) -> Bool {
+        let common = min(lhs.words.count, rhs.words.count)
+        return lhs.words[..<common] == rhs.words[..<common]
+            && lhs.words[common...].allSatisfy { $0 == 0 } && rhs.words[common...].allSatisfy { $0 == 0 }
+    }
 }

@@ -71,53 +71,53 @@ public enum ManifestParser {
             } else if cursor.equals(key, "config") {
                 if try cursor.consumeNull() { return }
                 hasConfig = true
-                if let descriptor = try Self.descriptor(&cursor, field: "config") { append(descriptor, to: \.blobs) }
+                append(try Self.descriptor(&cursor, field: "config"), to: \.blobs)
             } else if cursor.equals(key, "subject") {
                 if try cursor.consumeNull() { return }
-                subject = try Self.descriptor(&cursor, field: "subject")?.digest
+                // With a duplicated digest member, the last one is what Go (the registry) reads.
+                subject = try Self.descriptor(&cursor, field: "subject").digests.last
             } else if cursor.equals(key, "layers") {
-                hasLayers = true
-                try list(&cursor, field: "layers", into: \.blobs)
+                hasLayers = try list(&cursor, field: "layers", into: \.blobs) || hasLayers
             } else if cursor.equals(key, "blobs") {
-                hasBlobs = true
-                try list(&cursor, field: "blobs", into: \.blobs)
+                hasBlobs = try list(&cursor, field: "blobs", into: \.blobs) || hasBlobs
             } else if cursor.equals(key, "manifests") {
-                hasManifests = true
-                try list(&cursor, field: "manifests", into: \.children)
+                hasManifests = try list(&cursor, field: "manifests", into: \.children) || hasManifests
             } else if cursor.equals(key, "fsLayers") {
-                hasFSLayers = true
-                try list(&cursor, field: "fsLayers", into: \.blobs, digestKey: "blobSum")
+                hasFSLayers = try list(&cursor, field: "fsLayers", into: \.blobs, digestKey: "blobSum") || hasFSLayers
             } else {
                 try cursor.skipValue()
             }
         }
 
-        mutating func append(_ descriptor: (digest: Digest, foreign: Bool), to list: WritableKeyPath<Fields, [Digest]>) {
-            if !self[keyPath: list].contains(descriptor.digest) { self[keyPath: list].append(descriptor.digest) }
-            if descriptor.foreign && !foreign.contains(descriptor.digest) { foreign.append(descriptor.digest) }
+        mutating func append(_ descriptor: (digests: [Digest], foreign: Bool), to list: WritableKeyPath<Fields, [Digest]>) {
+            for digest in descriptor.digests {
+                if !self[keyPath: list].contains(digest) { self[keyPath: list].append(digest) }
+                if descriptor.foreign && !foreign.contains(digest) { foreign.append(digest) }
+            }
         }
 
+        /// Reads a list of descriptors into `target`; returns false if it was `null` (absent).
         mutating func list(
             _ cursor: inout JSONCursor, field: String, into target: WritableKeyPath<Fields, [Digest]>,
             digestKey: StaticString = "digest"
-        ) throws(SweepError) {
-            if try cursor.consumeNull() { return }
+        ) throws(SweepError) -> Bool {
+            if try cursor.consumeNull() { return false }
             guard try cursor.peek() == 0x5B else { throw cursor.fail("\(field) is not an array") }
-            var found: [(digest: Digest, foreign: Bool)] = []
+            var found: [(digests: [Digest], foreign: Bool)] = []
             try cursor.forEachElement { cursor, index throws(SweepError) in
-                if let descriptor = try Self.descriptor(&cursor, field: "\(field)[\(index)]", digestKey: digestKey) {
-                    found.append(descriptor)
-                }
+                found.append(try Self.descriptor(&cursor, field: "\(field)[\(index)]", digestKey: digestKey))
             }
             for descriptor in found { append(descriptor, to: target) }
+            return true
         }
 
-        /// Reads a descriptor object; returns its digest and whether it lists `urls`.
+        /// Reads a descriptor object; returns its digest (every one, if the member is duplicated:
+        /// parsers disagree on which wins) and whether it lists `urls`.
         static func descriptor(_ cursor: inout JSONCursor, field: String, digestKey: StaticString = "digest")
-            throws(SweepError) -> (digest: Digest, foreign: Bool)?
+            throws(SweepError) -> (digests: [Digest], foreign: Bool)
         {
             guard try cursor.peek() == 0x7B else { throw cursor.fail("\(field) is not an object") }
-            var digest: Digest?
+            var digests: [Digest] = []
             var foreign = false
             try cursor.forEachMember { cursor, key throws(SweepError) in
                 if cursor.equals(key, digestKey) {
@@ -126,7 +126,7 @@ public enum ManifestParser {
                     let text = cursor.decoded(token)
                     let parsed = text.withUnsafeBytes { Digest.parse($0) }
                     switch parsed {
-                    case .success(let value): digest = value
+                    case .success(let value): digests.append(value)
                     case .failure(.unsupportedAlgorithm):
                         throw SweepError(.invalidManifest, "\(field) uses a digest algorithm other than sha256: \(String(decoding: text.prefix(80), as: UTF8.self))")
                     case .failure:
@@ -145,10 +145,10 @@ public enum ManifestParser {
                     try cursor.skipValue()
                 }
             }
-            guard let digest else {
+            guard !digests.isEmpty else {
                 throw SweepError(.invalidManifest, "\(field) has no \(digestKey)")
             }
-            return (digest, foreign)
+            return (digests, foreign)
         }
 
         func classify() throws(SweepError) -> ParsedManifest {

@@ -26,6 +26,8 @@ public struct Repository: Sendable {
     public var tags: [Tag]
     /// Manifest revisions (`_manifests/revisions/sha256/*`).
     public var revisions: [UInt32]
+    /// Revision directories whose `link` file is gone (left by the registry's manifest delete).
+    public var linklessRevisions: [Digest]
     /// Layer links (`_layers/sha256/*`).
     public var layers: [UInt32]
     /// Uploads in progress.

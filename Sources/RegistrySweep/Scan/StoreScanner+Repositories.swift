@@ -9,6 +9,7 @@ struct RawRepository: Sendable {
     var hasValidName: Bool
     var tags: [Tag] = []
     var revisions: [Digest] = []
+    var linklessRevisions: [Digest] = []
     var layers: [Digest] = []
     var uploads: [Repository.Upload] = []
     var isIncomplete = false
@@ -17,21 +18,26 @@ struct RawRepository: Sendable {
 /// What visiting one directory of the repository tree found.
 private struct DirectoryVisit: Sendable {
     var subdirectories: [String] = []
+    /// False if part of the tree below could not be seen (unlistable, or reached through a symlink).
+    var isComplete = true
     var repository: RawRepository?
     var problems: [SweepError] = []
 }
 
 extension StoreScanner {
     /// Walks `repositories/` with a bounded task group, following the reference rules: a
-    /// directory holding `_manifests` is a repository, `_*` directories are not descended,
+    /// directory holding `_manifests` (v3's rule) or `_layers` (2.8's rule) or `_uploads` is a repository, `_*` directories are not descended,
     /// every other directory is (names nest), symlinks are reported and never followed.
-    func walkRepositories() async -> ([RawRepository], [SweepError]) {
+    ///
+    /// - Returns: the repositories, the problems, and whether the whole tree was seen.
+    func walkRepositories() async -> ([RawRepository], [SweepError], Bool) {
         let width = options.concurrency
         return await withTaskGroup(of: DirectoryVisit.self) { group in
             var queue: [String] = [""]
             var running = 0
             var repositories: [RawRepository] = []
             var problems: [SweepError] = []
+            var complete = true
             while true {
                 while running < width, let next = queue.popLast() {
                     running += 1
@@ -42,8 +48,9 @@ extension StoreScanner {
                 queue.append(contentsOf: visit.subdirectories)
                 if let repository = visit.repository { repositories.append(repository) }
                 problems.append(contentsOf: visit.problems)
+                complete = complete && visit.isComplete
             }
-            return (repositories, problems)
+            return (repositories, problems, complete)
         }
     }
 
@@ -55,15 +62,21 @@ extension StoreScanner {
         do {
             entries = try await backend.list(path)
         } catch {
-            if !(name.isEmpty && error.code == .notFound) { visit.problems.append(error) }
+            if !(name.isEmpty && error.code == .notFound) {
+                visit.problems.append(error)
+                visit.isComplete = false
+            }
             return visit
         }
         var isRepository = false
+        var hasSymlinkedPart = false
         for entry in entries {
             let child = name.isEmpty ? entry.name : "\(name)/\(entry.name)"
             switch entry.kind {
             case .directory:
-                if entry.name == "_manifests" {
+                if entry.name == "_manifests" || entry.name == "_layers" || entry.name == "_uploads" {
+                    // v3 requires _manifests; 2.8 lists repositories by _layers. Either way the
+                    // directory's links and uploads are ours to account for.
                     isRepository = true
                 } else if !entry.name.hasPrefix("_") {
                     visit.subdirectories.append(child)
@@ -71,6 +84,12 @@ extension StoreScanner {
             case .symlink:
                 visit.problems.append(SweepError(.invalidStore, "symbolic link in the repository tree is not followed", path: StorePath.repository(child)))
                 if entry.name == "_manifests" { isRepository = true }
+                if entry.name.hasPrefix("_") {
+                    hasSymlinkedPart = true
+                } else {
+                    // Repositories the registry reaches through it are unknown to this scan.
+                    visit.isComplete = false
+                }
             default:
                 break
             }
@@ -81,6 +100,9 @@ extension StoreScanner {
                 visit.problems.append(SweepError(.invalidName, "repository name breaks the registry's grammar; kept and not modified", path: path))
                 repository.isIncomplete = true
             }
+            // A symlinked `_manifests`, `_layers` or `_uploads`: what the registry reaches through it
+            // is read (so it is marked), but nothing in the repository is modified.
+            if hasSymlinkedPart { repository.isIncomplete = true }
             await scanRepository(&repository, entries: entries, problems: &visit.problems)
             visit.repository = repository
         }
@@ -91,8 +113,12 @@ extension StoreScanner {
     private func scanRepository(_ repository: inout RawRepository, entries: [DirectoryEntry], problems: inout [SweepError]) async {
         let base = StorePath.repository(repository.name)
         let names = Set(entries.map(\.name))
+        if entries.contains(where: { $0.name == "_manifests" && $0.kind == .directory }) {
+            await checkManifestsDirectory(&repository, problems: &problems)
+        }
         if names.contains("_manifests") {
-            repository.revisions = await listDigests("\(base)/_manifests/revisions/sha256", link: "link", repository: &repository, problems: &problems)
+            repository.revisions = await listDigests(
+                "\(base)/_manifests/revisions/sha256", link: "link", requireLink: true, repository: &repository, problems: &problems)
             await scanTags(&repository, problems: &problems)
         }
         if names.contains("_layers") {
@@ -103,8 +129,29 @@ extension StoreScanner {
         }
     }
 
+    /// Reports symlinks directly under `_manifests` (`revisions`, `tags`): reads would follow them, so
+    /// the repository is kept whole and never modified through them.
+    private func checkManifestsDirectory(_ repository: inout RawRepository, problems: inout [SweepError]) async {
+        let path = "\(StorePath.repository(repository.name))/_manifests"
+        do {
+            for entry in try await backend.list(path) where entry.kind == .symlink {
+                problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed to modify anything; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                repository.isIncomplete = true
+            }
+        } catch {
+            problems.append(error)
+            repository.isIncomplete = true
+        }
+    }
+
     /// Lists a `…/sha256` directory of digest-named directories (optionally checking each link).
-    private func listDigests(_ path: String, link: String, repository: inout RawRepository, problems: inout [SweepError]) async -> [Digest] {
+    ///
+    /// With `requireLink`, a directory whose link file is gone does not count: the registry's
+    /// manifest delete removes the link and leaves the directory (2.8), and so does its GC.
+    private func listDigests(
+        _ path: String, link: String, requireLink: Bool = false, repository: inout RawRepository,
+        problems: inout [SweepError]
+    ) async -> [Digest] {
         let entries: [DirectoryEntry]
         do {
             entries = try await backend.list(path)
@@ -118,16 +165,42 @@ extension StoreScanner {
         var digests: [Digest] = []
         digests.reserveCapacity(entries.count)
         for entry in entries {
+            if entry.kind == .symlink, let digest = Digest.parseHex(entry.name) {
+                // The registry follows it: trust its name as for a directory, keep the repository whole.
+                problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
+                repository.isIncomplete = true
+                digests.append(digest)
+                continue
+            }
             guard entry.kind == .directory, let digest = Digest.parseHex(entry.name) else {
                 if !entry.name.hasSuffix(".tmp") {
                     problems.append(SweepError(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
                 }
                 continue
             }
-            digests.append(digest)
-            if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
+            if requireLink {
+                // A revision's link is read: the registry serves the blob the link names, which
+                // must be marked even when it differs from the directory's name.
+                do {
+                    let named = try await LinkFile.read(backend, "\(path)/\(entry.name)/\(link)")
+                    if named != digest {
+                        problems.append(SweepError(
+                            .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
+                            path: "\(backend.displayName)/\(path)/\(entry.name)/\(link)", digest: digest))
+                        repository.isIncomplete = true
+                        digests.append(named)
+                    }
+                } catch where error.code == .notFound {
+                    repository.linklessRevisions.append(digest)
+                    continue
+                } catch {
+                    problems.append(error)
+                    repository.isIncomplete = true
+                }
+            } else if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
                 problems.append(problem)
             }
+            digests.append(digest)
         }
         return digests
     }
@@ -145,7 +218,13 @@ extension StoreScanner {
             }
             return
         }
-        for entry in entries where entry.kind == .directory {
+        for entry in entries where entry.kind == .directory || entry.kind == .symlink {
+            if entry.kind == .symlink {
+                // The registry resolves the tag through it: which manifest it names is not known here.
+                problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                repository.isIncomplete = true
+                continue
+            }
             if !NameGrammar.isValidTag(entry.name) {
                 problems.append(SweepError(.invalidName, "tag name breaks the registry's grammar", path: "\(path)/\(entry.name)"))
             }

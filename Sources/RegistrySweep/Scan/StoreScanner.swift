@@ -41,7 +41,7 @@ public struct StoreScanner: Sendable {
         async let blobListing = listBlobsResult()
         async let repositoryListing = walkRepositories()
         let (blobDigests, blobProblems) = try await blobListing.get()
-        let (rawRepositories, repositoryProblems) = await repositoryListing
+        let (rawRepositories, repositoryProblems, treeComplete) = await repositoryListing
         timings["list"] = Timestamp.monotonic() - start
 
         var problems = blobProblems + repositoryProblems
@@ -69,7 +69,8 @@ public struct StoreScanner: Sendable {
         return StoreSnapshot(
             digests: digests, blobs: blobs, blobSizes: sizes,
             repositories: repositories.sorted { $0.name < $1.name }, manifests: manifests,
-            unreadableManifests: unreadable, foreignLayers: foreign, problems: problems, timings: timings)
+            unreadableManifests: unreadable, foreignLayers: foreign, isTreeComplete: treeComplete, problems: problems,
+            timings: timings)
     }
 
     private func listBlobsResult() async -> Result<([Digest], [SweepError]), SweepError> {
@@ -91,6 +92,7 @@ public struct StoreScanner: Sendable {
                         history: tag.history.map { digests.intern($0) })
                 },
                 revisions: repository.revisions.map { digests.intern($0) },
+                linklessRevisions: repository.linklessRevisions,
                 layers: repository.layers.map { digests.intern($0) },
                 uploads: repository.uploads, isIncomplete: repository.isIncomplete)
         }

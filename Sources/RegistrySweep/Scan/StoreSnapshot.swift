@@ -21,6 +21,10 @@ public struct StoreSnapshot: Sendable {
     public var unreadableManifests: BitSet
     /// Ids of layers marked foreign (`urls`) in some manifest: allowed to be missing.
     public var foreignLayers: BitSet
+    /// False when part of the repository tree could not be seen (an unlistable directory, or a
+    /// symlinked one the registry would follow): repositories may exist that the scan does not
+    /// know, so no blob is provably garbage and collection deletes none.
+    public var isTreeComplete: Bool
     /// Every problem found, in a stable order.
     public var problems: [SweepError]
     /// Seconds spent per phase (`list`, `parse`, `stat`).

@@ -135,7 +135,9 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     public func removeFile(_ path: String) async throws(SweepError) {
-        try SystemCalls.unlink(rootFD, checked(path), directory: false, display: absolute(path))
+        let relative = try checked(path)
+        try checkParents(relative)
+        try SystemCalls.unlink(rootFD, relative, directory: false, display: absolute(path))
     }
 
     public func removeTree(_ path: String) async throws(SweepError) {
@@ -143,7 +145,21 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     /// Synchronous ``removeTree(_:)``: depth-first, one directory descriptor open per level.
+    ///
+    /// - Throws: `.invalidStore` without removing anything if a parent of `path` below the root
+    ///   is a symbolic link; a missing `path` (or parent) is not an error.
     public func removeTreeSync(_ path: String) throws(SweepError) {
+        do {
+            try checkParents(checked(path))
+        } catch where error.code == .notFound {
+            return
+        }
+        try removeTreeBelow(path)
+    }
+
+    /// ``removeTreeSync(_:)`` once the parents are known to be directories: children come from a
+    /// listing that reports symlinks as such, so the recursion never passes through one.
+    private func removeTreeBelow(_ path: String) throws(SweepError) {
         let relative = try checked(path)
         let info: FileInfo
         do {
@@ -158,7 +174,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         for entry in try listSync(path) {
             let child = "\(path)/\(entry.name)"
             if entry.kind == .directory {
-                try removeTreeSync(child)
+                try removeTreeBelow(child)
             } else {
                 // Files and symlinks alike: unlink removes the link, never its target.
                 do {
@@ -172,11 +188,35 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     public func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
+        let relative = try checked(path)
+        try checkParents(relative)
         do {
-            try SystemCalls.unlink(rootFD, checked(path), directory: true, display: absolute(path))
+            try SystemCalls.unlink(rootFD, relative, directory: true, display: absolute(path))
             return true
         } catch where error.errno == ENOTEMPTY || error.errno == EEXIST {
             return false
+        }
+    }
+
+    /// Throws unless every parent of `relative` below the root is a real directory.
+    ///
+    /// `openat`-family calls refuse a symlink only as the final component and follow it anywhere
+    /// else, so `repositories/app/_layers -> /elsewhere` would let a removal reach outside the
+    /// store. One `fstatat` per component; removals are rare next to reads, which stay single calls.
+    /// (A link swapped in after the check is a race with someone who can already write the store.)
+    ///
+    /// - Throws: `.invalidStore` naming the offending parent, `.notFound` if a parent is missing.
+    private func checkParents(_ relative: String) throws(SweepError) {
+        var slash = relative.firstIndex(of: "/")
+        while let end = slash {
+            let parent = String(relative[..<end])
+            let info = try SystemCalls.stat(rootFD, parent, display: absolute(parent))
+            guard info.isDirectory else {
+                throw SweepError(
+                    .invalidStore, "not removed: a parent is a symbolic link or not a directory, and is never followed",
+                    path: absolute(parent))
+            }
+            slash = relative[relative.index(after: end)...].firstIndex(of: "/")
         }
     }
 

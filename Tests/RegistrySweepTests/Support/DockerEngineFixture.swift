@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Errors from starting, driving or stopping the private dockerd.
@@ -141,7 +142,8 @@ final class DockerEngineFixture: @unchecked Sendable {
         while Date() < deadline {
             if !process.isRunning {
                 daemon = nil
-                throw DockerEngineFixtureError(description: "dockerd exited (\(process.terminationStatus)):\n\(logTail())")
+                throw DockerEngineFixtureError(
+                    description: "dockerd exited (\(process.terminationStatus)):\n\(logTail())")
             }
             if fm.fileExists(atPath: socketPath), (try? runClient(["version"])) != nil {
                 let pidFile = directory.appendingPathComponent("exec/containerd/containerd.pid")
@@ -152,7 +154,8 @@ final class DockerEngineFixture: @unchecked Sendable {
             usleep(200_000)
         }
         stopLocked()
-        throw DockerEngineFixtureError(description: "dockerd did not answer on \(socketPath) within 60 s:\n\(logTail())")
+        throw DockerEngineFixtureError(
+            description: "dockerd did not answer on \(socketPath) within 60 s:\n\(logTail())")
     }
 
     /// Stops the daemon cleanly (SIGTERM, wait up to 30 s), else kill -9 it and its containerd. Idempotent.
@@ -232,8 +235,12 @@ final class DockerEngineFixture: @unchecked Sendable {
         }
 
         try importTar("base", "base v1", tag: "base:1")
-        try build("app:1", ["FROM base:1", "LABEL app=1", "COPY app.txt /app.txt", "ENV APP=1",
-                            "COPY app2.txt /app2.txt", "LABEL done=1"])
+        try build(
+            "app:1",
+            [
+                "FROM base:1", "LABEL app=1", "COPY app.txt /app.txt", "ENV APP=1",
+                "COPY app2.txt /app2.txt", "LABEL done=1",
+            ])
         try docker(["tag", "app:1", "app:stable"])
         try build("kid:a", ["FROM app:1", "LABEL kid=a"])
         try build("kid:b", ["FROM app:1", "LABEL kid=b", "COPY kid.txt /kid.txt"])
@@ -328,7 +335,8 @@ final class DockerEngineFixture: @unchecked Sendable {
         guard process.terminationStatus == 0 else {
             let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
             throw DockerEngineFixtureError(
-                description: "\(executable) \(args.joined(separator: " ")) exited \(process.terminationStatus): \(stderr)"
+                description:
+                    "\(executable) \(args.joined(separator: " ")) exited \(process.terminationStatus): \(stderr)"
             )
         }
         return stdout
