@@ -134,4 +134,44 @@ import Testing
         let store = try await StoreGenerator(root: root, options: options).generate()
         #expect(abs(store.counts.blobs - 3000) < 3000 / 10, "\(store.counts.blobs) blobs for a 3000 target")
     }
+
+    /// The real registry serves the generated store: catalog, tag lists, every tag's
+    /// manifest, every index child, referrer, config, layer and orphan, byte-exact.
+    @Test(.enabled(if: RegistryServer.shouldRun))
+    func theRealRegistryServesEveryTagByteExact() async throws {
+        let root = Self.temporaryRoot("served")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let store = try await StoreGenerator(root: root, options: Self.smallOptions()).generate()
+        let registry = try await RegistryServer.start(rootDirectory: URL(fileURLWithPath: root))
+        defer { registry.stop() }
+
+        #expect(try await registry.catalog() == store.repositories.map(\.name).sorted())
+        var pulled = Set<Digest>()
+        for repository in store.repositories {
+            #expect(try await registry.tags(repository.name).sorted() == repository.tags.keys.sorted())
+            /// Pulls a manifest by tag or digest, checks its bytes, then everything it references.
+            func pull(_ reference: String, expected digest: Digest) async throws {
+                let reply = try await registry.getManifest(repository.name, reference: reference)
+                #expect(reply.status == 200, "\(repository.name):\(reference)")
+                #expect(reply.body == store.contents[digest], "\(repository.name):\(reference) bytes")
+                let parsed = try ManifestParser.parse(reply.body)
+                #expect(reply.mediaType == parsed.kind.mediaType)
+                pulled.insert(digest)
+                for child in parsed.children { try await pull(child.description, expected: child) }
+                for blob in parsed.blobs {
+                    let (status, body) = try await registry.getBlob(repository.name, digest: blob.description)
+                    #expect(status == 200 && body == store.contents[blob], "\(repository.name)@\(blob)")
+                    pulled.insert(blob)
+                }
+            }
+            for (tag, digest) in repository.tags { try await pull(tag, expected: digest) }
+            for (referrer, _) in repository.referrers { try await pull(referrer.description, expected: referrer) }
+            for orphan in repository.orphans {
+                let (status, body) = try await registry.getBlob(repository.name, digest: orphan.description)
+                #expect(status == 200 && body == store.contents[orphan])
+            }
+        }
+        // Everything reachable from a tag or referrer was served: all but untagged pushes and orphans.
+        #expect(pulled.count > store.counts.blobs / 3)
+    }
 }
