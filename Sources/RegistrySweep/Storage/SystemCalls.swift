@@ -56,11 +56,13 @@ package enum SystemCalls {
                 if Glibc.errno != 0 { throw SweepError.system("readdir", errno: Glibc.errno, path: display) }
                 break
             }
-            // Safe: d_name is a NUL-terminated C string inside the dirent readdir returned,
-            // valid until the next readdir call; we copy it into a String right away.
-            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            // Safe: d_name is a NUL-terminated C string inside the record readdir returned,
+            // valid until the next readdir call; we copy it into a String right away. It is
+            // read in place: a record is only d_reclen bytes, often fewer than the declared
+            // 256 of d_name, so copying `entry.pointee.d_name` whole can read past the end of
+            // the stream's buffer (it crashed scans when a record ended at a page boundary).
+            let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." { continue }
             var kind = DirectoryEntry.Kind(dType: entry.pointee.d_type)
             if kind == .unknown {
