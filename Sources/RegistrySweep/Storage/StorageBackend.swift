@@ -101,11 +101,27 @@ public enum StorePath {
     }
 
     /// True if `path` is a safe relative path: no empty, `.` or `..` component, not absolute.
+    ///
+    /// Components are split on the `/` byte, as the kernel does.
+    ///
+    /// - Complexity: one pass over the UTF-8 bytes, no allocation (every backend call checks
+    ///   its path, so this runs once per file the scan reads).
     public static func isSafe(_ path: String) -> Bool {
-        if path.isEmpty || path.hasPrefix("/") { return false }
-        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
-            if component.isEmpty || component == "." || component == ".." { return false }
+        var length = 0
+        var onlyDots = true
+        var sawAny = false
+        for byte in path.utf8 {
+            sawAny = true
+            if byte == 0x2F {
+                // An empty, "." or ".." component (a leading "/" is an empty first component).
+                if length == 0 || (onlyDots && length <= 2) { return false }
+                length = 0
+                onlyDots = true
+            } else {
+                length += 1
+                if byte != 0x2E { onlyDots = false }
+            }
         }
-        return true
+        return sawAny && length > 0 && !(onlyDots && length <= 2)
     }
 }
