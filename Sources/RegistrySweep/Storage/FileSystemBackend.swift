@@ -275,6 +275,19 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         try SystemCalls.writeAll(fd, bytes, display: absolute(path))
     }
 
+    /// Writes the bytes of an array to `path` directly (creating parents), like the buffer form.
+    public func write(_ path: String, _ bytes: [UInt8]) throws(SweepError) {
+        var failure: SweepError?
+        bytes.withUnsafeBytes { raw in
+            do throws(SweepError) {
+                try write(path, raw)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Creates `path` and its missing parents as directories.
     public func makeDirectories(_ path: String) throws(SweepError) {
         let relative = try checked(path)
@@ -320,8 +333,16 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
             display: "\(absolute(path)) -> \(target.absolute(destination))")
     }
 
+    /// Creates the missing parents of `relative`, deepest first: one `mkdirat` when only the
+    /// last level is missing (the common case in bulk writes), never a walk from the root.
     private func makeParents(of relative: String) throws(SweepError) {
         guard let slash = relative.lastIndex(of: "/") else { return }
-        try makeDirectories(String(relative[..<slash]))
+        let parent = String(relative[..<slash])
+        do {
+            try SystemCalls.makeDirectory(rootFD, parent, display: absolute(parent))
+        } catch where error.code == .notFound {
+            try makeParents(of: parent)
+            try SystemCalls.makeDirectory(rootFD, parent, display: absolute(parent))
+        }
     }
 }

@@ -141,20 +141,27 @@ public enum StorePath {
     }
 
     /// True if `path` is a safe relative path: no empty, `.` or `..` component, not absolute.
+    ///
+    /// Components are split on the `/` byte, as the kernel does.
+    ///
+    /// - Complexity: one pass over the UTF-8 bytes, no allocation (every backend call checks
+    ///   its path, so this runs once per file the scan reads).
     public static func isSafe(_ path: String) -> Bool {
-        // One pass over the UTF-8 bytes (this runs on every file access).
-        var componentLength = 0
-        var dots = 0
+        var length = 0
+        var onlyDots = true
+        var sawAny = false
         for byte in path.utf8 {
+            sawAny = true
             if byte == 0x2F {
-                if componentLength == 0 || componentLength == dots && dots <= 2 { return false }
-                componentLength = 0
-                dots = 0
+                // An empty, "." or ".." component (a leading "/" is an empty first component).
+                if length == 0 || (onlyDots && length <= 2) { return false }
+                length = 0
+                onlyDots = true
             } else {
-                componentLength += 1
-                if byte == 0x2E { dots += 1 }
+                length += 1
+                if byte != 0x2E { onlyDots = false }
             }
         }
-        return componentLength > 0 && !(componentLength == dots && dots <= 2)
+        return sawAny && length > 0 && !(onlyDots && length <= 2)
     }
 }
