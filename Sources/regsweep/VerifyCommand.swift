@@ -8,28 +8,13 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check every blob against its digest (SHA-256) and list the tags that would fail to pull.",
         discussion: """
-            Full mode hashes every blob's data with SHA-256 on all cores and reports corrupt or
-            truncated blobs, blob directories without data, blobs a manifest, tag or link needs but
-            the store lacks, and link files whose content disagrees with their path; each problem
-            names the repository:tag pulls it breaks.
+            Full mode hashes every blob's data with SHA-256 on all cores and reports corrupt or truncated blobs, blob directories without data, blobs a manifest, tag or link needs but the store lacks, and link files whose content disagrees with their path; each problem names the repository:tag pulls it breaks.
 
-            --baseline FILE with a full run records, per blob, size, modification time and an XXH3
-            checksum (binary, versioned, checksummed, written atomically). --fast --baseline FILE
-            then re-checks blobs whose size and mtime are unchanged with XXH3 (any disagreement is
-            confirmed with SHA-256) and hashes new or changed blobs with SHA-256. --fast rewrites
-            the baseline when blobs were added, changed or removed, so new blobs are hashed with
-            SHA-256 once. A missing, damaged or other-version baseline stops the run (exit 3); it
-            never silently turns into a full pass.
+            --baseline FILE with a full run records, per blob, size, modification time and an XXH3 checksum (binary, versioned, checksummed, written atomically). --fast --baseline FILE then re-checks blobs whose size and mtime are unchanged with XXH3 (any disagreement is confirmed with SHA-256) and hashes new or changed blobs with SHA-256. --fast rewrites the baseline when blobs were added, changed or removed, so new blobs are hashed with SHA-256 once. A missing, damaged or other-version baseline stops the run (exit 3); it never silently turns into a full pass.
 
-            --quarantine DIR moves corrupt blobs' directories into DIR (never deletes them); DIR is
-            the one place outside the store this command writes to besides the baseline, because
-            you named it. It must exist, be on the store's filesystem (moves are renames) and lie
-            outside the store's docker/ tree. Restart the registry afterwards (or disable its blob
-            descriptor cache): a running registry may still believe a quarantined blob exists.
+            --quarantine DIR moves corrupt blobs' directories into DIR (never deletes them); DIR is the one place outside the store this command writes to besides the baseline, because you named it. It must exist, be on the store's filesystem (moves are renames) and lie outside the store's docker/ tree. Restart the registry afterwards (or disable its blob descriptor cache): a running registry may still believe a quarantined blob exists.
 
-            Reads the store only (apart from --quarantine); safe next to a running registry.
-            Exit codes: 0 clean, 1 problems found, 64 usage error (including an unusable quarantine
-            directory), 3 the store or baseline could not be used.
+            Reads the store only (apart from --quarantine); safe next to a running registry. Exit codes: 0 clean, 1 problems found, 64 usage error (including an unusable quarantine directory), 3 the store or baseline could not be used.
             """
     )
 
