@@ -80,9 +80,7 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let counts = store.counts
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(counts), as: UTF8.self))
+            try printJSON(counts)
             return
         }
         let kinds = counts.manifestsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }

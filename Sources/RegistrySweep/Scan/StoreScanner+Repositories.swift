@@ -130,6 +130,29 @@ extension StoreScanner {
         }
     }
 
+    /// Lists a part of a repository; `nil` if it is absent, or unreadable (then reported, and
+    /// the repository kept whole).
+    private func listPart(_ path: String, repository: inout RawRepository, problems: inout [SweepError]) async
+        -> [DirectoryEntry]?
+    {
+        do {
+            return try await backend.list(path)
+        } catch {
+            if error.code != .notFound {
+                problems.append(error)
+                repository.isIncomplete = true
+            }
+            return nil
+        }
+    }
+
+    /// A view rooted at `path` for many reads below it, and the prefix to give it (empty);
+    /// if the directory cannot be opened, the store itself and `path/`.
+    private func view(of path: String) async -> (any StorageBackend, String) {
+        if let view = try? await backend.subdirectory(path) { return (view, "") }
+        return (backend, path + "/")
+    }
+
     /// Lists `_layers/sha256` into the repository.
     func listLayers(_ repository: inout RawRepository, problems: inout [SweepError]) async {
         repository.layers = await listDigests(
@@ -161,25 +184,11 @@ extension StoreScanner {
         _ path: String, link: String, requireLink: Bool = false, repository: inout RawRepository,
         problems: inout [SweepError]
     ) async -> [Digest] {
-        let entries: [DirectoryEntry]
-        do {
-            entries = try await backend.list(path)
-        } catch {
-            if error.code != .notFound {
-                problems.append(error)
-                repository.isIncomplete = true
-            }
-            return []
-        }
+        guard let entries = await listPart(path, repository: &repository, problems: &problems) else { return [] }
         var digests: [Digest] = []
         digests.reserveCapacity(entries.count)
         // Links are read through a view of this directory: one path walk for all of them.
-        var reader: any StorageBackend = backend
-        var prefix = path + "/"
-        if requireLink, let view = try? await backend.subdirectory(path) {
-            reader = view
-            prefix = ""
-        }
+        let (reader, prefix) = requireLink ? await view(of: path) : (backend, path + "/")
         for entry in entries {
             if entry.kind == .symlink, let digest = Digest.parseHex(entry.name) {
                 // The registry follows it: trust its name as for a directory, keep the repository whole.
@@ -224,22 +233,8 @@ extension StoreScanner {
     /// Reads each tag's `current/link` and lists its history.
     private func scanTags(_ repository: inout RawRepository, problems: inout [SweepError]) async {
         let path = "\(StorePath.repository(repository.name))/_manifests/tags"
-        let entries: [DirectoryEntry]
-        do {
-            entries = try await backend.list(path)
-        } catch {
-            if error.code != .notFound {
-                problems.append(error)
-                repository.isIncomplete = true
-            }
-            return
-        }
-        var reader: any StorageBackend = backend
-        var prefix = path + "/"
-        if let view = try? await backend.subdirectory(path) {
-            reader = view
-            prefix = ""
-        }
+        guard let entries = await listPart(path, repository: &repository, problems: &problems) else { return }
+        let (reader, prefix) = await view(of: path)
         for entry in entries where entry.kind == .directory || entry.kind == .symlink {
             if entry.kind == .symlink {
                 // The registry resolves the tag through it: which manifest it names is not known here.
