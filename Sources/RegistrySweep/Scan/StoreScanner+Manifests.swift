@@ -15,9 +15,9 @@ extension StoreScanner {
         }
         while !wave.isEmpty {
             let digestsToRead = wave.map { digests[$0] }
-            let results = await readManifests(digestsToRead)
             var next: [UInt32] = []
-            for (index, result) in results.enumerated() {
+            // Results are interned as each shard's batch arrives: parsed documents never pile up.
+            await readManifests(digestsToRead) { index, result in
                 let id = wave[index]
                 switch result {
                 case .success(let parsed):
@@ -41,11 +41,13 @@ extension StoreScanner {
 
     /// Reads and parses manifests concurrently, one task per blob shard at a time (the shard
     /// directory is opened once for all its manifests).
-    private func readManifests(_ list: [Digest]) async -> [Result<ParsedManifest, SweepError>] {
+    ///
+    /// - Parameter consume: called on the calling task with each manifest's index in `list`
+    ///   and its result, batch by batch as shards complete.
+    private func readManifests(_ list: [Digest], consume: (Int, Result<ParsedManifest, SweepError>) -> Void) async {
         let backend = self.backend
         var byShard: [[Int]] = Array(repeating: [], count: 256)
         for (index, digest) in list.enumerated() { byShard[Int(digest.w0 >> 56)].append(index) }
-        var results = [Result<ParsedManifest, SweepError>](repeating: .failure(SweepError(.cancelled, "not read")), count: list.count)
         await withTaskGroup(of: [(Int, Result<ParsedManifest, SweepError>)].self) { group in
             var shards = byShard.enumerated().filter { !$0.element.isEmpty }[...]
             var running = 0
@@ -72,11 +74,10 @@ extension StoreScanner {
             while running < options.concurrency && !shards.isEmpty { startNext() }
             while let out = await group.next() {
                 running -= 1
-                for (index, result) in out { results[index] = result }
+                for (index, result) in out { consume(index, result) }
                 startNext()
             }
         }
-        return results
     }
 
     /// Reads one manifest blob and parses it; errors name the blob's path and digest.

@@ -49,6 +49,8 @@ public struct StoreScanner: Sendable {
         var blobs = BitSet(universe: blobDigests.count)
         for digest in blobDigests { blobs.insert(digests.intern(digest)) }
         var repositories = Self.intern(rawRepositories, into: &digests)
+        let layersListed = rawRepositories.map(\.layersListed)
+        rawRepositories = []  // interned: free the digest values
 
         let parseStart = Timestamp.monotonic()
         var manifests = ManifestTable()
@@ -60,17 +62,18 @@ public struct StoreScanner: Sendable {
         timings["parse"] = Timestamp.monotonic() - parseStart
         // Repositories kept whole because a manifest is unreadable mark their layer links: list
         // them now if the walk skipped them.
-        for index in repositories.indices where !rawRepositories[index].layersListed
+        for index in repositories.indices where !layersListed[index]
             && repositories[index].revisions.contains(where: unreadable.contains)
         {
-            await listLayers(&rawRepositories[index], problems: &problems)
-            repositories[index].layers = rawRepositories[index].layers.map { digests.intern($0) }
+            var raw = RawRepository(name: repositories[index].name, hasValidName: repositories[index].hasValidName)
+            await listLayers(&raw, problems: &problems)
+            repositories[index].layers = raw.layers.map { digests.intern($0) }
         }
 
         var sizes: [UInt32: Int] = [:]
         if options.statBlobs {
             let statStart = Timestamp.monotonic()
-            (sizes, problems) = await statBlobs(blobDigests, digests: digests, problems: problems)
+            (sizes, problems) = await statBlobs(blobs.ids.map { digests[$0] }, digests: digests, problems: problems)
             timings["stat"] = Timestamp.monotonic() - statStart
         }
         problems += Self.missingReferences(manifests: manifests, digests: digests, blobs: blobs, foreign: foreign)
