@@ -48,9 +48,7 @@ struct DeleteCommand: AsyncParsableCommand {
             throw ExitStatus.fail(error)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try printJSON(result)
         } else {
             print(dryRun ? "dry run: nothing was changed; would remove:" : "removed:")
             for path in result.paths { print("  \(path)") }

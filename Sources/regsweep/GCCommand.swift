@@ -87,9 +87,7 @@ struct GCCommand: AsyncParsableCommand {
         }
         switch json ? .json : format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         case .distribution:
             for line in report.distributionLines { print(line) }
         case .text:

@@ -8,16 +8,7 @@ struct GenerateCommand: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Write a deterministic synthetic registry store (for tests and benchmarks).",
         discussion: """
-            Writes DIR/docker/registry/v2 in the registry's on-disk layout, with real SHA-256 content
-            addresses, so the real registry serves it and its garbage collector runs on it. Counts are
-            PER REPOSITORY: --images pushes per repository (or --blobs for a total blob target),
-            --orphans orphan blobs and --uploads abandoned uploads per repository. Each repository sees
-            --images pushes whose tags (v0..v<tags-1>, plus latest) are overwritten over time; every
-            --multi-arch-every-th push is a two-platform OCI index or Docker list whose platform manifests
-            are pushed by digest only; every --referrers-every-th push gets an untagged referrer.
-            The first layer of every image comes from a pool of --shared-layers base layers shared by
-            all repositories. Same options and seed: same files, same bytes.
-            Exit codes: 0 written, 2 usage error, 3 the directory could not be written.
+            Writes DIR/docker/registry/v2 in the registry's on-disk layout, with real SHA-256 content addresses, so the real registry serves it and its garbage collector runs on it. Counts are PER REPOSITORY: --images pushes per repository (or --blobs for a total blob target), --orphans orphan blobs and --uploads abandoned uploads per repository. Each repository sees --images pushes whose tags (v0..v<tags-1>, plus latest) are overwritten over time; every --multi-arch-every-th push is a two-platform OCI index or Docker list whose platform manifests are pushed by digest only; every --referrers-every-th push gets an untagged referrer. The first layer of every image comes from a pool of --shared-layers base layers shared by all repositories. Same options and seed: same files, same bytes. Exit codes: 0 written, 64 usage error, 3 the directory could not be written.
             """
     )
 
@@ -89,9 +80,7 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let counts = store.counts
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(counts), as: UTF8.self))
+            try printJSON(counts)
             return
         }
         let kinds = counts.manifestsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }

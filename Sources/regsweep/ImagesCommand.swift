@@ -10,18 +10,11 @@ struct ImagesCommand: AsyncParsableCommand {
         abstract:
             "List a Docker host's images (tagged, dangling, intermediate) offline; prune dangling ones via the API.",
         discussion: """
-            DATA_ROOT is the engine's --data-root (usually /var/lib/docker). It is read offline and never \
-            changed: image/<driver>/imagedb, layerdb and repositories.json, or the legacy graph/ layout. \
-            By default the top-level images are listed, as `docker images` does; -a lists all, --dangling \
-            the untagged childless ones (waste), --intermediate the untagged parents of other images (needed). \
-            Each dangling image is shown with the untagged ancestors removed with it and the bytes freed.
+            DATA_ROOT is the engine's --data-root (usually /var/lib/docker). It is read offline and never changed: image/<driver>/imagedb, layerdb and repositories.json, or the legacy graph/ layout. By default the top-level images are listed, as `docker images` does; -a lists all, --dangling the untagged childless ones (waste), --intermediate the untagged parents of other images (needed). Each dangling image is shown with the untagged ancestors removed with it and the bytes freed.
 
-            --prune removes the dangling images through the Engine API on --host (DELETE /images/<id>, no \
-            force), never by editing files. The engine's own list of dangling images is used, cross-checked \
-            against DATA_ROOT when given. --dry-run only shows what would go.
+            --prune removes the dangling images through the Engine API on --host (DELETE /images/<id>, no force), never by editing files. The engine's own list of dangling images is used, cross-checked against DATA_ROOT when given. --dry-run only shows what would go.
 
-            Exit codes: 0 done; 1 done, but entries were skipped, a delete was refused or the engine and \
-            DATA_ROOT disagree; 64 usage error; 3 the data root or the daemon could not be used.
+            Exit codes: 0 done; 1 done, but entries were skipped, a delete was refused or the engine and DATA_ROOT disagree; 64 usage error; 3 the data root or the daemon could not be used.
             """
     )
 

@@ -13,6 +13,9 @@ struct RegSweep: AsyncParsableCommand {
             Exit codes: 0 success; 1 the run completed but found problems (scan, verify) or could not finish everything (gc, delete); 64 usage error; 3 the store or engine could not be used (not a store, locked, unreachable); 4 unknown repository or tag (delete).
             """,
         version: "0.1.0",
-        subcommands: [ScanCommand.self, GCCommand.self, DeleteCommand.self, ImagesCommand.self, GenerateCommand.self]
+        subcommands: [
+            ScanCommand.self, GCCommand.self, DeleteCommand.self, VerifyCommand.self, ImagesCommand.self,
+            GenerateCommand.self, DemoCommand.self,
+        ]
     )
 }

@@ -30,9 +30,7 @@ struct ScanCommand: AsyncParsableCommand {
         }
         let inventory = StoreInventory(snapshot)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(inventory), as: UTF8.self))
+            try printJSON(inventory)
         } else {
             print(Self.render(inventory))
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RegistrySweep
 
 /// The store to work on: ROOT or `--config FILE`.
@@ -57,4 +58,11 @@ struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
         FileHandleShim.writeStderr(string)
     }
+}
+
+/// Prints a value as pretty, key-sorted JSON (the format every `--json` uses).
+func printJSON<Value: Encodable>(_ value: Value) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

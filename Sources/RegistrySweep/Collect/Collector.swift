@@ -38,7 +38,7 @@ public struct Collector: Sendable {
         if let given {
             snapshot = given
         } else {
-            snapshot = try await StoreScanner(backend: backend, options: ScanOptions()).scan()
+            snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
         }
         timings["scan"] = Timestamp.monotonic() - clock
         clock = Timestamp.monotonic()
@@ -51,6 +51,15 @@ public struct Collector: Sendable {
         let plan = await planner.plan(mark)
         timings["plan"] = Timestamp.monotonic() - clock
         return await finish(plan, snapshot: snapshot, marked: mark.marked.count, timings: timings)
+    }
+
+    /// What the scan must read for these options (no more: hygiene costs listings).
+    public var scanOptions: ScanOptions {
+        var scan = ScanOptions()
+        scan.concurrency = options.concurrency
+        scan.readTagHistory = options.cleanLinks || options.deleteUntagged
+        scan.listLayerLinks = options.cleanLinks
+        return scan
     }
 
     /// Takes the store lock for a real run on a filesystem store.

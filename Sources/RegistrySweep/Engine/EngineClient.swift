@@ -150,7 +150,7 @@ public struct EngineClient: Sendable {
                 received.append(contentsOf: chunk)
                 if let response = try EngineHTTPResponse.parse(received, atEOF: false) { return response }
             }
-        } catch  where error.code != .engine {
+        } catch where error.code != .engine {
             throw unreachable(error)
         }
         guard let response = try EngineHTTPResponse.parse(received, atEOF: true) else {

@@ -291,9 +291,9 @@ public struct ImageStoreLoader: Sendable {
                 (bytes) throws(SweepError) -> [EngineImageReference] in
                 try RepositoriesFile.parse(bytes, legacy: legacy)
             }
-        } catch  where error.code == .notFound && error.syscall != nil {
+        } catch where error.code == .notFound && error.syscall != nil {
             return []
-        } catch  where error.code == .invalidManifest {
+        } catch where error.code == .invalidManifest {
             throw error.rewrapped(
                 .invalidImageStore, "corrupt repositories file (the engine will not start with it)",
                 path: backend.absolute(path))
@@ -309,7 +309,7 @@ public struct ImageStoreLoader: Sendable {
                 while text.last?.isWhitespace == true { text.removeLast() }
                 return String(text)
             }
-        } catch  where error.code == .notFound {
+        } catch where error.code == .notFound {
             return nil
         }
     }
@@ -318,7 +318,7 @@ public struct ImageStoreLoader: Sendable {
     func entries(_ backend: FileSystemBackend, _ path: String) throws(SweepError) -> [DirectoryEntry] {
         do {
             return try backend.listSync(path)
-        } catch  where error.code == .notFound {
+        } catch where error.code == .notFound {
             return []
         }
     }

@@ -10,6 +10,12 @@ public struct ScanOptions: Sendable {
     /// Read every revision and layer link file and check it names its own path.
     /// The registry itself trusts the path, as does mark; this is for inventories.
     public var checkLinks = false
+    /// List each tag's history (`index/sha256`): needed to delete dead manifests' history
+    /// entries and to clean stale ones; one directory listing per tag.
+    public var readTagHistory = true
+    /// List each repository's `_layers` links: needed to clean links. Repositories that are
+    /// kept whole have theirs listed regardless (their layers are marked).
+    public var listLayerLinks = true
     /// Tasks listing or reading at once; each holds at most one descriptor at a time.
     public var concurrency = ScanOptions.defaultConcurrency
 

@@ -15,9 +15,9 @@ extension StoreScanner {
         }
         while !wave.isEmpty {
             let digestsToRead = wave.map { digests[$0] }
-            let results = await readManifests(digestsToRead)
             var next: [UInt32] = []
-            for (index, result) in results.enumerated() {
+            // Results are interned as each shard's batch arrives: parsed documents never pile up.
+            await readManifests(digestsToRead) { index, result in
                 let id = wave[index]
                 switch result {
                 case .success(let parsed):
@@ -39,39 +39,49 @@ extension StoreScanner {
         }
     }
 
-    /// Reads and parses manifests concurrently, in batches.
-    private func readManifests(_ list: [Digest]) async -> [Result<ParsedManifest, SweepError>] {
+    /// Reads and parses manifests concurrently, one task per blob shard at a time (the shard
+    /// directory is opened once for all its manifests).
+    ///
+    /// - Parameter consume: called on the calling task with each manifest's index in `list`
+    ///   and its result, batch by batch as shards complete.
+    private func readManifests(_ list: [Digest], consume: (Int, Result<ParsedManifest, SweepError>) -> Void) async {
         let backend = self.backend
-        let batch = max(64, list.count / (options.concurrency * 8) + 1)
-        var results = [Result<ParsedManifest, SweepError>](repeating: .failure(SweepError(.cancelled, "not read")), count: list.count)
-        await withTaskGroup(of: (Int, [Result<ParsedManifest, SweepError>]).self) { group in
-            var nextStart = 0
+        var byShard: [[Int]] = Array(repeating: [], count: 256)
+        for (index, digest) in list.enumerated() { byShard[Int(digest.w0 >> 56)].append(index) }
+        await withTaskGroup(of: [(Int, Result<ParsedManifest, SweepError>)].self) { group in
+            var shards = byShard.enumerated().filter { !$0.element.isEmpty }[...]
             var running = 0
             func startNext() {
-                guard nextStart < list.count else { return }
-                let range = nextStart..<min(nextStart + batch, list.count)
-                nextStart = range.upperBound
+                guard let (shard, indices) = shards.popFirst() else { return }
                 running += 1
                 group.addTask {
-                    var out: [Result<ParsedManifest, SweepError>] = []
-                    out.reserveCapacity(range.count)
-                    for digest in list[range] { out.append(await Self.readManifest(backend, digest)) }
-                    return (range.lowerBound, out)
+                    let name = String(shard, radix: 16)
+                    let directory = "\(StorePath.blobShards)/\(name.count == 1 ? "0" + name : name)"
+                    let view = try? await backend.subdirectory(directory)
+                    var out: [(Int, Result<ParsedManifest, SweepError>)] = []
+                    out.reserveCapacity(indices.count)
+                    for index in indices {
+                        let digest = list[index]
+                        if let view {
+                            out.append((index, await Self.readManifest(view, digest, path: "\(digest.hex)/data")))
+                        } else {
+                            out.append((index, await Self.readManifest(backend, digest, path: StorePath.blobData(digest))))
+                        }
+                    }
+                    return out
                 }
             }
-            while running < options.concurrency && nextStart < list.count { startNext() }
-            while let (start, out) = await group.next() {
+            while running < options.concurrency && !shards.isEmpty { startNext() }
+            while let out = await group.next() {
                 running -= 1
-                for (offset, result) in out.enumerated() { results[start + offset] = result }
+                for (index, result) in out { consume(index, result) }
                 startNext()
             }
         }
-        return results
     }
 
     /// Reads one manifest blob and parses it; errors name the blob's path and digest.
-    static func readManifest(_ backend: any StorageBackend, _ digest: Digest) async -> Result<ParsedManifest, SweepError> {
-        let path = StorePath.blobData(digest)
+    static func readManifest(_ backend: any StorageBackend, _ digest: Digest, path: String) async -> Result<ParsedManifest, SweepError> {
         do {
             let parsed = try await backend.withContents(of: path, limit: ManifestParser.maxManifestSize) { bytes throws(SweepError) in
                 try ManifestParser.parse(bytes)

@@ -11,6 +11,7 @@ struct RawRepository: Sendable {
     var revisions: [Digest] = []
     var linklessRevisions: [Digest] = []
     var layers: [Digest] = []
+    var layersListed = false
     var uploads: [Repository.Upload] = []
     var isIncomplete = false
 }
@@ -121,12 +122,43 @@ extension StoreScanner {
                 "\(base)/_manifests/revisions/sha256", link: "link", requireLink: true, repository: &repository, problems: &problems)
             await scanTags(&repository, problems: &problems)
         }
-        if names.contains("_layers") {
-            repository.layers = await listDigests("\(base)/_layers/sha256", link: "link", repository: &repository, problems: &problems)
+        if names.contains("_layers") && (options.listLayerLinks || repository.isIncomplete) {
+            await listLayers(&repository, problems: &problems)
         }
         if names.contains("_uploads") {
             await scanUploads(&repository, problems: &problems)
         }
+    }
+
+    /// Lists a part of a repository; `nil` if it is absent, or unreadable (then reported, and
+    /// the repository kept whole).
+    private func listPart(_ path: String, repository: inout RawRepository, problems: inout [SweepError]) async
+        -> [DirectoryEntry]?
+    {
+        do {
+            return try await backend.list(path)
+        } catch {
+            if error.code != .notFound {
+                problems.append(error)
+                repository.isIncomplete = true
+            }
+            return nil
+        }
+    }
+
+    /// A view rooted at `path` for many reads below it, and the prefix to give it (empty);
+    /// if the directory cannot be opened, the store itself and `path/`.
+    private func view(of path: String) async -> (any StorageBackend, String) {
+        if let view = try? await backend.subdirectory(path) { return (view, "") }
+        return (backend, path + "/")
+    }
+
+    /// Lists `_layers/sha256` into the repository.
+    func listLayers(_ repository: inout RawRepository, problems: inout [SweepError]) async {
+        repository.layers = await listDigests(
+            "\(StorePath.repository(repository.name))/_layers/sha256", link: "link", repository: &repository,
+            problems: &problems)
+        repository.layersListed = true
     }
 
     /// Reports symlinks directly under `_manifests` (`revisions`, `tags`): reads would follow them, so
@@ -152,18 +184,11 @@ extension StoreScanner {
         _ path: String, link: String, requireLink: Bool = false, repository: inout RawRepository,
         problems: inout [SweepError]
     ) async -> [Digest] {
-        let entries: [DirectoryEntry]
-        do {
-            entries = try await backend.list(path)
-        } catch {
-            if error.code != .notFound {
-                problems.append(error)
-                repository.isIncomplete = true
-            }
-            return []
-        }
+        guard let entries = await listPart(path, repository: &repository, problems: &problems) else { return [] }
         var digests: [Digest] = []
         digests.reserveCapacity(entries.count)
+        // Links are read through a view of this directory: one path walk for all of them.
+        let (reader, prefix) = requireLink ? await view(of: path) : (backend, path + "/")
         for entry in entries {
             if entry.kind == .symlink, let digest = Digest.parseHex(entry.name) {
                 // The registry follows it: trust its name as for a directory, keep the repository whole.
@@ -182,7 +207,7 @@ extension StoreScanner {
                 // A revision's link is read: the registry serves the blob the link names, which
                 // must be marked even when it differs from the directory's name.
                 do {
-                    let named = try await LinkFile.read(backend, "\(path)/\(entry.name)/\(link)")
+                    let named = try await LinkFile.read(reader, "\(prefix)\(entry.name)/\(link)")
                     if named != digest {
                         problems.append(SweepError(
                             .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
@@ -208,16 +233,8 @@ extension StoreScanner {
     /// Reads each tag's `current/link` and lists its history.
     private func scanTags(_ repository: inout RawRepository, problems: inout [SweepError]) async {
         let path = "\(StorePath.repository(repository.name))/_manifests/tags"
-        let entries: [DirectoryEntry]
-        do {
-            entries = try await backend.list(path)
-        } catch {
-            if error.code != .notFound {
-                problems.append(error)
-                repository.isIncomplete = true
-            }
-            return
-        }
+        guard let entries = await listPart(path, repository: &repository, problems: &problems) else { return }
+        let (reader, prefix) = await view(of: path)
         for entry in entries where entry.kind == .directory || entry.kind == .symlink {
             if entry.kind == .symlink {
                 // The registry resolves the tag through it: which manifest it names is not known here.
@@ -230,7 +247,7 @@ extension StoreScanner {
             }
             var tag = RawRepository.Tag(name: entry.name, current: nil, history: [])
             do {
-                tag.current = try await LinkFile.read(backend, "\(path)/\(entry.name)/current/link")
+                tag.current = try await LinkFile.read(reader, "\(prefix)\(entry.name)/current/link")
             } catch {
                 // Which manifest the tag names is unknown: keep everything in this repository.
                 var problem = error
@@ -238,7 +255,9 @@ extension StoreScanner {
                 problems.append(problem)
                 repository.isIncomplete = true
             }
-            tag.history = await listDigests("\(path)/\(entry.name)/index/sha256", link: "link", repository: &repository, problems: &problems)
+            if options.readTagHistory {
+                tag.history = await listDigests("\(path)/\(entry.name)/index/sha256", link: "link", repository: &repository, problems: &problems)
+            }
             repository.tags.append(tag)
         }
     }

@@ -41,14 +41,16 @@ public struct StoreScanner: Sendable {
         async let blobListing = listBlobsResult()
         async let repositoryListing = walkRepositories()
         let (blobDigests, blobProblems) = try await blobListing.get()
-        let (rawRepositories, repositoryProblems, treeComplete) = await repositoryListing
+        var (rawRepositories, repositoryProblems, treeComplete) = await repositoryListing
         timings["list"] = Timestamp.monotonic() - start
 
         var problems = blobProblems + repositoryProblems
         var digests = DigestTable(capacity: blobDigests.count + 1024)
         var blobs = BitSet(universe: blobDigests.count)
         for digest in blobDigests { blobs.insert(digests.intern(digest)) }
-        let repositories = Self.intern(rawRepositories, into: &digests)
+        var repositories = Self.intern(rawRepositories, into: &digests)
+        let layersListed = rawRepositories.map(\.layersListed)
+        rawRepositories = []  // interned: free the digest values
 
         let parseStart = Timestamp.monotonic()
         var manifests = ManifestTable()
@@ -58,11 +60,20 @@ public struct StoreScanner: Sendable {
             repositories: repositories, digests: &digests, blobs: blobs, manifests: &manifests,
             unreadable: &unreadable, foreign: &foreign, problems: &problems)
         timings["parse"] = Timestamp.monotonic() - parseStart
+        // Repositories kept whole because a manifest is unreadable mark their layer links: list
+        // them now if the walk skipped them.
+        for index in repositories.indices where !layersListed[index]
+            && repositories[index].revisions.contains(where: unreadable.contains)
+        {
+            var raw = RawRepository(name: repositories[index].name, hasValidName: repositories[index].hasValidName)
+            await listLayers(&raw, problems: &problems)
+            repositories[index].layers = raw.layers.map { digests.intern($0) }
+        }
 
         var sizes: [UInt32: Int] = [:]
         if options.statBlobs {
             let statStart = Timestamp.monotonic()
-            (sizes, problems) = await statBlobs(blobDigests, digests: digests, problems: problems)
+            (sizes, problems) = await statBlobs(blobs.ids.map { digests[$0] }, digests: digests, problems: problems)
             timings["stat"] = Timestamp.monotonic() - statStart
         }
         problems += Self.missingReferences(manifests: manifests, digests: digests, blobs: blobs, foreign: foreign)

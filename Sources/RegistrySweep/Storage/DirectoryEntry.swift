@@ -48,15 +48,28 @@ public struct FileInfo: Sendable, Hashable {
     public var size: Int
     /// Modification time, seconds since 1970 (with fraction).
     public var modified: Double
+    /// Modification time, nanoseconds since 1970, exact (for change detection).
+    public var modifiedNanoseconds: Int64
+    /// The device the file lives on (`st_dev`): equal devices allow `rename` between them.
+    public var device: UInt64
     /// True for a regular file.
     public var isFile: Bool
     /// True for a directory.
     public var isDirectory: Bool
 
     /// Creates file information.
-    public init(size: Int, modified: Double, isFile: Bool, isDirectory: Bool) {
+    ///
+    /// - Parameters:
+    ///   - modifiedNanoseconds: the exact modification time; derived from `modified` when `nil`.
+    ///   - device: the device identifier (`st_dev`), 0 when unknown.
+    public init(
+        size: Int, modified: Double, isFile: Bool, isDirectory: Bool, modifiedNanoseconds: Int64? = nil,
+        device: UInt64 = 0
+    ) {
         self.size = size
         self.modified = modified
+        self.modifiedNanoseconds = modifiedNanoseconds ?? Int64((modified * 1e9).rounded())
+        self.device = device
         self.isFile = isFile
         self.isDirectory = isDirectory
     }
@@ -64,6 +77,8 @@ public struct FileInfo: Sendable, Hashable {
     init(_ info: stat) {
         size = Int(info.st_size)
         modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        modifiedNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        device = UInt64(info.st_dev)
         isFile = info.st_mode & S_IFMT == S_IFREG
         isDirectory = info.st_mode & S_IFMT == S_IFDIR
     }

@@ -35,7 +35,21 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         rootFD = try SystemCalls.openDirectory(AT_FDCWD, trimmed + "/.", display: trimmed)
     }
 
+    /// A backend on an already open directory descriptor, which it takes over.
+    init(descriptor: Int32, root: String) {
+        self.root = root
+        rootFD = descriptor
+    }
+
     deinit { SystemCalls.close(rootFD) }
+
+    /// Opens `directory` once (no symlink followed in its last component); reads through the
+    /// returned view walk only the path below it. Used for the many small reads under one
+    /// directory (revision links, blob shards).
+    public func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend {
+        let fd = try SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
+        return FileSystemBackend(descriptor: fd, root: absolute(directory))
+    }
 
     public var displayName: String { root }
 
@@ -66,34 +80,35 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     /// Synchronous ``withContents(of:limit:_:)``.
+    ///
+    /// Small files (the common case: links, manifests) cost three system calls: `openat`,
+    /// one `pread` into a buffer one byte larger than the small-file size, `close`. Only a
+    /// file that fills that buffer is `fstat`'ed and memory-mapped.
     public func withContentsSync<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) throws(SweepError) -> R {
         let display = absolute(path)
         let fd = try SystemCalls.openFile(rootFD, checked(path), display: display)
         defer { SystemCalls.close(fd) }
-        let info = try SystemCalls.stat(fd, display: display)
-        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display) }
-        guard info.size <= limit else {
-            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display)
-        }
-        if info.size > Self.mapThreshold {
-            let region = try SystemCalls.map(fd, length: info.size, display: display)
-            defer { SystemCalls.unmap(region) }
-            return try body(region)
-        }
-        // Read one byte more than the size, so a file that grew is seen whole up to the limit.
-        let capacity = min(info.size + 1, limit + 1, Self.mapThreshold + 1)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 16)
+        let small = min(limit, Self.mapThreshold) + 1
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: small, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0
-        while filled < buffer.count {
+        while filled < small {
             let count = try SystemCalls.read(
                 fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display)
             if count == 0 { break }
             filled += count
         }
-        return try body(UnsafeRawBufferPointer(rebasing: buffer[..<min(filled, limit)]))
+        if filled < small { return try body(UnsafeRawBufferPointer(rebasing: buffer[..<filled])) }
+        let info = try SystemCalls.stat(fd, display: display)
+        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display) }
+        guard info.size <= limit else {
+            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display)
+        }
+        let region = try SystemCalls.map(fd, length: info.size, display: display)
+        defer { SystemCalls.unmap(region) }
+        return try body(region)
     }
 
     public func stream(
@@ -293,6 +308,29 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     /// Sets a path's modification time (seconds since 1970).
     public func setModificationTime(_ path: String, seconds: Int) throws(SweepError) {
         try SystemCalls.setModificationTime(rootFD, checked(path), seconds: seconds, display: absolute(path))
+    }
+
+    /// Sets a path's modification time exactly (nanoseconds since 1970).
+    public func setModificationTime(_ path: String, nanoseconds: Int64) throws(SweepError) {
+        try SystemCalls.setModificationTime(
+            rootFD, checked(path), nanoseconds: nanoseconds, display: absolute(path))
+    }
+
+    /// Moves `path` out of this root to `destination` under `target`'s root with one `renameat`.
+    ///
+    /// Nothing is copied: both roots must be on one filesystem, else this fails with `.io`
+    /// (`EXDEV`) and nothing moves. An existing non-empty directory at `destination` is never
+    /// replaced (`renameat` refuses); `destination`'s parent must exist.
+    ///
+    /// - Parameters:
+    ///   - path: the file or directory to move, relative to this root.
+    ///   - target: the backend whose root receives it.
+    ///   - destination: the new path, relative to `target`'s root.
+    /// - Throws: `.notFound`, `.permissionDenied`, or `.io` (with the `renameat` errno).
+    public func move(_ path: String, to target: FileSystemBackend, at destination: String) throws(SweepError) {
+        try SystemCalls.rename(
+            rootFD, checked(path), to: target.rootFD, target.checked(destination),
+            display: "\(absolute(path)) -> \(target.absolute(destination))")
     }
 
     /// Creates the missing parents of `relative`, deepest first: one `mkdirat` when only the

@@ -52,6 +52,46 @@ public protocol StorageBackend: Sendable {
     ///
     /// - Returns: false if it was not empty (nothing removed).
     func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool
+
+    /// A view of the store rooted at `directory`: paths given to it are relative to that
+    /// directory. Lets a backend resolve the directory once for many reads below it.
+    ///
+    /// - Throws: `.notFound` and other errors opening the directory.
+    func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend
+}
+
+extension StorageBackend {
+    /// The generic view: prefixes every path.
+    public func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend {
+        PrefixedBackend(base: self, prefix: directory)
+    }
+}
+
+/// A backend whose paths are relative to a prefix of another backend's.
+struct PrefixedBackend: StorageBackend {
+    let base: any StorageBackend
+    let prefix: String
+
+    var displayName: String { "\(base.displayName)/\(prefix)" }
+    private func full(_ path: String) -> String { path.isEmpty ? prefix : "\(prefix)/\(path)" }
+
+    func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] { try await base.list(full(path)) }
+    func withContents<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
+    ) async throws(SweepError) -> R {
+        try await base.withContents(of: full(path), limit: limit, body)
+    }
+    func stream(
+        _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
+    ) async throws(SweepError) -> FileInfo {
+        try await base.stream(full(path), chunkSize: chunkSize, body)
+    }
+    func stat(_ path: String) async throws(SweepError) -> FileInfo { try await base.stat(full(path)) }
+    func removeFile(_ path: String) async throws(SweepError) { try await base.removeFile(full(path)) }
+    func removeTree(_ path: String) async throws(SweepError) { try await base.removeTree(full(path)) }
+    func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
+        try await base.removeEmptyDirectory(full(path))
+    }
 }
 
 /// Store-relative path helpers: the registry's key layout in one place.

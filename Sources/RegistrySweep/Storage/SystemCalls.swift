@@ -18,7 +18,8 @@ package enum SystemCalls {
 
     /// Opens a regular file for reading relative to `base` without following a final symlink.
     package static func openFile(_ base: Int32, _ path: String, display: String) throws(SweepError) -> Int32 {
-        try retrying("openat", display) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        // O_NONBLOCK: a FIFO planted in the store must not block the scan (reads then fail).
+        try retrying("openat", display) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
     }
 
     /// Creates (or truncates) a file for writing relative to `base`.
@@ -56,15 +57,16 @@ package enum SystemCalls {
                 if Glibc.errno != 0 { throw SweepError.system("readdir", errno: Glibc.errno, path: display) }
                 break
             }
-            // Safe: d_name is a NUL-terminated C string inside the record readdir returned,
-            // valid until the next readdir call; we copy it into a String right away. It is
-            // read in place: a record is only d_reclen bytes, often fewer than the declared
-            // 256 of d_name, so copying `entry.pointee.d_name` whole can read past the end of
-            // the stream's buffer (it crashed scans when a record ended at a page boundary).
-            let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+            // Safe: readdir returns a record of d_reclen bytes, often shorter than
+            // MemoryLayout<dirent>.size, so d_name must not be copied as the whole 256-byte
+            // tuple (that reads past the kernel's buffer). We take a pointer to the field
+            // inside the record and read the NUL-terminated name it holds, valid until the
+            // next readdir call, copying it into a String right away.
+            let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
             let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." { continue }
-            var kind = DirectoryEntry.Kind(dType: entry.pointee.d_type)
+            let typeOffset = MemoryLayout<dirent>.offset(of: \dirent.d_type) ?? 18
+            var kind = DirectoryEntry.Kind(dType: (UnsafeRawPointer(entry) + typeOffset).load(as: UInt8.self))
             if kind == .unknown {
                 var info = Glibc.stat()
                 if fstatat(dirfd(dir), name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
@@ -125,6 +127,23 @@ package enum SystemCalls {
         _ = try retrying("renameat", display) { renameat(base, from, base, to) }
     }
 
+    /// Renames `from` (relative to `fromBase`) to `to` (relative to `toBase`); both must be on
+    /// one filesystem, else `renameat` fails with `EXDEV` (reported as `.io`).
+    package static func rename(
+        _ fromBase: Int32, _ from: String, to toBase: Int32, _ to: String, display: String
+    ) throws(SweepError) {
+        _ = try retrying("renameat", display) { renameat(fromBase, from, toBase, to) }
+    }
+
+    /// The canonical absolute path of `path` (symlinks resolved), for containment checks.
+    package static func resolvedPath(_ path: String) throws(SweepError) -> String {
+        guard let resolved = realpath(path, nil) else {
+            throw SweepError.system("realpath", errno: Glibc.errno, path: path)
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Creates a directory (mode 0755); an existing directory is not an error.
     package static func makeDirectory(_ base: Int32, _ path: String, display: String) throws(SweepError) {
         if mkdirat(base, path, 0o755) == 0 { return }
@@ -138,6 +157,16 @@ package enum SystemCalls {
         throws(SweepError)
     {
         var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+        _ = try retrying("utimensat", display) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
+    }
+
+    /// Sets access and modification time (nanoseconds since 1970) of a path, not following symlinks.
+    package static func setModificationTime(_ base: Int32, _ path: String, nanoseconds: Int64, display: String)
+        throws(SweepError)
+    {
+        let spec = timespec(
+            tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        var times = [spec, spec]
         _ = try retrying("utimensat", display) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
     }
 

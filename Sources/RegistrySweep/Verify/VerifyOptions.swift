@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a ``StoreVerifier`` run checks, and what it may write.
+///
+/// Verification only reads the store. Two options write, each to a place the operator
+/// names explicitly and only there: `baseline` (a file, normally outside the store) and
+/// `quarantine` (a directory that receives corrupt blobs, moved, never deleted).
+public struct VerifyOptions: Sendable {
+    /// How blobs are checked.
+    public enum Mode: String, Sendable, Codable {
+        /// SHA-256 of every blob's `data`, compared with its digest.
+        case full
+        /// XXH3 against the baseline for blobs whose size and modification time are
+        /// unchanged; SHA-256 for every other blob. Needs `baseline`.
+        case fast
+    }
+
+    /// Full or fast.
+    public var mode: Mode = .full
+    /// The baseline file (absolute or relative to the working directory).
+    ///
+    /// A full run writes it (replacing an older one); a fast run reads it, and rewrites it
+    /// when something changed: blobs that were added, rewritten or removed are recorded, so
+    /// the next fast run does not hash them with SHA-256 again. A record is only ever
+    /// written for content whose SHA-256 matched its digest in this run, or carried over
+    /// after XXH3 matched a record that itself came from such a run. Records of blobs found
+    /// corrupt are kept as they were (the evidence of the good content).
+    public var baseline: String?
+    /// The directory corrupt blobs are moved into (`<dir>/<hex>`), when set.
+    ///
+    /// Must exist, lie outside the store's `docker/` tree and be on the store's filesystem:
+    /// blobs are moved with one `rename`, never copied, and never deleted.
+    public var quarantine: String?
+    /// Blobs hashed at once; each holds one read buffer of `chunkSize` bytes.
+    public var concurrency = VerifyOptions.defaultConcurrency
+    /// Bytes read per `pread` when streaming a blob.
+    public var chunkSize = 1 << 20
+
+    /// The number of online cores: hashing is CPU-bound on a warm page cache, and more
+    /// readers than cores only add memory and seeks on a cold one.
+    public static var defaultConcurrency: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// A full SHA-256 run that writes nothing.
+    public init() {}
+
+    /// Creates options.
+    ///
+    /// - Parameters:
+    ///   - mode: full or fast (`fast` needs `baseline`).
+    ///   - baseline: the baseline file to write (full) or check against (fast).
+    ///   - quarantine: the directory to move corrupt blobs into.
+    public init(mode: Mode, baseline: String? = nil, quarantine: String? = nil) {
+        self.mode = mode
+        self.baseline = baseline
+        self.quarantine = quarantine
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import RegistrySweep
+
+/// `regsweep verify`: prove every blob holds what its digest says; name the tags that break.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every blob against its digest (SHA-256) and list the tags that would fail to pull.",
+        discussion: """
+            Full mode hashes every blob's data with SHA-256 on all cores and reports corrupt or truncated blobs, blob directories without data, blobs a manifest, tag or link needs but the store lacks, and link files whose content disagrees with their path; each problem names the repository:tag pulls it breaks.
+
+            --baseline FILE with a full run records, per blob, size, modification time and an XXH3 checksum (binary, versioned, checksummed, written atomically). --fast --baseline FILE then re-checks blobs whose size and mtime are unchanged with XXH3 (any disagreement is confirmed with SHA-256) and hashes new or changed blobs with SHA-256. --fast rewrites the baseline when blobs were added, changed or removed, so new blobs are hashed with SHA-256 once. A missing, damaged or other-version baseline stops the run (exit 3); it never silently turns into a full pass.
+
+            --quarantine DIR moves corrupt blobs' directories into DIR (never deletes them); DIR is the one place outside the store this command writes to besides the baseline, because you named it. It must exist, be on the store's filesystem (moves are renames) and lie outside the store's docker/ tree. Restart the registry afterwards (or disable its blob descriptor cache): a running registry may still believe a quarantined blob exists.
+
+            Reads the store only (apart from --quarantine); safe next to a running registry. Exit codes: 0 clean, 1 problems found, 64 usage error (including an unusable quarantine directory), 3 the store or baseline could not be used.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Flag(name: .long, help: "Re-check unchanged blobs with XXH3 against --baseline instead of SHA-256.")
+    var fast = false
+
+    @Option(name: .long, help: "Baseline file: written by a full run, read (and refreshed) by --fast.")
+    var baseline: String?
+
+    @Option(name: .long, help: "Move corrupt blobs into this directory (same filesystem as the store).")
+    var quarantine: String?
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        if fast && baseline == nil { throw ValidationError("--fast needs --baseline FILE") }
+    }
+
+    func run() async throws {
+        let report: VerifyReport
+        do throws(SweepError) {
+            let (backend, _) = try store.open()
+            let options = VerifyOptions(mode: fast ? .fast : .full, baseline: baseline, quarantine: quarantine)
+            report = try await StoreVerifier(backend: backend, options: options).verify()
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+        if json {
+            try printJSON(report)
+        } else {
+            print(Self.render(report))
+        }
+        if !report.isClean { throw ExitStatus.problems }
+    }
+
+    static func render(_ report: VerifyReport) -> String {
+        var lines: [String] = []
+        lines.append("mode:         \(report.mode.rawValue)")
+        lines.append("blobs:        \(report.blobs), verified \(report.verified)")
+        lines.append("hashed:       \(report.hashedSHA256) with SHA-256, \(report.checkedXXH3) with XXH3")
+        let rate = String(format: "%.0f MB/s", report.throughput / 1e6)
+        let seconds = String(format: "%.2f s", report.seconds)
+        lines.append("bytes:        \(ByteCount.format(report.bytesHashed)) in \(seconds) (hashing at \(rate))")
+        lines.append("corrupt:      \(report.corrupt)")
+        lines.append("missing:      \(report.missing)")
+        lines.append("unreadable:   \(report.unreadable)")
+        if let baseline = report.baseline {
+            let read = baseline.recordsRead.map { "read \($0) records" }
+            let written = baseline.recordsWritten.map { "wrote \($0) records" } ?? "unchanged"
+            lines.append(
+                "baseline:     \(baseline.path): " + ([read, written].compactMap { $0 }.joined(separator: ", ")))
+        }
+        for path in report.quarantined { lines.append("quarantined:  \(path)") }
+        if !report.quarantined.isEmpty {
+            lines.append("              restart the registry (or disable its blob descriptor cache): it may still")
+            lines.append("              believe quarantined blobs exist; push the broken images again")
+        }
+        lines.append("broken tags:  \(report.brokenTags.count)")
+        for tag in report.brokenTags { lines.append("  \(tag)") }
+        lines.append("problems:     \(report.problems.count)")
+        for problem in report.problems {
+            var line = "  \(problem.code): \(problem.message)"
+            if let path = problem.path { line += " [\(path)]" }
+            if !problem.brokenTags.isEmpty { line += " breaks \(problem.brokenTags.joined(separator: ", "))" }
+            lines.append(line)
+        }
+        if !report.warnings.isEmpty {
+            lines.append("warnings:     \(report.warnings.count)")
+            for warning in report.warnings {
+                lines.append("  \(warning.code): \(warning.message) [\(warning.path ?? "")]")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,129 @@
+import Crypto
+import Foundation
+import RegistrySweep
+import Testing
+
+/// The baseline format and XXH3 wrapper, without a registry.
+@Suite struct VerifyBaselineFormatTests {
+    static func sample(_ count: Int) -> VerifyBaseline {
+        let records = (0..<count).map { index in
+            VerifyBaseline.Record(
+                digest: Digest(bytes: SHA256.hash(data: [UInt8(index), 7])), size: index * 1000 + 1,
+                modifiedNanoseconds: 1_700_000_000_123_456_789 + Int64(index),
+                xxh3: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        }
+        return VerifyBaseline(records: records.reversed(), createdNanoseconds: 1_700_000_001_000_000_000)
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(SweepError) -> VerifyBaseline {
+        let result: Result<VerifyBaseline, SweepError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(SweepError) in try VerifyBaseline.decode(raw, path: "test.baseline") }
+        }
+        return try result.get()
+    }
+
+    @Test func roundTripsSortedRecords() throws {
+        let baseline = Self.sample(50)
+        let bytes = baseline.encoded()
+        #expect(bytes.count == 32 + 50 * 56 + 32)
+        #expect(Array(bytes.prefix(8)) == [0x89, 0x52, 0x53, 0x56, 0x42, 0x0D, 0x0A, 0x1A])
+        let decoded = try Self.decode(bytes)
+        #expect(decoded == baseline)
+        #expect(decoded.records.map(\.digest) == baseline.records.map(\.digest).sorted())
+        for record in baseline.records { #expect(decoded.record(for: record.digest) == record) }
+        #expect(decoded.record(for: Digest(bytes: SHA256.hash(data: [1, 2, 3]))) == nil)
+        // The digest is stored as its raw bytes, most significant first.
+        let first = decoded.records[0].digest
+        #expect(Array(bytes[32..<64]) == first.bytes)
+    }
+
+    @Test func emptyBaselineRoundTrips() throws {
+        let empty = VerifyBaseline(records: [], createdNanoseconds: 5)
+        #expect(try Self.decode(empty.encoded()) == empty)
+    }
+
+    @Test(arguments: [0, 9, 17, 40, 32 + 56 * 3 + 33, 32 + 56 * 10 - 1, 32 + 56 * 10 + 5])
+    func flippedByteAnywhereIsInvalid(offset: Int) throws {
+        var bytes = Self.sample(10).encoded()
+        bytes[offset] ^= 0x20
+        let error = #expect(throws: SweepError.self) { try Self.decode(bytes) }
+        #expect(error?.code == .invalidBaseline)
+        #expect(error?.path == "test.baseline")
+    }
+
+    @Test(arguments: [0, 1, 31, 63, 32 + 56 * 10, 32 + 56 * 10 + 31])
+    func truncationIsInvalid(length: Int) throws {
+        let bytes = Array(Self.sample(10).encoded().prefix(length))
+        let error = #expect(throws: SweepError.self) { try Self.decode(bytes) }
+        #expect(error?.code == .invalidBaseline)
+    }
+
+    @Test func appendedBytesAreInvalid() throws {
+        let bytes = Self.sample(3).encoded() + [0]
+        #expect(throws: SweepError.self) { try Self.decode(bytes) }
+    }
+
+    /// Rewrites a field and recomputes the checksum, so only the field's own check can object.
+    static func resealed(_ bytes: [UInt8], _ change: (inout [UInt8]) -> Void) -> [UInt8] {
+        var body = Array(bytes.dropLast(32))
+        change(&body)
+        return body + Array(SHA256.hash(data: body))
+    }
+
+    @Test func otherVersionIsInvalidEvenWithAValidChecksum() throws {
+        let bytes = Self.resealed(Self.sample(4).encoded()) { $0[8] = 2 }
+        let error = #expect(throws: SweepError.self) { try Self.decode(bytes) }
+        #expect(error?.code == .invalidBaseline)
+        #expect(error?.message.contains("version 2") == true)
+    }
+
+    @Test func recordsOutOfOrderAreInvalid() throws {
+        let bytes = Self.resealed(Self.sample(4).encoded()) { body in
+            let first = Array(body[32..<88])
+            body.replaceSubrange(32..<88, with: body[88..<144])
+            body.replaceSubrange(88..<144, with: first)
+        }
+        let error = #expect(throws: SweepError.self) { try Self.decode(bytes) }
+        #expect(error?.message.contains("out of order") == true)
+    }
+
+    @Test func laterDuplicateRecordWins() {
+        let digest = Digest(bytes: SHA256.hash(data: [9]))
+        let old = VerifyBaseline.Record(digest: digest, size: 1, modifiedNanoseconds: 1, xxh3: 1)
+        let new = VerifyBaseline.Record(digest: digest, size: 2, modifiedNanoseconds: 2, xxh3: 2)
+        #expect(VerifyBaseline(records: [old, new], createdNanoseconds: 0).records == [new])
+    }
+
+    @Test func xxh3MatchesTheReferenceAndStreamsInPieces() {
+        let hasher = XXH3Hasher()
+        #expect(hasher.digest() == 0x2D06_8005_38D3_94C2)  // XXH3_64bits of no input, seed 0
+        let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        bytes.withUnsafeBytes { raw in
+            for cut in [0, 1, 240, 4096, 65_537] {
+                hasher.reset()
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[..<cut]))
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[cut...]))
+                #expect(hasher.digest() == XXH3Hasher.hash(raw))
+            }
+        }
+        Array("abc".utf8).withUnsafeBytes { #expect(XXH3Hasher.hash($0) == 0x78AF_5F94_892F_3950) }
+    }
+
+    @Test func loadingAMissingFileIsAnInvalidBaseline() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("absent-\(UUID().uuidString)").path
+        let error = #expect(throws: SweepError.self) { try VerifyBaseline.load(path: path) }
+        #expect(error?.code == .invalidBaseline)
+        #expect(error?.path == path)
+    }
+
+    @Test func writeIsAtomicAndReadable() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baseline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("store.baseline").path
+        try Self.sample(3).write(to: path)
+        try Self.sample(7).write(to: path)
+        #expect(try VerifyBaseline.load(path: path) == Self.sample(7))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["store.baseline"])
+    }
+}
