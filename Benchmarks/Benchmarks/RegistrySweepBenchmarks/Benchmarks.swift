@@ -14,4 +14,5 @@ let benchmarks: @Sendable () -> Void = {
     ManifestBenchmarks.register()
     ScanBenchmarks.register()
     CollectBenchmarks.register()
+    VerifyBenchmarks.register()
 }
