@@ -15,4 +15,5 @@ let benchmarks: @Sendable () -> Void = {
     ScanBenchmarks.register()
     CollectBenchmarks.register()
     HashBenchmarks.register()
+    VerifyBenchmarks.register()
 }
