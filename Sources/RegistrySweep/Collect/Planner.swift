@@ -27,7 +27,6 @@ struct Planner: Sendable {
     ///   - mark: the mark result.
     ///   - blobCandidates: if given, only these unmarked blobs may be deleted (delete command);
     ///     otherwise every unmarked blob.
-    ///   - removedRepositories: repositories removed entirely (delete command).
     ///   - linkRepositories: if given, only these repositories' links are cleaned.
     ///   - uploads: whether old uploads are planned for removal.
     func plan(
@@ -37,11 +36,13 @@ struct Planner: Sendable {
         plan.warnings = mark.warnings
         let digests = snapshot.digests
         for (index, repository) in snapshot.repositories.enumerated() where !mark.deadRevisions[index].isEmpty {
+            // Which remaining tags' history names each digest: built once per repository.
+            var historyTags: [UInt32: [String]] = [:]
+            for tag in remainingTags(repository) {
+                for id in tag.history { historyTags[id, default: []].append(tag.name) }
+            }
             for id in mark.deadRevisions[index] {
-                var paths: [String] = []
-                for tag in remainingTags(repository) where tag.history.contains(id) {
-                    paths.append(StorePath.tagIndexEntry(repository.name, tag.name, digests[id]))
-                }
+                var paths = (historyTags[id] ?? []).map { StorePath.tagIndexEntry(repository.name, $0, digests[id]) }
                 paths.append(StorePath.revision(repository.name, digests[id]))
                 plan.manifests.append(.init(repository: repository.name, digest: digests[id], paths: paths))
             }

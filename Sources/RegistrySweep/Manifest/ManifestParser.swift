@@ -24,14 +24,10 @@ public enum ManifestParser {
         if bytes.count > maxManifestSize {
             throw SweepError(.invalidManifest, "manifest is \(bytes.count) bytes, over the \(maxManifestSize)-byte limit")
         }
-        var cursor = JSONCursor(bytes)
-        guard try cursor.peek() == 0x7B else { throw cursor.fail("a manifest is a JSON object") }
         var fields = Fields()
-        try cursor.forEachMember { cursor, key throws(SweepError) in
+        try JSONCursor.forEachMember(of: bytes, what: "a manifest") { cursor, key throws(SweepError) in
             try fields.read(&cursor, key)
         }
-        cursor.skipWhitespace()
-        guard cursor.atEnd else { throw cursor.fail("content after the end of the document") }
         return try fields.classify()
     }
 

@@ -1,4 +1,5 @@
-/// Value readers for the Docker engine's JSON files and API answers, on top of the strict `JSONCursor`.
+/// Whole-document walkers and value readers on top of the strict `JSONCursor`, shared by the
+/// manifest parser and the Docker engine readers (image configs, repositories.json, API answers).
 ///
 /// Errors keep the cursor's byte offset; callers turn them into `.invalidImageStore` or `.engine`
 /// errors that name the file or the request (see `SweepError.rewrapped`).
