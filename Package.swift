@@ -20,11 +20,14 @@ let package = Package(
             pkgConfig: "libxxhash",
             providers: [.apt(["libxxhash-dev"])]
         ),
+        // C shim: the raw getdents64 system call (directory listing without opendir's extra calls).
+        .target(name: "CSyscalls"),
         // The product other tools embed: storage model, scanner, mark/sweep, verify, engine store.
         .target(
             name: "RegistrySweep",
             dependencies: [
                 "CXXHash",
+                "CSyscalls",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -10,9 +10,11 @@
 #   regsweep gc STORE --dry-run --grace 0 --format distribution   (release build of this checkout)
 #   docker-registry garbage-collect --dry-run CONFIG               (CONFIG: temp config.yml on STORE)
 #   find STORE -type f | wc -l
+#   io-floor STORE   (Benchmarks/io-floor/io-floor.c: only the listings and manifest reads that
+#                     any mark must do, in C with raw getdents64, on all cores)
 # and prints median wall time and median peak RSS (GNU time's %M) of each, the ratios
-# regsweep/reference and regsweep/find, and whether regsweep's eligible blob set equals the
-# reference's. Needs: docker-registry (Debian: docker-registry), GNU time (Debian: time).
+# regsweep/reference, regsweep/find and regsweep/io-floor, and whether regsweep's eligible blob set equals the
+# reference's. Needs: docker-registry (Debian: docker-registry), GNU time (Debian: time), cc (gcc).
 # Environment: REGSWEEP=path to a regsweep binary (skips the build); REFERENCE=reference binary.
 set -euo pipefail
 
@@ -36,6 +38,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+cc -O2 -pthread -o "$work/io-floor" "$here/io-floor/io-floor.c"
 cat > "$work/config.yml" <<YAML
 version: 0.1
 log:
@@ -52,7 +55,8 @@ YAML
 run_regsweep()  { "$REGSWEEP" gc "$store" --dry-run --grace 0 --format distribution; }
 run_reference() { "$reference" garbage-collect --dry-run "$work/config.yml"; }
 run_find()      { find "$store" -type f | wc -l; }
-export -f run_regsweep run_reference run_find
+run_floor()     { "$work/io-floor" "$store"; }
+export -f run_regsweep run_reference run_find run_floor
 export REGSWEEP reference store work
 
 # measure NAME: runs run_NAME once under GNU time; appends "seconds rss_kb" to $work/NAME.times.
@@ -70,7 +74,7 @@ measure() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-names=(regsweep reference find)
+names=(regsweep reference find floor)
 for name in "${names[@]}"; do measure "$name"; rm -f "$work/$name.times"; done   # warm-up
 for ((round = 1; round <= runs; round++)); do
     for name in "${names[@]}"; do measure "$name"; done
@@ -96,10 +100,12 @@ printf '%-34s %10s %12s\n' "command" "seconds" "peak RSS MB"
 printf '%-34s %10.3f %12.1f\n' "regsweep gc --dry-run --grace 0" "${secs[regsweep]}" "$(echo "${rss[regsweep]} / 1024" | bc -l)"
 printf '%-34s %10.3f %12.1f\n' "docker-registry garbage-collect -d" "${secs[reference]}" "$(echo "${rss[reference]} / 1024" | bc -l)"
 printf '%-34s %10.3f %12.1f\n' "find -type f | wc -l" "${secs[find]}" "$(echo "${rss[find]} / 1024" | bc -l)"
+printf '%-34s %10.3f %12.1f\n' "io-floor (listings + manifest reads)" "${secs[floor]}" "$(echo "${rss[floor]} / 1024" | bc -l)"
 echo
 printf 'time  regsweep/reference: %.4f (%.1fx faster)\n' \
     "$(echo "${secs[regsweep]} / ${secs[reference]}" | bc -l)" "$(echo "${secs[reference]} / ${secs[regsweep]}" | bc -l)"
 printf 'time  regsweep/find:      %.4f\n' "$(echo "${secs[regsweep]} / ${secs[find]}" | bc -l)"
+printf 'time  regsweep/io-floor:  %.4f\n' "$(echo "${secs[regsweep]} / ${secs[floor]}" | bc -l)"
 printf 'RSS   regsweep/reference: %.4f\n' "$(echo "${rss[regsweep]} / ${rss[reference]}" | bc -l)"
 if cmp -s "$work/regsweep.eligible" "$work/reference.eligible"; then
     echo "eligible blobs: identical sets ($eligible blobs)"

@@ -106,7 +106,7 @@ import Testing
     /// Every single-byte change of a valid digest's hex part is either another digest or rejected.
     @Test func everyByteSubstitutionInTheHexPart() {
         for position in 7..<Digest.textLength {
-            for byte in UInt8(0)...UInt8(127) {
+            for byte in UInt8.min...UInt8.max {
                 var bytes = Array(Self.valid.utf8)
                 bytes[position] = byte
                 let isLowerHex = (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)

@@ -108,24 +108,38 @@ struct Planner: Sendable {
     }
 
     private func planLinks(_ mark: Marker.Result, only: Set<String>?, into plan: inout SweepPlan) async {
-        let deletedBlobs = Set(plan.blobs.map(\.digest))
+        var deletedBlobs = BitSet(universe: snapshot.digests.count)
+        for blob in plan.blobs {
+            if let id = snapshot.digests.id(of: blob.digest) { deletedBlobs.insert(id) }
+        }
+        // Scratch sets over all digest ids, emptied after each repository (ids in `touched`).
+        var needed = BitSet(universe: snapshot.digests.count)
+        var visited = BitSet(universe: snapshot.digests.count)
+        var touched: [UInt32] = []
         for (index, repository) in snapshot.repositories.enumerated() where !mark.keptWhole[index] {
             if let only, !only.contains(repository.name) { continue }
             let dead = Set(mark.deadRevisions[index])
             let remaining = Set(repository.revisions).subtracting(dead)
+            defer {
+                for id in touched {
+                    needed.remove(id)
+                    visited.remove(id)
+                }
+                touched.removeAll(keepingCapacity: true)
+            }
             // Blobs the repository's live manifests need, through index children.
-            var needed = Set<UInt32>()
-            var visited = Set<UInt32>()
             var stack = Array(remaining) + remainingTags(repository).compactMap(\.current)
             while let id = stack.popLast() {
-                needed.insert(id)
-                guard visited.insert(id).inserted, let m = snapshot.manifests.manifest(of: id) else { continue }
-                needed.formUnion(snapshot.manifests.blobs(m))
+                if needed.insert(id) { touched.append(id) }
+                let firstVisit = visited.insert(id)
+                if firstVisit { touched.append(id) }
+                guard firstVisit, let m = snapshot.manifests.manifest(of: id) else { continue }
+                for blob in snapshot.manifests.blobs(m) where needed.insert(blob) { touched.append(blob) }
                 stack.append(contentsOf: snapshot.manifests.children(m))
             }
             for id in repository.layers {
                 let digest = snapshot.digests[id]
-                let gone = !snapshot.blobs.contains(id) || deletedBlobs.contains(digest)
+                let gone = !snapshot.blobs.contains(id) || deletedBlobs.contains(id)
                 guard gone || !needed.contains(id) else { continue }
                 let path = StorePath.layerLink(repository.name, digest)
                 if !gone, await isYoung(path) { continue }

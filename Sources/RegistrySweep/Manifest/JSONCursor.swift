@@ -132,6 +132,12 @@ package struct JSONCursor {
         let start = offset
         var escapes = false
         while offset < bytes.count {
+            // Eight plain bytes at a time until a chunk holds a quote, a backslash or a control
+            // character; that chunk is then read byte by byte below.
+            while offset + 8 <= bytes.count, !Self.needsAttention(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) {
+                offset += 8
+            }
+            guard offset < bytes.count else { break }
             let byte = bytes[offset]
             switch byte {
             case 0x22:
@@ -158,6 +164,19 @@ package struct JSONCursor {
             }
         }
         throw fail("unterminated string (truncated?)")
+    }
+
+    /// True if any of eight bytes is `"`, `\\` or below 0x20 (exact: the zero-byte test
+    /// `(v - 0x01…) & ~v & 0x80…` has no false positive for "some byte is zero", and
+    /// `(v - 0x20…) & ~v & 0x80…` none for "some byte is below 0x20").
+    @inline(__always)
+    static func needsAttention(_ chunk: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tops: UInt64 = 0x8080_8080_8080_8080
+        let quotes = chunk ^ (ones &* 0x22)
+        let backslashes = chunk ^ (ones &* 0x5C)
+        let found = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((chunk &- ones &* 0x20) & ~chunk)
+        return found & tops != 0
     }
 
     /// Reads a number token, validating its grammar; returns its byte range.

@@ -8,14 +8,15 @@ enum LinkFile {
     /// - Throws: `.emptyLink` for an empty file (an interrupted write), `.corruptLink` for
     ///   content that is not a sha256 digest, or the I/O error (`.notFound`, …).
     static func read(_ backend: any StorageBackend, _ path: String) async throws(SweepError) -> Digest {
-        let display = backend.displayName + "/" + path
-        return try await backend.withContents(of: path, limit: limit) { bytes throws(SweepError) in
+        try await backend.withContents(of: path, limit: limit) { bytes throws(SweepError) in
             switch Digest.parse(bytes) {
             case .success(let digest): return digest
             case .failure(.empty):
-                throw SweepError(.emptyLink, "link file is empty (an interrupted write)", path: display)
+                throw SweepError(.emptyLink, "link file is empty (an interrupted write)", path: backend.displayName + "/" + path)
             case .failure:
-                throw SweepError(.corruptLink, "link file does not hold a sha256 digest: \(Digest.preview(bytes))", path: display)
+                throw SweepError(
+                    .corruptLink, "link file does not hold a sha256 digest: \(Digest.preview(bytes))",
+                    path: backend.displayName + "/" + path)
             }
         }
     }

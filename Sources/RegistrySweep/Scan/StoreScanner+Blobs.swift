@@ -1,14 +1,20 @@
 extension StoreScanner {
-    /// Lists `blobs/sha256/<xx>/` shards concurrently; a blob is a directory named by its hex digest.
+    /// Lists `blobs/sha256/<xx>/` shards concurrently; a blob is a directory named by its
+    /// hex digest. Each shard's digests are interned as its listing arrives, so no list of
+    /// all blob digests is ever held besides the table; the table is sized from the first
+    /// shard (digests are uniform over the shards).
     ///
-    /// - Returns: the digests of blob directories, and problems for anything else found.
+    /// - Parameters:
+    ///   - digests: receives every blob digest.
+    ///   - blobs: receives the ids of the blobs.
+    /// - Returns: problems for anything else found.
     /// - Throws: the error listing `blobs/sha256` itself (a missing one means an empty store).
-    func listBlobs() async throws(SweepError) -> ([Digest], [SweepError]) {
+    func listBlobs(into digests: inout DigestTable, blobs: inout BitSet) async throws(SweepError) -> [SweepError] {
         let shards: [DirectoryEntry]
         do {
             shards = try await backend.list(StorePath.blobShards)
         } catch where error.code == .notFound {
-            return ([], [])
+            return []
         }
         var problems: [SweepError] = []
         var names: [String] = []
@@ -21,10 +27,11 @@ extension StoreScanner {
         }
         let backend = self.backend
         let width = options.concurrency
+        let shardCount = names.count
         return await withTaskGroup(of: ([Digest], [SweepError]).self) { group in
             var pending = names[...]
-            var digests: [Digest] = []
             var running = 0
+            var sized = false
             func startNext() {
                 guard let shard = pending.popFirst() else { return }
                 running += 1
@@ -33,33 +40,40 @@ extension StoreScanner {
             while running < width && !pending.isEmpty { startNext() }
             while let (found, shardProblems) = await group.next() {
                 running -= 1
-                digests.append(contentsOf: found)
-                problems.append(contentsOf: shardProblems)
                 startNext()
+                if !sized && !found.isEmpty {
+                    // 12% over the estimate: shards of a large store differ by far less.
+                    digests.reserveCapacity(found.count * shardCount * 9 / 8 + 1024)
+                    sized = true
+                }
+                for digest in found { blobs.insert(digests.intern(digest)) }
+                problems.append(contentsOf: shardProblems)
             }
-            return (digests, problems)
+            return problems
         }
     }
 
     private static func listShard(_ backend: any StorageBackend, _ shard: String) async -> ([Digest], [SweepError]) {
         let path = "\(StorePath.blobShards)/\(shard)"
-        let entries: [DirectoryEntry]
+        var listing: DigestListing
         do {
-            entries = try await backend.list(path)
+            listing = try await backend.listDigests(path)
         } catch {
             return ([], [error])
         }
-        var digests: [Digest] = []
-        digests.reserveCapacity(entries.count)
         var problems: [SweepError] = []
-        for entry in entries {
-            if entry.kind == .directory, entry.name.hasPrefix(shard), let digest = Digest.parseHex(entry.name) {
-                digests.append(digest)
-            } else {
-                problems.append(SweepError(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(entry.name)"))
+        let prefix = Digest.parseHex(shard + String(repeating: "0", count: 62))?.w0 ?? 0
+        // A digest in the wrong shard is not where the registry looks for it: not a blob.
+        if listing.digests.contains(where: { $0.w0 >> 56 != prefix >> 56 }) {
+            for digest in listing.digests where digest.w0 >> 56 != prefix >> 56 {
+                problems.append(SweepError(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(digest.hex)"))
             }
+            listing.digests.removeAll { $0.w0 >> 56 != prefix >> 56 }
         }
-        return (digests, problems)
+        for entry in listing.others {
+            problems.append(SweepError(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(entry.name)"))
+        }
+        return (listing.digests, problems)
     }
 
     /// Stats every blob's `data` concurrently.

@@ -29,14 +29,18 @@ extension StoreScanner {
     /// Walks `repositories/` with a bounded task group, following the reference rules: a
     /// directory holding `_manifests` (v3's rule) or `_layers` (2.8's rule) or `_uploads` is a repository, `_*` directories are not descended,
     /// every other directory is (names nest), symlinks are reported and never followed.
+    /// Each repository is interned into `digests` as its visit completes, so digest values
+    /// are held for only the few repositories being read at once.
     ///
-    /// - Returns: the repositories, the problems, and whether the whole tree was seen.
-    func walkRepositories() async -> ([RawRepository], [SweepError], Bool) {
+    /// - Returns: the repositories, whether each one's layer links were listed, the
+    ///   problems, and whether the whole tree was seen.
+    func walkRepositories(into digests: inout DigestTable) async -> ([Repository], [Bool], [SweepError], Bool) {
         let width = options.concurrency
         return await withTaskGroup(of: DirectoryVisit.self) { group in
             var queue: [String] = [""]
             var running = 0
-            var repositories: [RawRepository] = []
+            var repositories: [Repository] = []
+            var layersListed: [Bool] = []
             var problems: [SweepError] = []
             var complete = true
             while true {
@@ -47,12 +51,32 @@ extension StoreScanner {
                 guard let visit = await group.next() else { break }
                 running -= 1
                 queue.append(contentsOf: visit.subdirectories)
-                if let repository = visit.repository { repositories.append(repository) }
+                if let raw = visit.repository {
+                    repositories.append(Self.intern(raw, into: &digests))
+                    layersListed.append(raw.layersListed)
+                }
                 problems.append(contentsOf: visit.problems)
                 complete = complete && visit.isComplete
             }
-            return (repositories, problems, complete)
+            return (repositories, layersListed, problems, complete)
         }
+    }
+
+    /// Turns a raw repository (digest values) into an interned one. Revisions and layer
+    /// links are interned in digest order (the table probes by leading bits, so that is
+    /// nearly sequential); their order carries no meaning.
+    static func intern(_ repository: RawRepository, into digests: inout DigestTable) -> Repository {
+        Repository(
+            name: repository.name, hasValidName: repository.hasValidName,
+            tags: repository.tags.map { tag in
+                Repository.Tag(
+                    name: tag.name, current: tag.current.map { digests.intern($0) },
+                    history: tag.history.map { digests.intern($0) })
+            },
+            revisions: repository.revisions.sorted().map { digests.intern($0) },
+            linklessRevisions: repository.linklessRevisions,
+            layers: repository.layers.sorted().map { digests.intern($0) },
+            uploads: repository.uploads, isIncomplete: repository.isIncomplete)
     }
 
     /// Lists one directory of the tree; scans it as a repository if it holds `_manifests`.
@@ -184,34 +208,45 @@ extension StoreScanner {
         _ path: String, link: String, requireLink: Bool = false, repository: inout RawRepository,
         problems: inout [SweepError]
     ) async -> [Digest] {
-        guard let entries = await listPart(path, repository: &repository, problems: &problems) else { return [] }
+        let listing: DigestListing
+        do {
+            listing = try await backend.listDigests(path)
+        } catch {
+            if error.code != .notFound {
+                problems.append(error)
+                repository.isIncomplete = true
+            }
+            return []
+        }
         var digests: [Digest] = []
-        digests.reserveCapacity(entries.count)
-        // Links are read through a view of this directory: one path walk for all of them.
-        let (reader, prefix) = requireLink ? await view(of: path) : (backend, path + "/")
-        for entry in entries {
+        digests.reserveCapacity(listing.digests.count)
+        for entry in listing.others {
             if entry.kind == .symlink, let digest = Digest.parseHex(entry.name) {
                 // The registry follows it: trust its name as for a directory, keep the repository whole.
                 problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
                 repository.isIncomplete = true
                 digests.append(digest)
-                continue
+            } else if !entry.name.hasSuffix(".tmp") {
+                problems.append(SweepError(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
             }
-            guard entry.kind == .directory, let digest = Digest.parseHex(entry.name) else {
-                if !entry.name.hasSuffix(".tmp") {
-                    problems.append(SweepError(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
-                }
-                continue
-            }
+        }
+        guard requireLink || options.checkLinks else {
+            digests.append(contentsOf: listing.digests)
+            return digests
+        }
+        // Links are read through a view of this directory: one path walk for all of them.
+        let (reader, prefix) = await view(of: path)
+        for digest in listing.digests {
+            let linkPath = "\(prefix)\(digest.hex)/\(link)"
             if requireLink {
                 // A revision's link is read: the registry serves the blob the link names, which
                 // must be marked even when it differs from the directory's name.
                 do {
-                    let named = try await LinkFile.read(reader, "\(prefix)\(entry.name)/\(link)")
+                    let named = try await LinkFile.read(reader, linkPath)
                     if named != digest {
                         problems.append(SweepError(
                             .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
-                            path: "\(backend.displayName)/\(path)/\(entry.name)/\(link)", digest: digest))
+                            path: "\(backend.displayName)/\(path)/\(digest.hex)/\(link)", digest: digest))
                         repository.isIncomplete = true
                         digests.append(named)
                     }
@@ -222,7 +257,7 @@ extension StoreScanner {
                     problems.append(error)
                     repository.isIncomplete = true
                 }
-            } else if options.checkLinks, let problem = await LinkFile.check(backend, "\(path)/\(entry.name)/\(link)", expected: digest) {
+            } else if let problem = await LinkFile.check(reader, linkPath, expected: digest) {
                 problems.append(problem)
             }
             digests.append(digest)

@@ -2,7 +2,7 @@
 /// stat'ing, reading each manifest once.
 ///
 /// Phases:
-/// 1. **list**: the 256 blob shards and the repository tree, in parallel task groups
+/// 1. **list**: the 256 blob shards, then the repository tree, each in a bounded task group
 ///    (blob directories are named by their digest, so they are listed, never descended);
 /// 2. **parse**: every manifest a revision or tag names, once per digest, then children of
 ///    indexes not yet read, until none is left;
@@ -38,19 +38,15 @@ public struct StoreScanner: Sendable {
                 "no docker/registry/v2 under the root: pass the storage rootdirectory (the folder holding docker/), or --config with the registry's config.yml",
                 path: backend.displayName)
         }
-        async let blobListing = listBlobsResult()
-        async let repositoryListing = walkRepositories()
-        let (blobDigests, blobProblems) = try await blobListing.get()
-        var (rawRepositories, repositoryProblems, treeComplete) = await repositoryListing
+        // Blobs first, then repositories: each phase keeps every core busy on its own, and
+        // running them one after the other lets both intern into one table as they go.
+        var digests = DigestTable()
+        var blobs = BitSet()
+        var problems = try await listBlobs(into: &digests, blobs: &blobs)
+        let (walked, layersListed, repositoryProblems, treeComplete) = await walkRepositories(into: &digests)
+        var repositories = walked
+        problems += repositoryProblems
         timings["list"] = Timestamp.monotonic() - start
-
-        var problems = blobProblems + repositoryProblems
-        var digests = DigestTable(capacity: blobDigests.count + 1024)
-        var blobs = BitSet(universe: blobDigests.count)
-        for digest in blobDigests { blobs.insert(digests.intern(digest)) }
-        var repositories = Self.intern(rawRepositories, into: &digests)
-        let layersListed = rawRepositories.map(\.layersListed)
-        rawRepositories = []  // interned: free the digest values
 
         let parseStart = Timestamp.monotonic()
         var manifests = ManifestTable()
@@ -82,31 +78,6 @@ public struct StoreScanner: Sendable {
             repositories: repositories.sorted { $0.name < $1.name }, manifests: manifests,
             unreadableManifests: unreadable, foreignLayers: foreign, isTreeComplete: treeComplete, problems: problems,
             timings: timings)
-    }
-
-    private func listBlobsResult() async -> Result<([Digest], [SweepError]), SweepError> {
-        do throws(SweepError) {
-            return .success(try await listBlobs())
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    /// Turns raw repositories (digest values) into interned ones.
-    private static func intern(_ raw: [RawRepository], into digests: inout DigestTable) -> [Repository] {
-        raw.map { repository in
-            Repository(
-                name: repository.name, hasValidName: repository.hasValidName,
-                tags: repository.tags.map { tag in
-                    Repository.Tag(
-                        name: tag.name, current: tag.current.map { digests.intern($0) },
-                        history: tag.history.map { digests.intern($0) })
-                },
-                revisions: repository.revisions.map { digests.intern($0) },
-                linklessRevisions: repository.linklessRevisions,
-                layers: repository.layers.map { digests.intern($0) },
-                uploads: repository.uploads, isIncomplete: repository.isIncomplete)
-        }
     }
 
     /// Problems for blobs and children that parsed manifests reference but the store lacks.

@@ -73,6 +73,11 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         return try SystemCalls.readEntries(fd, display: absolute(path))
     }
 
+    public func listDigests(_ path: String) async throws(SweepError) -> DigestListing {
+        let fd = try SystemCalls.openDirectory(rootFD, checked(path), display: absolute(path))
+        return try SystemCalls.readDigestEntries(fd, display: absolute(path))
+    }
+
     public func withContents<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) async throws(SweepError) -> R {
@@ -82,31 +87,35 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     /// Synchronous ``withContents(of:limit:_:)``.
     ///
     /// Small files (the common case: links, manifests) cost three system calls: `openat`,
-    /// one `pread` into a buffer one byte larger than the small-file size, `close`. Only a
-    /// file that fills that buffer is `fstat`'ed and memory-mapped.
+    /// one `pread` into a buffer one byte larger than the small-file size, `close`. A read
+    /// that returns fewer bytes than asked is the end of the file (POSIX: a short read of a
+    /// regular file happens only at its end), so no second `pread` is spent to see 0. Were a
+    /// read ever cut short otherwise, the content would be a truncated prefix, which every
+    /// caller rejects (links and manifests are parsed in full), keeping what it references.
+    /// Only a file that fills the buffer is `fstat`'ed and memory-mapped.
     public func withContentsSync<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) throws(SweepError) -> R {
-        let display = absolute(path)
-        let fd = try SystemCalls.openFile(rootFD, checked(path), display: display)
+        let fd = try SystemCalls.openFile(rootFD, checked(path), display: self.absolute(path))
         defer { SystemCalls.close(fd) }
         let small = min(limit, Self.mapThreshold) + 1
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: small, alignment: 16)
         defer { buffer.deallocate() }
         var filled = 0
         while filled < small {
+            let requested = small - filled
             let count = try SystemCalls.read(
-                fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display)
-            if count == 0 { break }
+                fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: self.absolute(path))
             filled += count
+            if count < requested { break }  // a short read: the end of the file
         }
         if filled < small { return try body(UnsafeRawBufferPointer(rebasing: buffer[..<filled])) }
-        let info = try SystemCalls.stat(fd, display: display)
-        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display) }
+        let info = try SystemCalls.stat(fd, display: self.absolute(path))
+        guard info.isFile else { throw SweepError(.io, "not a regular file", path: absolute(path)) }
         guard info.size <= limit else {
-            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display)
+            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: absolute(path))
         }
-        let region = try SystemCalls.map(fd, length: info.size, display: display)
+        let region = try SystemCalls.map(fd, length: info.size, display: self.absolute(path))
         defer { SystemCalls.unmap(region) }
         return try body(region)
     }

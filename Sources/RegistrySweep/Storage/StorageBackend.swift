@@ -19,6 +19,11 @@ public protocol StorageBackend: Sendable {
     /// - Throws: `.notFound` if `path` does not exist, other codes on failure.
     func list(_ path: String) async throws(SweepError) -> [DirectoryEntry]
 
+    /// Lists the entries directly under `path`, digest-named directories as digests.
+    ///
+    /// - Throws: as ``list(_:)``.
+    func listDigests(_ path: String) async throws(SweepError) -> DigestListing
+
     /// Calls `body` with the whole content of the object at `path`.
     ///
     /// - Parameters:
@@ -61,6 +66,11 @@ public protocol StorageBackend: Sendable {
 }
 
 extension StorageBackend {
+    /// The generic digest listing: ``list(_:)``, then split.
+    public func listDigests(_ path: String) async throws(SweepError) -> DigestListing {
+        DigestListing(try await list(path))
+    }
+
     /// The generic view: prefixes every path.
     public func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend {
         PrefixedBackend(base: self, prefix: directory)
@@ -76,6 +86,9 @@ struct PrefixedBackend: StorageBackend {
     private func full(_ path: String) -> String { path.isEmpty ? prefix : "\(prefix)/\(path)" }
 
     func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] { try await base.list(full(path)) }
+    func listDigests(_ path: String) async throws(SweepError) -> DigestListing {
+        try await base.listDigests(full(path))
+    }
     func withContents<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) async throws(SweepError) -> R {

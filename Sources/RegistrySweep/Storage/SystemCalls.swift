@@ -1,3 +1,5 @@
+import CSyscalls
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -12,27 +14,27 @@
 /// descriptor; nothing above this file touches `errno` or raw descriptors.
 package enum SystemCalls {
     /// Opens a directory relative to `base` without following a final symlink.
-    package static func openDirectory(_ base: Int32, _ path: String, display: String) throws(SweepError) -> Int32 {
-        try retrying("openat", display) { openat(base, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+    package static func openDirectory(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
+        try retrying("openat", display()) { openat(base, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
     }
 
     /// Opens a regular file for reading relative to `base` without following a final symlink.
-    package static func openFile(_ base: Int32, _ path: String, display: String) throws(SweepError) -> Int32 {
+    package static func openFile(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
         // O_NONBLOCK: a FIFO planted in the store must not block the scan (reads then fail).
-        try retrying("openat", display) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+        try retrying("openat", display()) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
     }
 
     /// Creates (or truncates) a file for writing relative to `base`.
-    package static func createFile(_ base: Int32, _ path: String, display: String, exclusive: Bool = false)
+    package static func createFile(_ base: Int32, _ path: String, display: @autoclosure () -> String, exclusive: Bool = false)
         throws(SweepError) -> Int32
     {
         let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
-        return try retrying("openat", display) { openat(base, path, flags, 0o644) }
+        return try retrying("openat", display()) { openat(base, path, flags, 0o644) }
     }
 
     /// Opens (creating if needed) a file to hold an `flock`; never truncates.
-    package static func openLockFile(_ base: Int32, _ path: String, display: String) throws(SweepError) -> Int32 {
-        try retrying("openat", display) { openat(base, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644) }
+    package static func openLockFile(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
+        try retrying("openat", display()) { openat(base, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644) }
     }
 
     /// Closes a descriptor; errors on close of a read-only descriptor are not actionable.
@@ -43,96 +45,124 @@ package enum SystemCalls {
     /// Lists a directory's entries (without `.` and `..`) and closes `fd`.
     ///
     /// `DT_UNKNOWN` entries (filesystems without `d_type`) are resolved with `fstatat`.
-    package static func readEntries(_ fd: Int32, display: String) throws(SweepError) -> [DirectoryEntry] {
-        guard let dir = fdopendir(fd) else {
-            let error = Glibc.errno
-            close(fd)
-            throw SweepError.system("fdopendir", errno: error, path: display)
-        }
-        defer { closedir(dir) }
+    package static func readEntries(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) -> [DirectoryEntry] {
         var entries: [DirectoryEntry] = []
-        while true {
-            Glibc.errno = 0
-            guard let entry = readdir(dir) else {
-                if Glibc.errno != 0 { throw SweepError.system("readdir", errno: Glibc.errno, path: display) }
-                break
-            }
-            // Safe: readdir returns a record of d_reclen bytes, often shorter than
-            // MemoryLayout<dirent>.size, so d_name must not be copied as the whole 256-byte
-            // tuple (that reads past the kernel's buffer). We take a pointer to the field
-            // inside the record and read the NUL-terminated name it holds, valid until the
-            // next readdir call, copying it into a String right away.
-            let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
-            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
-            if name == "." || name == ".." { continue }
-            let typeOffset = MemoryLayout<dirent>.offset(of: \dirent.d_type) ?? 18
-            var kind = DirectoryEntry.Kind(dType: (UnsafeRawPointer(entry) + typeOffset).load(as: UInt8.self))
-            if kind == .unknown {
-                var info = Glibc.stat()
-                if fstatat(dirfd(dir), name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
-                    kind = DirectoryEntry.Kind(mode: info.st_mode)
-                }
-            }
-            entries.append(DirectoryEntry(name: name, kind: kind))
+        try forEachEntry(fd, display: display()) { name, kind in
+            entries.append(DirectoryEntry(name: String(decoding: name, as: UTF8.self), kind: kind))
         }
         return entries
     }
 
+    /// Lists a directory like ``readEntries(_:display:)``, but returns each directory named
+    /// by 64 hex digits as a ``Digest`` parsed straight from the record: no `String` for them.
+    package static func readDigestEntries(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) -> DigestListing {
+        var listing = DigestListing()
+        try forEachEntry(fd, display: display()) { name, kind in
+            if kind == .directory, let digest = Digest.parseHex(name) {
+                listing.digests.append(digest)
+            } else {
+                listing.others.append(DirectoryEntry(name: String(decoding: name, as: UTF8.self), kind: kind))
+            }
+        }
+        return listing
+    }
+
+    /// Calls `body` with each entry's name bytes (valid only during the call) and kind, then
+    /// closes `fd`. `.` and `..` are skipped.
+    ///
+    /// Reads records with `getdents64` straight into a 64 KiB buffer: per directory that is
+    /// `getdents64` until it returns 0, and `close`; `opendir` would add an `fstat` and two
+    /// `fcntl` calls and allocate its own buffer.
+    private static func forEachEntry(
+        _ fd: Int32, display: @autoclosure () -> String, _ body: (UnsafeRawBufferPointer, DirectoryEntry.Kind) -> Void
+    ) throws(SweepError) {
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+        defer { buffer.deallocate() }
+        while true {
+            let filled = try retrying("getdents64", display()) { regsweep_getdents64(fd, buffer.baseAddress, buffer.count) }
+            if filled == 0 { return }
+            // Safe: the kernel filled `filled` bytes with whole records (`struct linux_dirent64`:
+            // u64 ino, s64 off, u16 reclen at 16, u8 type at 18, NUL-terminated name from 19),
+            // each `reclen` long and inside the filled part; both are checked before use.
+            var offset = 0
+            while offset + 19 < filled {
+                let record = UnsafeRawPointer(buffer.baseAddress! + offset)
+                let length = Int(record.loadUnaligned(fromByteOffset: 16, as: UInt16.self))
+                guard length > 19, offset + length <= filled else {
+                    throw SweepError(.io, "malformed directory record from getdents64", path: display())
+                }
+                offset += length
+                let namePointer = (record + 19).assumingMemoryBound(to: CChar.self)
+                let name = UnsafeRawBufferPointer(start: record + 19, count: strnlen(namePointer, length - 19))
+                if name.count <= 2 && name.allSatisfy({ $0 == UInt8(ascii: ".") }) { continue }
+                var kind = DirectoryEntry.Kind(dType: record.load(fromByteOffset: 18, as: UInt8.self))
+                if kind == .unknown {
+                    var info = Glibc.stat()
+                    if fstatat(fd, namePointer, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+                        kind = DirectoryEntry.Kind(mode: info.st_mode)
+                    }
+                }
+                body(name, kind)
+            }
+        }
+    }
+
     /// `fstatat` without following a final symlink.
-    package static func stat(_ base: Int32, _ path: String, display: String) throws(SweepError) -> FileInfo {
+    package static func stat(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> FileInfo {
         var info = Glibc.stat()
-        _ = try retrying("fstatat", display) { fstatat(base, path, &info, AT_SYMLINK_NOFOLLOW) }
+        _ = try retrying("fstatat", display()) { fstatat(base, path, &info, AT_SYMLINK_NOFOLLOW) }
         return FileInfo(info)
     }
 
     /// `fstat` of an open descriptor.
-    package static func stat(_ fd: Int32, display: String) throws(SweepError) -> FileInfo {
+    package static func stat(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) -> FileInfo {
         var info = Glibc.stat()
-        _ = try retrying("fstat", display) { fstat(fd, &info) }
+        _ = try retrying("fstat", display()) { fstat(fd, &info) }
         return FileInfo(info)
     }
 
     /// Reads up to `buffer.count` bytes at `offset`; returns the count read (0 at end of file).
-    package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, display: String)
+    package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, display: @autoclosure () -> String)
         throws(SweepError) -> Int
     {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        return try retrying("pread", display) { pread(fd, base, buffer.count, off_t(offset)) }
+        return try retrying("pread", display()) { pread(fd, base, buffer.count, off_t(offset)) }
     }
 
     /// Writes all of `bytes` to `fd`.
-    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, display: String) throws(SweepError) {
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, display: @autoclosure () -> String) throws(SweepError) {
         var done = 0
         while done < bytes.count {
             // Safe: done < bytes.count, so the pointer and remaining length stay inside the buffer.
-            let written = try retrying("write", display) { write(fd, bytes.baseAddress! + done, bytes.count - done) }
+            let written = try retrying("write", display()) { write(fd, bytes.baseAddress! + done, bytes.count - done) }
             done += written
         }
     }
 
     /// `fsync`.
-    package static func sync(_ fd: Int32, display: String) throws(SweepError) {
-        _ = try retrying("fsync", display) { fsync(fd) }
+    package static func sync(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) {
+        _ = try retrying("fsync", display()) { fsync(fd) }
     }
 
     /// Removes a file (or, with `directory`, an empty directory) relative to `base`.
-    package static func unlink(_ base: Int32, _ path: String, directory: Bool, display: String) throws(SweepError) {
-        _ = try retrying(directory ? "rmdir" : "unlink", display) {
+    package static func unlink(_ base: Int32, _ path: String, directory: Bool, display: @autoclosure () -> String) throws(SweepError) {
+        _ = try retrying(directory ? "rmdir" : "unlink", display()) {
             unlinkat(base, path, directory ? AT_REMOVEDIR : 0)
         }
     }
 
     /// Renames within the tree (atomic on one filesystem).
-    package static func rename(_ base: Int32, _ from: String, _ to: String, display: String) throws(SweepError) {
-        _ = try retrying("renameat", display) { renameat(base, from, base, to) }
+    package static func rename(_ base: Int32, _ from: String, _ to: String, display: @autoclosure () -> String) throws(SweepError) {
+        _ = try retrying("renameat", display()) { renameat(base, from, base, to) }
     }
 
     /// Renames `from` (relative to `fromBase`) to `to` (relative to `toBase`); both must be on
     /// one filesystem, else `renameat` fails with `EXDEV` (reported as `.io`).
     package static func rename(
-        _ fromBase: Int32, _ from: String, to toBase: Int32, _ to: String, display: String
+        _ fromBase: Int32, _ from: String, to toBase: Int32, _ to: String, display: @autoclosure () -> String
     ) throws(SweepError) {
-        _ = try retrying("renameat", display) { renameat(fromBase, from, toBase, to) }
+        _ = try retrying("renameat", display()) { renameat(fromBase, from, toBase, to) }
     }
 
     /// The canonical absolute path of `path` (symlinks resolved), for containment checks.
@@ -145,36 +175,36 @@ package enum SystemCalls {
     }
 
     /// Creates a directory (mode 0755); an existing directory is not an error.
-    package static func makeDirectory(_ base: Int32, _ path: String, display: String) throws(SweepError) {
+    package static func makeDirectory(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) {
         if mkdirat(base, path, 0o755) == 0 { return }
         let error = Glibc.errno
         if error == EEXIST { return }
-        throw SweepError.system("mkdirat", errno: error, path: display)
+        throw SweepError.system("mkdirat", errno: error, path: display())
     }
 
     /// Sets access and modification time (seconds since 1970) of a path, not following symlinks.
-    package static func setModificationTime(_ base: Int32, _ path: String, seconds: Int, display: String)
+    package static func setModificationTime(_ base: Int32, _ path: String, seconds: Int, display: @autoclosure () -> String)
         throws(SweepError)
     {
         var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
-        _ = try retrying("utimensat", display) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
+        _ = try retrying("utimensat", display()) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
     }
 
     /// Sets access and modification time (nanoseconds since 1970) of a path, not following symlinks.
-    package static func setModificationTime(_ base: Int32, _ path: String, nanoseconds: Int64, display: String)
+    package static func setModificationTime(_ base: Int32, _ path: String, nanoseconds: Int64, display: @autoclosure () -> String)
         throws(SweepError)
     {
         let spec = timespec(
             tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
         var times = [spec, spec]
-        _ = try retrying("utimensat", display) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
+        _ = try retrying("utimensat", display()) { utimensat(base, path, &times, AT_SYMLINK_NOFOLLOW) }
     }
 
     /// Maps `length` bytes of `fd` read-only; the caller unmaps with `unmap`.
-    package static func map(_ fd: Int32, length: Int, display: String) throws(SweepError) -> UnsafeRawBufferPointer {
+    package static func map(_ fd: Int32, length: Int, display: @autoclosure () -> String) throws(SweepError) -> UnsafeRawBufferPointer {
         let pointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
         if pointer == MAP_FAILED || pointer == nil {
-            throw SweepError.system("mmap", errno: Glibc.errno, path: display)
+            throw SweepError.system("mmap", errno: Glibc.errno, path: display())
         }
         return UnsafeRawBufferPointer(start: pointer, count: length)
     }
@@ -185,25 +215,25 @@ package enum SystemCalls {
     }
 
     /// Takes an exclusive, non-blocking `flock`; false if another process holds it.
-    package static func tryLock(_ fd: Int32, display: String) throws(SweepError) -> Bool {
+    package static func tryLock(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) -> Bool {
         while true {
             if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
             let error = Glibc.errno
             if error == EINTR { continue }
             if error == EWOULDBLOCK { return false }
-            throw SweepError.system("flock", errno: error, path: display)
+            throw SweepError.system("flock", errno: error, path: display())
         }
     }
 
     /// Runs `call` until it does not fail with `EINTR`; a negative result throws.
     @inline(__always)
-    private static func retrying<T: BinaryInteger>(_ name: String, _ display: String, _ call: () -> T) throws(SweepError) -> T {
+    private static func retrying<T: BinaryInteger>(_ name: String, _ display: @autoclosure () -> String, _ call: () -> T) throws(SweepError) -> T {
         while true {
             let result = call()
             if result >= 0 { return result }
             let error = Glibc.errno
             if error == EINTR { continue }
-            throw SweepError.system(name, errno: error, path: display)
+            throw SweepError.system(name, errno: error, path: display())
         }
     }
 }

@@ -319,7 +319,7 @@ final class RegistryServer: @unchecked Sendable {
     /// Starts a registry on a free port with delete enabled, over a new temp root (or
     /// `rootDirectory`), and waits until `GET /v2/` answers 200.
     /// Throws `binaryMissing`, `io` (temp files), or `startFailed` (with the log tail) when it
-    /// does not answer within ~10 s or its port is taken three times in a row.
+    /// does not answer within 60 s or its port is taken three times in a row.
     static func start(rootDirectory: URL? = nil) async throws -> RegistryServer {
         guard let binary = binaryPath else { throw RegistryFixtureError.binaryMissing }
         let fileManager = FileManager.default
@@ -475,10 +475,11 @@ final class RegistryServer: @unchecked Sendable {
         return watchdog
     }
 
-    /// Polls `GET /v2/` every 50 ms for up to 10 s. Returns nil when it answered 200, else why
-    /// not. Does not throw.
+    /// Polls `GET /v2/` every 50 ms for up to 60 s (a registry answers in well under a second;
+    /// the margin is for 2-core machines running many suites at once). Returns nil when it
+    /// answered 200, else why not. Does not throw.
     private func waitUntilReady(_ process: Process) async -> String? {
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         guard let url = URL(string: "\(baseURL.absoluteString)/v2/") else { return "bad URL" }
         var lastError = "no answer"
         while Date() < deadline {
@@ -497,7 +498,7 @@ final class RegistryServer: @unchecked Sendable {
             }
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
-        return "no 200 from GET /v2/ within 10 s (last: \(lastError))"
+        return "no 200 from GET /v2/ within 60 s (last: \(lastError))"
     }
 
     /// SIGTERM, wait up to 5 s, SIGKILL, wait up to 2 s. Does not throw.
