@@ -278,7 +278,15 @@ package struct JSONCursor {
 
     /// The token as a `String`.
     package func string(_ token: StringToken) -> String {
-        String(decoding: decoded(token), as: UTF8.self)
+        if !token.hasEscapes { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[token.range]), as: UTF8.self) }
+        return String(decoding: decoded(token), as: UTF8.self)
+    }
+
+    /// Calls `body` with the token's unescaped bytes: the document's own bytes when the token
+    /// has no escapes (no copy), else a decoded copy.
+    package func withDecoded<R>(_ token: StringToken, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R) throws(SweepError) -> R {
+        if !token.hasEscapes { return try body(UnsafeRawBufferPointer(rebasing: bytes[token.range])) }
+        return try JSONCursor.withBytes(decoded(token), body)
     }
 
     private mutating func literal(_ word: StaticString) throws(SweepError) {

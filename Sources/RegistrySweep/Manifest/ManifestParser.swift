@@ -67,67 +67,81 @@ public enum ManifestParser {
             } else if cursor.equals(key, "config") {
                 if try cursor.consumeNull() { return }
                 hasConfig = true
-                append(try Self.descriptor(&cursor, field: "config"), to: \.blobs)
+                var found: [Digest] = []
+                let isForeign = try Self.descriptor(&cursor, field: "config", digests: &found)
+                add(found, foreign: isForeign, toChildren: false)
             } else if cursor.equals(key, "subject") {
                 if try cursor.consumeNull() { return }
                 // With a duplicated digest member, the last one is what Go (the registry) reads.
-                subject = try Self.descriptor(&cursor, field: "subject").digests.last
+                var found: [Digest] = []
+                _ = try Self.descriptor(&cursor, field: "subject", digests: &found)
+                subject = found.last
             } else if cursor.equals(key, "layers") {
-                hasLayers = try list(&cursor, field: "layers", into: \.blobs) || hasLayers
+                hasLayers = try list(&cursor, field: "layers", toChildren: false) || hasLayers
             } else if cursor.equals(key, "blobs") {
-                hasBlobs = try list(&cursor, field: "blobs", into: \.blobs) || hasBlobs
+                hasBlobs = try list(&cursor, field: "blobs", toChildren: false) || hasBlobs
             } else if cursor.equals(key, "manifests") {
-                hasManifests = try list(&cursor, field: "manifests", into: \.children) || hasManifests
+                hasManifests = try list(&cursor, field: "manifests", toChildren: true) || hasManifests
             } else if cursor.equals(key, "fsLayers") {
-                hasFSLayers = try list(&cursor, field: "fsLayers", into: \.blobs, digestKey: "blobSum") || hasFSLayers
+                hasFSLayers = try list(&cursor, field: "fsLayers", toChildren: false, digestKey: "blobSum") || hasFSLayers
             } else {
                 try cursor.skipValue()
             }
         }
 
-        mutating func append(_ descriptor: (digests: [Digest], foreign: Bool), to list: WritableKeyPath<Fields, [Digest]>) {
-            for digest in descriptor.digests {
-                if !self[keyPath: list].contains(digest) { self[keyPath: list].append(digest) }
-                if descriptor.foreign && !foreign.contains(digest) { foreign.append(digest) }
+        /// Adds a descriptor's digests to `children` or `blobs` (each once), and to `foreign`.
+        mutating func add(_ digests: [Digest], foreign isForeign: Bool, toChildren: Bool) {
+            for digest in digests {
+                if toChildren {
+                    if !children.contains(digest) { children.append(digest) }
+                } else {
+                    if !blobs.contains(digest) { blobs.append(digest) }
+                }
+                if isForeign && !foreign.contains(digest) { foreign.append(digest) }
             }
         }
 
-        /// Reads a list of descriptors into `target`; returns false if it was `null` (absent).
+        /// Reads a list of descriptors; returns false if it was `null` (absent). (A failure
+        /// anywhere fails the whole manifest, so what was added before it does not matter.)
         mutating func list(
-            _ cursor: inout JSONCursor, field: String, into target: WritableKeyPath<Fields, [Digest]>,
-            digestKey: StaticString = "digest"
+            _ cursor: inout JSONCursor, field: StaticString, toChildren: Bool, digestKey: StaticString = "digest"
         ) throws(SweepError) -> Bool {
             if try cursor.consumeNull() { return false }
             guard try cursor.peek() == 0x5B else { throw cursor.fail("\(field) is not an array") }
-            var found: [(digests: [Digest], foreign: Bool)] = []
+            var scratch: [Digest] = []
             try cursor.forEachElement { cursor, index throws(SweepError) in
-                found.append(try Self.descriptor(&cursor, field: "\(field)[\(index)]", digestKey: digestKey))
+                scratch.removeAll(keepingCapacity: true)
+                let isForeign = try Self.descriptor(&cursor, field: "\(field)[\(index)]", digestKey: digestKey, digests: &scratch)
+                add(scratch, foreign: isForeign, toChildren: toChildren)
             }
-            for descriptor in found { append(descriptor, to: target) }
             return true
         }
 
-        /// Reads a descriptor object; returns its digest (every one, if the member is duplicated:
-        /// parsers disagree on which wins) and whether it lists `urls`.
-        static func descriptor(_ cursor: inout JSONCursor, field: String, digestKey: StaticString = "digest")
-            throws(SweepError) -> (digests: [Digest], foreign: Bool)
-        {
-            guard try cursor.peek() == 0x7B else { throw cursor.fail("\(field) is not an object") }
-            var digests: [Digest] = []
+        /// Reads a descriptor object; appends its digest to `digests` (every one, if the member
+        /// is duplicated: parsers disagree on which wins) and returns whether it lists `urls`.
+        ///
+        /// - Parameter field: the descriptor's place, for messages (built only on error).
+        static func descriptor(
+            _ cursor: inout JSONCursor, field: @autoclosure () -> String, digestKey: StaticString = "digest",
+            digests: inout [Digest]
+        ) throws(SweepError) -> Bool {
+            guard try cursor.peek() == 0x7B else { throw cursor.fail("\(field()) is not an object") }
+            let before = digests.count
             var foreign = false
             try cursor.forEachMember { cursor, key throws(SweepError) in
                 if cursor.equals(key, digestKey) {
-                    guard try cursor.peek() == 0x22 else { throw cursor.fail("\(field).\(digestKey) is not a string") }
+                    guard try cursor.peek() == 0x22 else { throw cursor.fail("\(field()).\(digestKey) is not a string") }
                     let token = try cursor.readString()
-                    let text = cursor.decoded(token)
-                    let parsed = text.withUnsafeBytes { Digest.parse($0) }
-                    switch parsed {
-                    case .success(let value): digests.append(value)
-                    case .failure(.unsupportedAlgorithm):
-                        throw SweepError(.invalidManifest, "\(field) uses a digest algorithm other than sha256: \(String(decoding: text.prefix(80), as: UTF8.self))")
-                    case .failure:
-                        throw SweepError(.invalidManifest, "\(field) has an invalid digest: \(String(decoding: text.prefix(80), as: UTF8.self))")
+                    let digest = try cursor.withDecoded(token) { text throws(SweepError) -> Digest in
+                        switch Digest.parse(text) {
+                        case .success(let value): return value
+                        case .failure(.unsupportedAlgorithm):
+                            throw SweepError(.invalidManifest, "\(field()) uses a digest algorithm other than sha256: \(String(decoding: text.prefix(80), as: UTF8.self))")
+                        case .failure:
+                            throw SweepError(.invalidManifest, "\(field()) has an invalid digest: \(String(decoding: text.prefix(80), as: UTF8.self))")
+                        }
                     }
+                    digests.append(digest)
                 } else if cursor.equals(key, "urls") {
                     if try cursor.peek() == 0x5B {
                         try cursor.forEachElement { cursor, _ throws(SweepError) in
@@ -141,10 +155,10 @@ public enum ManifestParser {
                     try cursor.skipValue()
                 }
             }
-            guard !digests.isEmpty else {
-                throw SweepError(.invalidManifest, "\(field) has no \(digestKey)")
+            guard digests.count > before else {
+                throw SweepError(.invalidManifest, "\(field()) has no \(digestKey)")
             }
-            return (digests, foreign)
+            return foreign
         }
 
         func classify() throws(SweepError) -> ParsedManifest {

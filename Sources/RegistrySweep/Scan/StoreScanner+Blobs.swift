@@ -42,8 +42,9 @@ extension StoreScanner {
                 running -= 1
                 startNext()
                 if !sized && !found.isEmpty {
-                    // 12% over the estimate: shards of a large store differ by far less.
-                    digests.reserveCapacity(found.count * shardCount * 9 / 8 + 1024)
+                    // 3% over the estimate: shards of a large store differ by far less (a
+                    // shard of n digests varies by about sqrt(n)); more would only cost memory.
+                    digests.reserveCapacity(found.count * shardCount * 103 / 100 + 1024)
                     sized = true
                 }
                 for digest in found { blobs.insert(digests.intern(digest)) }
