@@ -30,6 +30,7 @@ public struct DigestTable: Sendable {
     public mutating func reserveCapacity(_ capacity: Int) {
         guard capacity > digests.capacity else { return }
         digests.reserveCapacity(capacity)
+        HugePages.advise(&digests)
         while slots.count < capacity * 2 { grow() }
     }
 
@@ -95,6 +96,7 @@ public struct DigestTable: Sendable {
             while fresh[slot] != 0 { slot = (slot &+ 1) & newMask }
             fresh[slot] = UInt32(index) &+ 1
         }
+        HugePages.advise(&fresh)
         slots = fresh
         mask = newMask
     }
