@@ -32,5 +32,6 @@ enum VerifyBenchmarks {
                     }
                 })
         }
+        VerifyLargeBlobBenchmarks.register()
     }
 }

@@ -98,7 +98,8 @@ extension StoreVerifier {
     /// Workers take the next job from a shared atomic cursor, so a worker that drew small
     /// blobs keeps going while another hashes a large one; starting with the largest keeps
     /// one multi-gigabyte layer from running alone at the end. Memory: one read buffer per
-    /// worker, plus one outcome per job. Workers block their thread in `pread` and hash on
+    /// worker, plus one outcome per job (large blobs are mapped, one at a time per worker,
+    /// see ``BlobHasher``). Workers block their thread in `pread` or page faults and hash on
     /// it: with one worker per core they hold the cooperative pool for the pass, on purpose
     /// (the work is CPU-bound on a warm cache, and more readers only add seeks on a cold one).
     ///
@@ -111,12 +112,13 @@ extension StoreVerifier {
         let cursor = JobCursor()
         let backend = self.backend
         let chunkSize = options.chunkSize
+        let mapThreshold = options.mapThreshold
         let workers = max(1, min(options.concurrency, sorted.count))
         var pass = HashPass(jobs: sorted, outcomes: Array(repeating: nil, count: sorted.count))
         await withTaskGroup(of: WorkerResult.self) { group in
             for _ in 0..<workers {
                 group.addTask {
-                    let hasher = BlobHasher(backend: backend, chunkSize: chunkSize)
+                    let hasher = BlobHasher(backend: backend, chunkSize: chunkSize, mapThreshold: mapThreshold)
                     var mine = WorkerResult()
                     while !Task.isCancelled {
                         let index = cursor.next.add(1, ordering: .relaxed).oldValue

@@ -16,8 +16,10 @@
 /// failure is a problem in the report.
 ///
 /// ## Performance
-/// Hashing streams each blob through one reusable buffer per worker (`chunkSize`, 1 MiB),
-/// so memory is O(blobs) for the graph and outcomes plus O(workers x chunkSize). On a warm
+/// Hashing reads blobs below `mapThreshold` (512 KiB) through one reusable buffer per
+/// worker (`chunkSize`, 1 MiB) and larger ones from a read-only mapping, unmapped before the
+/// next blob (``BlobHasher``), so memory is O(blobs) for the graph and outcomes plus
+/// O(workers x chunkSize) and at most one mapping per worker. On a warm
 /// page cache SHA-256 runs at the CPU's hash rate on every core (SHA-NI where present).
 public struct StoreVerifier: Sendable {
     /// The store.
