@@ -27,6 +27,17 @@ public struct ManifestTable: Sendable {
     /// Creates an empty table.
     public init() {}
 
+    /// Makes room for `manifests` manifests among `digests` digest ids without regrowing
+    /// (references still grow as they come).
+    public mutating func reserveCapacity(manifests: Int, digests: Int) {
+        digest.reserveCapacity(manifests)
+        kind.reserveCapacity(manifests)
+        subject.reserveCapacity(manifests)
+        edgeStart.reserveCapacity(manifests + 1)
+        childStart.reserveCapacity(manifests)
+        if byDigest.count < digests { byDigest.append(contentsOf: repeatElement(0, count: digests - byDigest.count)) }
+    }
+
     /// The number of manifests recorded (parsed or unreadable).
     public var count: Int { digest.count }
 

@@ -13,6 +13,8 @@ extension StoreScanner {
                 if let id = tag.current, seen.insert(id) { wave.append(id) }
             }
         }
+        // Children of indexes come in later waves; the first holds nearly every manifest.
+        manifests.reserveCapacity(manifests: wave.count + wave.count / 16, digests: digests.count)
         while !wave.isEmpty {
             let digestsToRead = wave.map { digests[$0] }
             var next: [UInt32] = []
