@@ -117,6 +117,37 @@ import Testing
         #expect(digests[0] != digests[2], "another seed: another store")
     }
 
+    /// The generator's one-call-per-step writes: an entry directory plus `data` or `link`,
+    /// relative to an open directory; a repeated entry is rewritten, a missing parent is an
+    /// error naming the entry and its digest.
+    @Test func directoryEntriesHoldExactlyTheirContent() throws {
+        let root = Self.temporaryRoot("entries")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let directory = try GeneratorDirectory(opening: root)
+        defer { directory.close() }
+        let bytes: [UInt8] = Array("layer bytes".utf8)
+        let digest = Digest(bytes: SHA256.hash(data: bytes))
+
+        try directory.writeEntry(digest, file: .data, contents: bytes)
+        try directory.writeEntry(digest, file: .data, contents: bytes)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(digest.hex)/data")) == Data(bytes))
+
+        try directory.makeDirectory("v1")
+        try directory.makeDirectory("v1/index")
+        try directory.writeLink(digest, prefix: "v1/index/")
+        let link = try String(contentsOfFile: "\(root)/v1/index/\(digest.hex)/link", encoding: .utf8)
+        #expect(link == digest.description)
+
+        #expect(throws: SweepError.self) { try directory.writeLink(digest, prefix: "missing/") }
+        do {
+            try directory.writeLink(digest, prefix: "missing/")
+        } catch {
+            #expect(error.code == .notFound && error.syscall == "mkdirat" && error.digest == digest)
+            #expect(error.path == "\(root)/missing/\(digest.hex)")
+        }
+    }
+
     @Test func refusesToWriteOverAStore() async throws {
         let root = Self.temporaryRoot("twice")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -6,8 +6,12 @@ import Crypto
 /// except the shared base layers and the empty config, which it only links; the
 /// generator writes those blobs once, after all repositories, so that concurrent
 /// writers never touch the same file.
+///
+/// Files are written through open directory descriptors (``RepositoryDirectories`` and the
+/// blob shards), each directory created once, when it is known to be new.
 struct RepositoryWriter {
-    let backend: FileSystemBackend
+    /// `blobs/sha256/00` … `ff`, by the digest's first byte.
+    let blobShards: [GeneratorDirectory]
     let options: GeneratorOptions
     /// Digests of the shared base layer pool, by pool index.
     let sharedLayers: [ManifestDocument.Descriptor]
@@ -22,12 +26,14 @@ struct RepositoryWriter {
     /// Pool indexes this repository used.
     var usedShared: Set<Int> = []
     private var linked: Set<Digest> = []
+    /// The repository's open directories, from ``run(in:)`` on.
+    private var directories: RepositoryDirectories?
 
     init(
-        backend: FileSystemBackend, options: GeneratorOptions, index: Int, name: String,
+        blobShards: [GeneratorDirectory], options: GeneratorOptions, index: Int, name: String,
         sharedLayers: [ManifestDocument.Descriptor], emptyConfig: ManifestDocument.Descriptor
     ) {
-        self.backend = backend
+        self.blobShards = blobShards
         self.options = options
         self.sharedLayers = sharedLayers
         self.emptyConfig = emptyConfig
@@ -36,10 +42,15 @@ struct RepositoryWriter {
         record = GeneratedStore.RepositoryRecord(name: name)
     }
 
-    /// Writes the whole repository.
+    /// Writes the whole repository below `repositories` (the store's `repositories/`); once.
     ///
     /// - Throws: the first write that fails.
-    mutating func run() throws(SweepError) {
+    mutating func run(in repositories: GeneratorDirectory) throws(SweepError) {
+        directories = try RepositoryDirectories(record.name, in: repositories)
+        defer {
+            directories?.close()
+            directories = nil
+        }
         let tagCount = options.effectiveTags
         var multiArchPushes = 0
         var current: [String: Digest] = [:]
@@ -55,7 +66,8 @@ struct RepositoryWriter {
             var tags = ["v\(push % tagCount)"]
             if push == options.imagesPerRepository - 1 { tags.append("latest") }
             for tag in tags {
-                try link(StorePath.tagIndexEntry(record.name, tag, pushed.digest) + "/link", pushed.digest)
+                try directories!.linkTagHistory(tag, pushed.digest)
+                counts.files += 1
                 record.tagHistory[tag, default: []].append(pushed.digest)
                 current[tag] = pushed.digest
             }
@@ -64,7 +76,8 @@ struct RepositoryWriter {
             }
         }
         for (tag, digest) in current.sorted(by: { $0.key < $1.key }) {
-            try link(StorePath.tag(record.name, tag) + "/current/link", digest)
+            try directories!.linkTagCurrent(tag, digest)
+            counts.files += 1
         }
         record.tags = current
         counts.tags = current.count
@@ -136,7 +149,8 @@ struct RepositoryWriter {
         -> ManifestDocument.Descriptor
     {
         let digest = try writeBlob(bytes)
-        try link(StorePath.revision(record.name, digest) + "/link", digest)
+        try directories!.revisions.writeLink(digest)
+        counts.files += 1
         record.revisions.append(digest)
         counts.revisions += 1
         counts.manifests += 1
@@ -147,10 +161,9 @@ struct RepositoryWriter {
     /// Writes an abandoned upload: some data and an old `startedat`.
     private mutating func writeUpload() throws(SweepError) {
         let uuid = [8, 4, 4, 4, 12].map { random.hex($0) }.joined(separator: "-")
-        let directory = StorePath.upload(record.name, uuid)
-        try write(directory + "/data", randomBytes())
+        let data = randomBytes()
         let started = "2024-0\(random.int(in: 1...9))-1\(random.int(in: 0...9))T0\(random.int(in: 0...9)):30:00Z"
-        try write(directory + "/startedat", Array(started.utf8))
+        try directories!.writeUpload(uuid, data: data, startedAt: started)
         record.uploads.append(uuid)
         counts.uploads += 1
         counts.files += 2
@@ -174,7 +187,7 @@ struct RepositoryWriter {
     /// Writes a blob's `data` (its digest is its SHA-256) and counts it.
     private mutating func writeBlob(_ bytes: [UInt8]) throws(SweepError) -> Digest {
         let digest = Digest(bytes: SHA256.hash(data: bytes))
-        try write(StorePath.blobData(digest), bytes)
+        try blobShards[Int(digest.w0 >> 56)].writeEntry(digest, file: .data, contents: bytes)
         counts.blobs += 1
         counts.bytes += bytes.count
         counts.files += 1
@@ -185,25 +198,16 @@ struct RepositoryWriter {
     /// Links a blob in `_layers`.
     private mutating func linkLayer(_ digest: Digest) throws(SweepError) {
         linked.insert(digest)
-        try link(StorePath.layerLink(record.name, digest) + "/link", digest)
+        try directories!.layers.writeLink(digest)
         record.layers.append(digest)
         counts.layerLinks += 1
+        counts.files += 1
     }
 
     /// Links a shared blob (base layer, empty config) in `_layers` unless this repository already did.
     private mutating func linkLayerOnce(_ digest: Digest) throws(SweepError) {
         guard !linked.contains(digest) else { return }
         try linkLayer(digest)
-    }
-
-    /// Writes a link file: the digest text, no newline.
-    private mutating func link(_ path: String, _ digest: Digest) throws(SweepError) {
-        try write(path, Array(digest.description.utf8))
-        counts.files += 1
-    }
-
-    private func write(_ path: String, _ bytes: [UInt8]) throws(SweepError) {
-        try backend.write(path, bytes)
     }
 }
 

@@ -1,0 +1,226 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A directory the generator writes into, reached through an open descriptor, and the few
+/// system calls the generator makes there.
+///
+/// The generator knows which directories it is about to create, so it creates them
+/// directly (`mkdirat`) instead of trying the file first and creating parents on `ENOENT`,
+/// and it names everything relative to a descriptor it keeps open (a blob shard, a
+/// repository's `_layers/sha256`), so each call resolves one or two path components.
+///
+/// ## Performance
+/// A digest entry (`<hex>/data` or `<hex>/link`) is exactly `mkdirat`, `openat`, `write`,
+/// `close`, with its names and (for links) its content built in a stack buffer: no heap
+/// allocation. Creating files and directories on ext4 is the generator's main cost, so the
+/// syscall count per file is what matters.
+///
+/// Not owning: copies share the descriptor; whoever opened it calls ``close()`` once, after
+/// every copy is done.
+package struct GeneratorDirectory: Sendable {
+    /// What an entry directory holds: blobs keep `data`, links keep `link`.
+    package enum EntryFile: Sendable {
+        case data
+        case link
+
+        /// The file name, NUL-terminated.
+        var name: StaticString { self == .data ? "data" : "link" }
+    }
+
+    /// The open directory (`O_DIRECTORY`, close-on-exec).
+    package let descriptor: Int32
+    /// The directory's path, for messages only.
+    package let path: String
+
+    /// Opens the directory at `path` (relative to the working directory or absolute).
+    ///
+    /// - Throws: `.notFound` or `.permissionDenied` (from `openat`).
+    package init(opening path: String) throws(SweepError) {
+        descriptor = try SystemCalls.openDirectory(AT_FDCWD, path + "/.", display: path)
+        self.path = path
+    }
+
+    private init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    /// Releases the descriptor.
+    package func close() { SystemCalls.close(descriptor) }
+
+    /// The absolute form of a name below this directory, for messages.
+    func display(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// Creates directory `name` below this one; an existing directory is not an error.
+    ///
+    /// - Throws: `.notFound` if a parent of `name` is missing, else `.io`/`.permissionDenied`.
+    package func makeDirectory(_ name: String) throws(SweepError) {
+        try SystemCalls.makeDirectory(descriptor, name, display: display(name))
+    }
+
+    /// Creates `name` and each missing parent below this directory (components split on `/`).
+    func makeDirectories(_ name: String) throws(SweepError) {
+        var prefix = ""
+        for component in name.split(separator: "/") {
+            prefix = prefix.isEmpty ? String(component) : "\(prefix)/\(component)"
+            try makeDirectory(prefix)
+        }
+    }
+
+    /// Creates `name` (if missing) and opens it; the caller closes the result.
+    func subdirectory(_ name: String, create: Bool = true) throws(SweepError) -> GeneratorDirectory {
+        if create { try makeDirectory(name) }
+        let fd = try SystemCalls.openDirectory(descriptor, name, display: display(name))
+        return GeneratorDirectory(descriptor: fd, path: display(name))
+    }
+
+    /// Writes `bytes` to the file `name` (created or truncated); its parent must exist.
+    ///
+    /// For the few files that are not digest entries (tag `current/link`, uploads).
+    package func write(_ name: String, _ bytes: [UInt8]) throws(SweepError) {
+        let fd = try SystemCalls.createFile(descriptor, name, display: display(name))
+        defer { SystemCalls.close(fd) }
+        var failure: SweepError?
+        bytes.withUnsafeBytes { raw in
+            do throws(SweepError) {
+                try SystemCalls.writeAll(fd, raw, display: display(name))
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes a blob: directory `<prefix><hex>` and file `<prefix><hex>/data` holding `bytes`.
+    ///
+    /// - Parameters:
+    ///   - digest: names the entry (the caller hashed `bytes`).
+    ///   - prefix: a relative path ending in `/` below this directory, or empty.
+    ///   - bytes: the content.
+    /// - Throws: the failing call's error; an existing entry directory is not an error
+    ///   (the same content may be written twice) and an existing file is truncated.
+    package func writeEntry(_ digest: Digest, prefix: String = "", file: EntryFile, contents bytes: [UInt8])
+        throws(SweepError)
+    {
+        let failure = bytes.withUnsafeBytes { raw in
+            Self.writeEntry(descriptor, digest, prefix: prefix, file: file, contents: raw)
+        }
+        if let failure { throw error(failure, digest, prefix: prefix, file: file) }
+    }
+
+    /// Writes a link: directory `<prefix><hex>` and file `<prefix><hex>/link` holding the
+    /// digest text (`sha256:<hex>`, no newline), as the registry does.
+    ///
+    /// - Throws: as ``writeEntry(_:prefix:file:contents:)``.
+    package func writeLink(_ digest: Digest, prefix: String = "") throws(SweepError) {
+        let failure = withUnsafeTemporaryAllocation(byteCount: Digest.textLength, alignment: 1) { text in
+            // Safe: the allocation holds textLength = 7 + hexLength bytes.
+            for (index, byte) in "sha256:".utf8.enumerated() { text[index] = byte }
+            Self.writeHex(digest, into: UnsafeMutableRawBufferPointer(rebasing: text[7...]))
+            return Self.writeEntry(
+                descriptor, digest, prefix: prefix, file: .link, contents: UnsafeRawBufferPointer(text))
+        }
+        if let failure { throw error(failure, digest, prefix: prefix, file: .link) }
+    }
+
+    /// A failed system call: its name and `errno`.
+    struct CallFailure {
+        var call: String
+        var errno: Int32
+    }
+
+    private func error(_ failure: CallFailure, _ digest: Digest, prefix: String, file: EntryFile) -> SweepError {
+        let name = failure.call == "mkdirat" ? "\(prefix)\(digest.hex)" : "\(prefix)\(digest.hex)/\(file.name)"
+        var error = SweepError.system(failure.call, errno: failure.errno, path: display(name))
+        error.digest = digest
+        return error
+    }
+
+    /// The hot path: `mkdirat(<prefix><hex>)`, then `openat(<prefix><hex>/<file>)`, `write`,
+    /// `close`. Returns the first failure, or nil.
+    private static func writeEntry(
+        _ base: Int32, _ digest: Digest, prefix: String, file: EntryFile, contents: UnsafeRawBufferPointer
+    ) -> CallFailure? {
+        var prefix = prefix
+        return prefix.withUTF8 { prefixBytes in
+            let capacity = prefixBytes.count + Digest.hexLength + 1 + file.name.utf8CodeUnitCount + 1
+            return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { name in
+                // Safe: capacity covers prefix, 64 hex digits, "/", the file name and its NUL;
+                // each copy below writes inside those bounds.
+                var end = 0
+                for byte in prefixBytes {
+                    name[end] = byte
+                    end += 1
+                }
+                writeHex(digest, into: UnsafeMutableRawBufferPointer(rebasing: name[end..<end + Digest.hexLength]))
+                end += Digest.hexLength
+                name[end] = 0
+                let path = UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self)
+                if let failure = makeDirectory(base, path) { return failure }
+                name[end] = 0x2F  // "/"
+                end += 1
+                let fileName = UnsafeRawBufferPointer(start: file.name.utf8Start, count: file.name.utf8CodeUnitCount)
+                for byte in fileName {
+                    name[end] = byte
+                    end += 1
+                }
+                name[end] = 0
+                return writeFile(base, path, contents)
+            }
+        }
+    }
+
+    /// `mkdirat` with mode 0755; `EEXIST` is not a failure.
+    private static func makeDirectory(_ base: Int32, _ path: UnsafePointer<CChar>) -> CallFailure? {
+        while true {
+            if mkdirat(base, path, 0o755) == 0 { return nil }
+            let error = Glibc.errno
+            if error == EINTR { continue }
+            return error == EEXIST ? nil : CallFailure(call: "mkdirat", errno: error)
+        }
+    }
+
+    /// Creates (or truncates) `path`, writes all of `contents`, closes it.
+    private static func writeFile(_ base: Int32, _ path: UnsafePointer<CChar>, _ contents: UnsafeRawBufferPointer)
+        -> CallFailure?
+    {
+        var fd: Int32
+        repeat {
+            fd = openat(base, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        } while fd < 0 && Glibc.errno == EINTR
+        if fd < 0 { return CallFailure(call: "openat", errno: Glibc.errno) }
+        var done = 0
+        while done < contents.count {
+            // Safe: done < contents.count, so the pointer and length stay inside the buffer.
+            let written = Glibc.write(fd, contents.baseAddress! + done, contents.count - done)
+            if written < 0 {
+                let error = Glibc.errno
+                if error == EINTR { continue }
+                _ = Glibc.close(fd)
+                return CallFailure(call: "write", errno: error)
+            }
+            done += written
+        }
+        // A close error on a new local file is reported: the data may be lost.
+        if Glibc.close(fd) != 0 && Glibc.errno != EINTR { return CallFailure(call: "close", errno: Glibc.errno) }
+        return nil
+    }
+
+    /// Writes the 64 lowercase hex digits of `digest` into `buffer` (at least 64 bytes).
+    static func writeHex(_ digest: Digest, into buffer: UnsafeMutableRawBufferPointer) {
+        let digits: StaticString = "0123456789abcdef"
+        func put(_ word: UInt64, at start: Int) {
+            var shift: UInt64 = 60
+            for offset in start..<start + 16 {
+                // Safe: the nibble is < 16 and the static string has 16 ASCII bytes; offset < 64.
+                buffer[offset] = digits.utf8Start[Int((word >> shift) & 0xF)]
+                shift &-= 4
+            }
+        }
+        put(digest.w0, at: 0)
+        put(digest.w1, at: 16)
+        put(digest.w2, at: 32)
+        put(digest.w3, at: 48)
+    }
+}
