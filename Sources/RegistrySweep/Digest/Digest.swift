@@ -63,9 +63,7 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// `sha256:` followed by the 64 hex digits.
     public var description: String {
         String(unsafeUninitializedCapacity: Self.textLength) { buffer in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            for (index, byte) in "sha256:".utf8.enumerated() { raw[index] = byte }
-            writeHex(into: UnsafeMutableRawBufferPointer(rebasing: raw[7...]))
+            writeText(into: UnsafeMutableRawBufferPointer(buffer))
             return Self.textLength
         }
     }
@@ -84,17 +82,27 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// Writes 64 lowercase hex digits into `buffer`, which holds at least 64 bytes.
-    private func writeHex(into buffer: UnsafeMutableRawBufferPointer) {
+    func writeHex(into buffer: UnsafeMutableRawBufferPointer) {
         let digits: StaticString = "0123456789abcdef"
-        var offset = 0
-        for word in [w0, w1, w2, w3] {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                let nibble = Int((word >> UInt64(shift)) & 0xF)
-                // Safe: nibble < 16 and the static string has 16 ASCII bytes.
-                buffer[offset] = digits.utf8Start[nibble]
-                offset += 1
+        func put(_ word: UInt64, at start: Int) {
+            var shift: UInt64 = 60
+            for offset in start..<start + 16 {
+                // Safe: the nibble is < 16 and the static string has 16 ASCII bytes; offset < 64.
+                buffer[offset] = digits.utf8Start[Int((word >> shift) & 0xF)]
+                shift &-= 4
             }
         }
+        put(w0, at: 0)
+        put(w1, at: 16)
+        put(w2, at: 32)
+        put(w3, at: 48)
+    }
+
+    /// Writes `sha256:` and the 64 hex digits into `buffer`, which holds at least
+    /// ``textLength`` bytes.
+    func writeText(into buffer: UnsafeMutableRawBufferPointer) {
+        for (index, byte) in "sha256:".utf8.enumerated() { buffer[index] = byte }
+        writeHex(into: UnsafeMutableRawBufferPointer(rebasing: buffer[7..<Self.textLength]))
     }
 
     public static func < (lhs: Digest, rhs: Digest) -> Bool {

@@ -115,9 +115,8 @@ package struct GeneratorDirectory: Sendable {
     /// - Throws: as ``writeEntry(_:prefix:file:contents:)``.
     package func writeLink(_ digest: Digest, prefix: String = "") throws(SweepError) {
         let failure = withUnsafeTemporaryAllocation(byteCount: Digest.textLength, alignment: 1) { text in
-            // Safe: the allocation holds textLength = 7 + hexLength bytes.
-            for (index, byte) in "sha256:".utf8.enumerated() { text[index] = byte }
-            Self.writeHex(digest, into: UnsafeMutableRawBufferPointer(rebasing: text[7...]))
+            // Safe: the allocation holds textLength bytes.
+            digest.writeText(into: text)
             return Self.writeEntry(
                 descriptor, digest, prefix: prefix, file: .link, contents: UnsafeRawBufferPointer(text))
         }
@@ -153,7 +152,7 @@ package struct GeneratorDirectory: Sendable {
                     name[end] = byte
                     end += 1
                 }
-                writeHex(digest, into: UnsafeMutableRawBufferPointer(rebasing: name[end..<end + Digest.hexLength]))
+                digest.writeHex(into: UnsafeMutableRawBufferPointer(rebasing: name[end..<end + Digest.hexLength]))
                 end += Digest.hexLength
                 name[end] = 0
                 let path = UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self)
@@ -205,22 +204,5 @@ package struct GeneratorDirectory: Sendable {
         // A close error on a new local file is reported: the data may be lost.
         if Glibc.close(fd) != 0 && Glibc.errno != EINTR { return CallFailure(call: "close", errno: Glibc.errno) }
         return nil
-    }
-
-    /// Writes the 64 lowercase hex digits of `digest` into `buffer` (at least 64 bytes).
-    static func writeHex(_ digest: Digest, into buffer: UnsafeMutableRawBufferPointer) {
-        let digits: StaticString = "0123456789abcdef"
-        func put(_ word: UInt64, at start: Int) {
-            var shift: UInt64 = 60
-            for offset in start..<start + 16 {
-                // Safe: the nibble is < 16 and the static string has 16 ASCII bytes; offset < 64.
-                buffer[offset] = digits.utf8Start[Int((word >> shift) & 0xF)]
-                shift &-= 4
-            }
-        }
-        put(digest.w0, at: 0)
-        put(digest.w1, at: 16)
-        put(digest.w2, at: 32)
-        put(digest.w3, at: 48)
     }
 }
