@@ -12,10 +12,16 @@
 #   find STORE -type f | wc -l
 #   io-floor STORE   (Benchmarks/io-floor/io-floor.c: only the listings and manifest reads that
 #                     any mark must do, in C with raw getdents64, on all cores)
+#   io-floor --links STORE   (the "safe floor": also every read a collector that deletes nothing
+#                     unproven must make: revision links, tag current links, tag-history and
+#                     layer-link listings)
 # and prints median wall time and median peak RSS (GNU time's %M) of each, the ratios
-# regsweep/reference, regsweep/find and regsweep/io-floor, and whether regsweep's eligible blob set equals the
-# reference's. Needs: docker-registry (Debian: docker-registry), GNU time (Debian: time), cc (gcc).
-# Environment: REGSWEEP=path to a regsweep binary (skips the build); REFERENCE=reference binary.
+# regsweep/reference, regsweep/find, regsweep/io-floor and regsweep/safe-floor, and whether
+# regsweep's eligible blob set equals the reference's. regsweep is built in release mode with
+# the Swift runtime linked statically (--static-swift-stdlib, as a deployed CLI would be),
+# under .build/static. Needs: docker-registry (Debian: docker-registry), GNU time (Debian:
+# time), cc (gcc). Environment: REGSWEEP=path to a regsweep binary (skips the build);
+# REFERENCE=reference binary.
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 ]]; then
@@ -31,9 +37,9 @@ reference=${REFERENCE:-$(command -v docker-registry || command -v registry || tr
 [[ -n "$reference" ]] || { echo "docker-registry is missing: apt-get install docker-registry" >&2; exit 2; }
 
 if [[ -z "${REGSWEEP:-}" ]]; then
-    echo "building regsweep (release)..." >&2
-    (cd "$here/.." && swift build -c release --product regsweep >&2)
-    REGSWEEP="$(cd "$here/.." && swift build -c release --show-bin-path)/regsweep"
+    echo "building regsweep (release, static Swift runtime)..." >&2
+    (cd "$here/.." && swift build -c release --static-swift-stdlib --scratch-path .build/static --product regsweep >&2)
+    REGSWEEP="$(cd "$here/.." && swift build -c release --static-swift-stdlib --scratch-path .build/static --show-bin-path)/regsweep"
 fi
 
 work=$(mktemp -d)
@@ -56,7 +62,8 @@ run_regsweep()  { "$REGSWEEP" gc "$store" --dry-run --grace 0 --format distribut
 run_reference() { "$reference" garbage-collect --dry-run "$work/config.yml"; }
 run_find()      { find "$store" -type f | wc -l; }
 run_floor()     { "$work/io-floor" "$store"; }
-export -f run_regsweep run_reference run_find run_floor
+run_safefloor() { "$work/io-floor" --links "$store"; }
+export -f run_regsweep run_reference run_find run_floor run_safefloor
 export REGSWEEP reference store work
 
 # measure NAME: runs run_NAME once under GNU time; appends "seconds rss_kb" to $work/NAME.times.
@@ -74,7 +81,7 @@ measure() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-names=(regsweep reference find floor)
+names=(regsweep reference find floor safefloor)
 for name in "${names[@]}"; do measure "$name"; rm -f "$work/$name.times"; done   # warm-up
 for ((round = 1; round <= runs; round++)); do
     for name in "${names[@]}"; do measure "$name"; done
@@ -101,11 +108,13 @@ printf '%-34s %10.3f %12.1f\n' "regsweep gc --dry-run --grace 0" "${secs[regswee
 printf '%-34s %10.3f %12.1f\n' "docker-registry garbage-collect -d" "${secs[reference]}" "$(echo "${rss[reference]} / 1024" | bc -l)"
 printf '%-34s %10.3f %12.1f\n' "find -type f | wc -l" "${secs[find]}" "$(echo "${rss[find]} / 1024" | bc -l)"
 printf '%-34s %10.3f %12.1f\n' "io-floor (listings + manifest reads)" "${secs[floor]}" "$(echo "${rss[floor]} / 1024" | bc -l)"
+printf '%-34s %10.3f %12.1f\n' "io-floor --links (safe floor)" "${secs[safefloor]}" "$(echo "${rss[safefloor]} / 1024" | bc -l)"
 echo
 printf 'time  regsweep/reference: %.4f (%.1fx faster)\n' \
     "$(echo "${secs[regsweep]} / ${secs[reference]}" | bc -l)" "$(echo "${secs[reference]} / ${secs[regsweep]}" | bc -l)"
 printf 'time  regsweep/find:      %.4f\n' "$(echo "${secs[regsweep]} / ${secs[find]}" | bc -l)"
 printf 'time  regsweep/io-floor:  %.4f\n' "$(echo "${secs[regsweep]} / ${secs[floor]}" | bc -l)"
+printf 'time  regsweep/safe-floor: %.4f\n' "$(echo "${secs[regsweep]} / ${secs[safefloor]}" | bc -l)"
 printf 'RSS   regsweep/reference: %.4f\n' "$(echo "${rss[regsweep]} / ${rss[reference]}" | bc -l)"
 if cmp -s "$work/regsweep.eligible" "$work/reference.eligible"; then
     echo "eligible blobs: identical sets ($eligible blobs)"

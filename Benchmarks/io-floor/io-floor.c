@@ -1,14 +1,21 @@
 // io-floor: the least file-system work any mark-and-sweep of a registry store must do, for
 // Benchmarks/compare.sh to put regsweep's time next to.
 //
-// Usage: io-floor STORE [THREADS]
+// Usage: io-floor [--links] STORE [THREADS]
 //
 // What it does (and nothing else): lists the 256 blob shards; walks the repository tree
-// (d_type only, no stat) to find every `_manifests/revisions/sha256` directory and lists
-// it; opens and reads each listed revision's manifest `blobs/sha256/XX/HEX/data` once,
-// relative to an open shard descriptor. No parsing, no link files, no tags, no layers.
-// THREADS workers (default: online CPUs) share the shard listings and the manifest reads.
-// Prints counts so a run can be checked against the store, and the wall time.
+// (d_type only, no stat) to find every repository; lists each one's
+// `_manifests/revisions/sha256`; opens and reads each listed revision's manifest
+// `blobs/sha256/XX/HEX/data` once, relative to an open shard descriptor. No parsing, no
+// link files, no tags, no layers.
+//
+// --links adds the reads a collector that never deletes unproven garbage also makes (the
+// "safe floor"): each revision's `link` (the registry serves the digest the link names),
+// each tag's `current/link`, a listing of each tag's `index/sha256` (tag history), and of
+// `_layers/sha256` (layer links), all relative to open directory descriptors.
+//
+// THREADS workers (default: online CPUs) share the shard listings, the repositories and the
+// manifest reads. Prints counts so a run can be checked against the store, and the wall time.
 //
 // Build: cc -O2 -pthread -o io-floor io-floor.c
 #define _GNU_SOURCE
@@ -35,8 +42,12 @@ struct linux_dirent64 {
 static int shard_fd[256];
 static char **revisions;  // "HEX" names of every revision, across repositories
 static size_t revision_count, revision_capacity;
+static char **repositories;  // paths of repository directories
+static size_t repository_count, repository_capacity;
+static pthread_mutex_t revisions_lock = PTHREAD_MUTEX_INITIALIZER;
+static int with_links;
 static atomic_size_t next_item;
-static atomic_size_t blob_entries, manifest_bytes, manifest_reads;
+static atomic_size_t blob_entries, manifest_bytes, manifest_reads, link_reads, tag_entries, layer_entries;
 
 static void die(const char *what, const char *path) {
     fprintf(stderr, "io-floor: %s: %s\n", what, path);
@@ -65,14 +76,79 @@ static void count_blob(const char *name, unsigned char type, void *arg) {
     atomic_fetch_add_explicit(&blob_entries, 1, memory_order_relaxed);
 }
 
-static void add_revision(const char *name, unsigned char type, void *arg) {
-    (void)type, (void)arg;
-    if (strlen(name) != 64) return;
-    if (revision_count == revision_capacity) {
-        revision_capacity = revision_capacity ? revision_capacity * 2 : 4096;
-        revisions = realloc(revisions, revision_capacity * sizeof *revisions);
+// Appends to a growing array of strings.
+static void append(char ***array, size_t *count, size_t *capacity, const char *text) {
+    if (*count == *capacity) {
+        *capacity = *capacity ? *capacity * 2 : 4096;
+        *array = realloc(*array, *capacity * sizeof **array);
+        if (!*array) die("out of memory", "");
     }
-    revisions[revision_count++] = strdup(name);
+    (*array)[(*count)++] = strdup(text);
+}
+
+// Reads a small file below the open directory fd (one read: links are 71 bytes).
+static void read_small(int dirfd, const char *path) {
+    char buffer[128];
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (read(fd, buffer, sizeof buffer) > 0) atomic_fetch_add_explicit(&link_reads, 1, memory_order_relaxed);
+    close(fd);
+}
+
+// Per revision: records its name; with --links reads its link (arg: the listed directory's fd).
+static void add_revision(const char *name, unsigned char type, void *arg) {
+    (void)type;
+    if (strlen(name) != 64) return;
+    if (with_links) {
+        char path[80];
+        snprintf(path, sizeof path, "%s/link", name);
+        read_small(*(int *)arg, path);
+    }
+    pthread_mutex_lock(&revisions_lock);
+    append(&revisions, &revision_count, &revision_capacity, name);
+    pthread_mutex_unlock(&revisions_lock);
+}
+
+static void count_entry(const char *name, unsigned char type, void *arg) {
+    (void)name, (void)type;
+    atomic_fetch_add_explicit((atomic_size_t *)arg, 1, memory_order_relaxed);
+}
+
+// Per tag (--links): reads current/link and lists index/sha256 (arg: the tags directory's fd).
+static void visit_tag(const char *name, unsigned char type, void *arg) {
+    if (type != DT_DIR) return;
+    int tags = *(int *)arg;
+    char path[512];
+    snprintf(path, sizeof path, "%s/current/link", name);
+    read_small(tags, path);
+    snprintf(path, sizeof path, "%s/index/sha256", name);
+    int history = openat(tags, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (history >= 0) list(history, count_entry, &tag_entries);
+}
+
+// Lists `sub` below the open directory `parent`, calling visit with the listed directory's fd.
+static void list_below(int parent, const char *sub, void (*visit)(const char *, unsigned char, void *)) {
+    int fd = openat(parent, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    int keep = dup(fd);
+    list(fd, visit, &keep);
+    close(keep);
+}
+
+static void *scan_repositories(void *unused) {
+    (void)unused;
+    for (size_t i; (i = atomic_fetch_add(&next_item, 1)) < repository_count;) {
+        int repository = open(repositories[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (repository < 0) die("cannot open", repositories[i]);
+        list_below(repository, "_manifests/revisions/sha256", add_revision);
+        if (with_links) {
+            list_below(repository, "_manifests/tags", visit_tag);
+            int layers = openat(repository, "_layers/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (layers >= 0) list(layers, count_entry, &layer_entries);
+        }
+        close(repository);
+    }
+    return NULL;
 }
 
 static void walk(int fd, const char *path);
@@ -86,8 +162,7 @@ static void walk_entry(const char *name, unsigned char type, void *arg) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", parent->path, name);
     if (strcmp(name, "_manifests") == 0) {
-        int revs = openat(parent->fd, "_manifests/revisions/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (revs >= 0) list(revs, add_revision, NULL);
+        append(&repositories, &repository_count, &repository_capacity, parent->path);
         return;
     }
     int child = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -145,8 +220,12 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--links") == 0) {
+        with_links = 1;
+        argv++, argc--;
+    }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: io-floor STORE [THREADS]\n");
+        fprintf(stderr, "usage: io-floor [--links] STORE [THREADS]\n");
         return 2;
     }
     int threads = argc == 3 ? atoi(argv[2]) : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -165,15 +244,19 @@ int main(int argc, char **argv) {
     run(list_shards, threads);
     double listed = now();
     snprintf(path, sizeof path, "%s/docker/registry/v2/repositories", argv[1]);
-    int repositories = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (repositories < 0) die("cannot open", path);
-    walk(repositories, path);
+    int tree = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (tree < 0) die("cannot open", path);
+    walk(tree, path);
+    run(scan_repositories, threads);
     double walked = now();
     run(read_manifests, threads);
     double seconds = now() - start;
-    printf("blobs listed %zu, revisions listed %zu, manifests read %zu (%zu bytes), %d threads\n",
-           atomic_load(&blob_entries), revision_count, atomic_load(&manifest_reads),
+    printf("blobs listed %zu, repositories %zu, revisions listed %zu, manifests read %zu (%zu bytes), %d threads\n",
+           atomic_load(&blob_entries), repository_count, revision_count, atomic_load(&manifest_reads),
            atomic_load(&manifest_bytes), threads);
+    if (with_links)
+        printf("links read %zu, tag history entries %zu, layer links %zu\n", atomic_load(&link_reads),
+               atomic_load(&tag_entries), atomic_load(&layer_entries));
     printf("seconds %.3f (shards %.3f, repositories %.3f, manifests %.3f)\n", seconds, listed - start,
            walked - listed, now() - walked);
     return 0;

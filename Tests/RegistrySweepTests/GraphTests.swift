@@ -68,6 +68,74 @@ import Testing
         #expect(table.id(of: Digest(w0: 0xDEAD, w1: 0xBEEF, w2: 0, w3: 3001)) == nil)
     }
 
+    /// A sorted base loaded in runs (as blob shards are), then digests interned after it:
+    /// base ids stay in load order, new ones follow, and every lookup finds its own id.
+    @Test(arguments: [0, 1, 7, 8, 9, 1000, 50_000])
+    func sortedBaseAndInternedDigestsShareOneIdSpace(baseSize: Int) {
+        let base = Self.randomDigests(baseSize, seed: 20).sorted()
+        var table = DigestTable(capacity: 1)
+        // Runs of uneven length, one after the other, as shards arrive.
+        var start = 0
+        var length = 1
+        while start < base.count {
+            let end = min(base.count, start + length)
+            table.load(sorted: Array(base[start..<end]))
+            start = end
+            length = length * 3 + 1
+        }
+        table.finishLoading()
+        #expect(table.count == baseSize)
+        for (index, digest) in base.enumerated() where table.id(of: digest) != UInt32(index) {
+            Issue.record("base digest \(index) not found at its id")
+            return
+        }
+        // Interning a base digest returns its id and adds nothing.
+        if let first = base.first {
+            #expect(table.intern(first) == 0)
+            #expect(table.count == baseSize)
+        }
+        let others = Self.randomDigests(5000, seed: 21)
+        for (index, digest) in others.enumerated() where table.intern(digest) != UInt32(baseSize + index) {
+            Issue.record("new digest \(index) got another id")
+            return
+        }
+        #expect(table.count == baseSize + others.count)
+        var wrong = 0
+        for (index, digest) in base.enumerated() where table.id(of: digest) != UInt32(index) { wrong += 1 }
+        for (index, digest) in others.enumerated() where table.id(of: digest) != UInt32(baseSize + index) { wrong += 1 }
+        #expect(wrong == 0)
+        var found = 0
+        for digest in Self.randomDigests(5000, seed: 22) where table.id(of: digest) != nil { found += 1 }
+        #expect(found == 0)
+        // Digests between two base neighbours, and below and above the whole base.
+        let known = Set(base + others)
+        for digest in base.prefix(200) {
+            let next = Digest(w0: digest.w0, w1: digest.w1, w2: digest.w2, w3: digest.w3 &+ 1)
+            if !known.contains(next) { #expect(table.id(of: next) == nil) }
+        }
+        #expect(table.id(of: Digest(w0: 0, w1: 0, w2: 0, w3: 0)) == nil)
+        #expect(table.id(of: Digest(w0: .max, w1: .max, w2: .max, w3: .max)) == nil)
+    }
+
+    /// Batch interning gives the ids one-by-one interning would, including for digests that
+    /// repeat within the batch, are in the base, or are new.
+    @Test func batchInternMatchesOneByOne() {
+        let base = Self.randomDigests(3000, seed: 30).sorted()
+        let fresh = Self.randomDigests(500, seed: 31)
+        var batch = Array(base.prefix(700)) + fresh + Array(base.suffix(300)) + fresh.prefix(50)
+        var random = SeededGenerator(seed: 32)
+        batch.shuffle(using: &random)
+        var single = DigestTable()
+        var batched = DigestTable()
+        single.load(sorted: base)
+        batched.load(sorted: base)
+        let expected = batch.map { single.intern($0) }
+        let ids = batched.intern(contentsOf: batch)
+        #expect(ids == expected)
+        #expect(batched.digests == single.digests)
+        #expect(batched.intern(contentsOf: []) == [])
+    }
+
     // MARK: BitSet
 
     @Test func bitSetBasics() {

@@ -39,7 +39,7 @@ struct Planner: Sendable {
             // Which remaining tags' history names each digest: built once per repository.
             var historyTags: [UInt32: [String]] = [:]
             for tag in remainingTags(repository) {
-                for id in tag.history { historyTags[id, default: []].append(tag.name) }
+                for id in repository.history(of: tag) { historyTags[id, default: []].append(tag.name) }
             }
             for id in mark.deadRevisions[index] {
                 var paths = (historyTags[id] ?? []).map { StorePath.tagIndexEntry(repository.name, $0, digests[id]) }
@@ -115,20 +115,25 @@ struct Planner: Sendable {
         // Scratch sets over all digest ids, emptied after each repository (ids in `touched`).
         var needed = BitSet(universe: snapshot.digests.count)
         var visited = BitSet(universe: snapshot.digests.count)
+        var revisions = BitSet(universe: snapshot.digests.count)
         var touched: [UInt32] = []
         for (index, repository) in snapshot.repositories.enumerated() where !mark.keptWhole[index] {
             if let only, !only.contains(repository.name) { continue }
-            let dead = Set(mark.deadRevisions[index])
-            let remaining = Set(repository.revisions).subtracting(dead)
             defer {
                 for id in touched {
                     needed.remove(id)
                     visited.remove(id)
+                    revisions.remove(id)
                 }
                 touched.removeAll(keepingCapacity: true)
             }
+            // Every revision, dead or remaining: tag history naming one is planned with it (or kept).
+            for id in repository.revisions where revisions.insert(id) { touched.append(id) }
+            let dead = mark.deadRevisions[index]
+            let tags = removedTags.isEmpty ? repository.tags : remainingTags(repository)
             // Blobs the repository's live manifests need, through index children.
-            var stack = Array(remaining) + remainingTags(repository).compactMap(\.current)
+            var stack = dead.isEmpty ? repository.revisions : repository.revisions.filter { !dead.contains($0) }
+            stack += tags.compactMap(\.current)
             while let id = stack.popLast() {
                 if needed.insert(id) { touched.append(id) }
                 let firstVisit = visited.insert(id)
@@ -138,9 +143,9 @@ struct Planner: Sendable {
                 stack.append(contentsOf: snapshot.manifests.children(m))
             }
             for id in repository.layers {
-                let digest = snapshot.digests[id]
                 let gone = !snapshot.blobs.contains(id) || deletedBlobs.contains(id)
                 guard gone || !needed.contains(id) else { continue }
+                let digest = snapshot.digests[id]
                 let path = StorePath.layerLink(repository.name, digest)
                 if !gone, await isYoung(path) { continue }
                 plan.links.append(.init(ref: .init(repository: repository.name, kind: "layer", tag: nil, digest: digest.description), path: path))
@@ -150,8 +155,8 @@ struct Planner: Sendable {
                 if await isYoung(path) { continue }
                 plan.links.append(.init(ref: .init(repository: repository.name, kind: "revision-without-link", tag: nil, digest: digest.description), path: path))
             }
-            for tag in remainingTags(repository) {
-                for id in tag.history where !remaining.contains(id) && !dead.contains(id) && tag.current != id {
+            for tag in tags {
+                for id in repository.history(of: tag) where !revisions.contains(id) && tag.current != id {
                     let path = StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id])
                     if await isYoung(path) { continue }
                     plan.links.append(.init(ref: .init(repository: repository.name, kind: "tag-history", tag: tag.name, digest: snapshot.digests[id].description), path: path))

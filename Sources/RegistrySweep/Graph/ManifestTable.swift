@@ -3,9 +3,14 @@
 /// References are stored in one edge array in compressed-row form: manifest `m`'s blobs are
 /// `edges[edgeStart[m]..<childStart[m]]` and its children `edges[childStart[m]..<edgeStart[m + 1]]`.
 ///
+/// Finding a digest's manifest goes through a bit per digest id (set for manifests) and,
+/// once ``seal()`` has run, the rank of the id among the set bits: manifest numbers in id
+/// order, kept in one array.
+///
 /// ## Performance
-/// Per manifest: 4 (digest) + 1 (kind) + 4 (subject) + 8 (offsets) bytes, plus 4 bytes per
-/// reference; per digest in the store: 4 bytes for the digest-to-manifest index.
+/// Per manifest: 4 (digest) + 1 (kind) + 4 (subject) + 8 (offsets) + 4 (rank order) bytes,
+/// plus 4 bytes per reference; per digest in the store: 1.5 bits (membership and rank
+/// counts). ``manifest(of:)`` is O(1): one bit, one count, one popcount, one load.
 public struct ManifestTable: Sendable {
     /// `kind` value for a manifest that could not be read or parsed.
     public static let unreadable: UInt8 = 0xFF
@@ -21,8 +26,14 @@ public struct ManifestTable: Sendable {
     private var edgeStart: [UInt32] = [0]
     private var childStart: [UInt32] = []
     private var edges: [UInt32] = []
-    /// Digest id -> manifest number + 1 (0: not a parsed manifest).
-    private var byDigest: [UInt32] = []
+    /// One bit per digest id: set if that digest is recorded as a manifest.
+    private var present: [UInt64] = []
+    /// After ``seal()``: for each word of `present`, the set bits in the words before it.
+    private var rankBase: [UInt32] = []
+    /// After ``seal()``: manifest numbers in digest-id order (index = rank of the id).
+    private var byRank: [UInt32] = []
+    /// Whether ``seal()`` has run since the last ``add``.
+    private var sealed = false
 
     /// Creates an empty table.
     public init() {}
@@ -35,7 +46,8 @@ public struct ManifestTable: Sendable {
         subject.reserveCapacity(manifests)
         edgeStart.reserveCapacity(manifests + 1)
         childStart.reserveCapacity(manifests)
-        if byDigest.count < digests { byDigest.append(contentsOf: repeatElement(0, count: digests - byDigest.count)) }
+        let words = (digests + 63) >> 6
+        if present.count < words { present.append(contentsOf: repeatElement(0, count: words - present.count)) }
     }
 
     /// The number of manifests recorded (parsed or unreadable).
@@ -47,8 +59,12 @@ public struct ManifestTable: Sendable {
     ///   - id: the manifest's digest id.
     ///   - parsed: its kind and references, interned through `intern`.
     mutating func add(_ id: UInt32, kind: UInt8, blobs: [UInt32], children: [UInt32], subject: UInt32) {
-        if Int(id) >= byDigest.count { byDigest.append(contentsOf: repeatElement(0, count: Int(id) - byDigest.count + 1)) }
-        guard byDigest[Int(id)] == 0 else { return }
+        let word = Int(id >> 6)
+        let bit: UInt64 = 1 << UInt64(id & 63)
+        if word >= present.count { present.append(contentsOf: repeatElement(0, count: word - present.count + 1)) }
+        guard present[word] & bit == 0 else { return }
+        present[word] |= bit
+        sealed = false
         digest.append(id)
         self.kind.append(kind)
         self.subject.append(subject)
@@ -56,16 +72,38 @@ public struct ManifestTable: Sendable {
         childStart.append(UInt32(edges.count))
         edges.append(contentsOf: children)
         edgeStart.append(UInt32(edges.count))
-        byDigest[Int(id)] = UInt32(digest.count)
+    }
+
+    /// Builds the digest-to-manifest index; required before ``manifest(of:)`` once
+    /// manifests were added (the scanner seals the table it returns).
+    public mutating func seal() {
+        rankBase = []
+        rankBase.reserveCapacity(present.count)
+        var total: UInt32 = 0
+        for word in present {
+            rankBase.append(total)
+            total += UInt32(word.nonzeroBitCount)
+        }
+        byRank = [UInt32](repeating: 0, count: digest.count)
+        for (m, id) in digest.enumerated() { byRank[rank(id)] = UInt32(m) }
+        sealed = true
+    }
+
+    /// The number of manifest ids below `id` (`id` itself must be one).
+    @inline(__always)
+    private func rank(_ id: UInt32) -> Int {
+        let word = Int(id >> 6)
+        let below = present[word] & ((1 << UInt64(id & 63)) &- 1)
+        return Int(rankBase[word]) + below.nonzeroBitCount
     }
 
     /// The manifest number of a digest id, if that digest was recorded as a manifest.
     @inline(__always)
     public func manifest(of id: UInt32) -> Int? {
-        let index = Int(id)
-        guard index < byDigest.count else { return nil }
-        let slot = byDigest[index]
-        return slot == 0 ? nil : Int(slot - 1)
+        let word = Int(id >> 6)
+        guard word < present.count, present[word] & (1 << UInt64(id & 63)) != 0 else { return nil }
+        precondition(sealed, "ManifestTable.seal() must run before manifest(of:)")
+        return Int(byRank[rank(id)])
     }
 
     /// The blobs manifest `m` references (config, layers, blobs, blobSums).
@@ -80,6 +118,6 @@ public struct ManifestTable: Sendable {
     /// Bytes of storage.
     public var memoryFootprint: Int {
         (digest.capacity + subject.capacity + edgeStart.capacity + childStart.capacity + edges.capacity
-            + byDigest.capacity) * 4 + kind.capacity
+            + rankBase.capacity + byRank.capacity) * 4 + present.capacity * 8 + kind.capacity
     }
 }

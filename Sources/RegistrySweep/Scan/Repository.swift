@@ -6,8 +6,9 @@ public struct Repository: Sendable {
         public var name: String
         /// The manifest `current/link` names; `nil` when it could not be read (see the problems).
         public var current: UInt32?
-        /// Every digest in the tag's history (`index/sha256/*`).
-        public var history: [UInt32]
+        /// Where the tag's history (`index/sha256/*`) lies in the repository's
+        /// ``Repository/tagHistory``; read it with ``Repository/history(of:)``.
+        public var historyRange: Range<UInt32>
     }
 
     /// An upload in progress (`_uploads/<uuid>`).
@@ -24,6 +25,9 @@ public struct Repository: Sendable {
     public var hasValidName: Bool
     /// Tags, in directory order.
     public var tags: [Tag]
+    /// Every tag's history, one run per tag (see ``Tag/historyRange``): one array for the
+    /// repository instead of one per tag.
+    public var tagHistory: [UInt32]
     /// Manifest revisions (`_manifests/revisions/sha256/*`).
     public var revisions: [UInt32]
     /// Revision directories whose `link` file is gone (left by the registry's manifest delete).
@@ -35,4 +39,9 @@ public struct Repository: Sendable {
     /// True when a part of the repository could not be listed or read: mark must keep
     /// everything it might reference and sweep must not modify it.
     public var isIncomplete: Bool
+
+    /// Every digest in `tag`'s history (`index/sha256/*`).
+    public func history(of tag: Tag) -> ArraySlice<UInt32> {
+        tagHistory[Int(tag.historyRange.lowerBound)..<Int(tag.historyRange.upperBound)]
+    }
 }

@@ -1,8 +1,9 @@
 extension StoreScanner {
     /// Lists `blobs/sha256/<xx>/` shards concurrently; a blob is a directory named by its
-    /// hex digest. Each shard's digests are interned as its listing arrives, so no list of
-    /// all blob digests is ever held besides the table; the table is sized from the first
-    /// shard (digests are uniform over the shards).
+    /// hex digest. Each shard's digests are loaded into the table, in shard order, as its
+    /// listing arrives, so no list of all blob digests is ever held besides the table; the
+    /// table is sized from the first shard (digests are uniform over the shards). The blobs
+    /// are the table's sorted base, ids `0..<count` in digest order.
     ///
     /// - Parameters:
     ///   - digests: receives every blob digest.
@@ -25,33 +26,54 @@ extension StoreScanner {
                 problems.append(SweepError(.invalidStore, "unexpected entry in blobs/sha256 (left alone)", path: "\(StorePath.blobShards)/\(shard.name)"))
             }
         }
+        // Loaded into the table in shard order, each shard sorted: the blobs become the
+        // table's sorted base, which needs no hash slots.
+        names.sort()
         let backend = self.backend
         let width = options.concurrency
         let shardCount = names.count
-        return await withTaskGroup(of: ([Digest], [SweepError]).self) { group in
-            var pending = names[...]
+        problems += await withTaskGroup(of: (Int, [Digest], [SweepError]).self) { group in
+            var problems: [SweepError] = []
+            var started = 0
             var running = 0
             var sized = false
+            // Shards that finished before an earlier one, held until it is loaded (a few at most).
+            var early: [Int: ([Digest], [SweepError])] = [:]
+            var nextToLoad = 0
             func startNext() {
-                guard let shard = pending.popFirst() else { return }
+                guard started < shardCount else { return }
+                let index = started
+                let shard = names[index]
+                started += 1
                 running += 1
-                group.addTask { await Self.listShard(backend, shard) }
+                group.addTask {
+                    let (found, problems) = await Self.listShard(backend, shard)
+                    return (index, found, problems)
+                }
             }
-            while running < width && !pending.isEmpty { startNext() }
-            while let (found, shardProblems) = await group.next() {
+            while running < width && started < shardCount { startNext() }
+            while let (index, found, shardProblems) = await group.next() {
                 running -= 1
                 startNext()
-                if !sized && !found.isEmpty {
-                    // 3% over the estimate: shards of a large store differ by far less (a
-                    // shard of n digests varies by about sqrt(n)); more would only cost memory.
-                    digests.reserveCapacity(found.count * shardCount * 103 / 100 + 1024)
-                    sized = true
+                early[index] = (found, shardProblems)
+                while let (found, shardProblems) = early.removeValue(forKey: nextToLoad) {
+                    if !sized && !found.isEmpty {
+                        // 3% over the estimate: shards of a large store differ by far less (a
+                        // shard of n digests varies by about sqrt(n)); more would only cost memory.
+                        digests.reserveCapacity(found.count * shardCount * 103 / 100 + 1024)
+                        sized = true
+                    }
+                    let first = UInt32(digests.count)
+                    digests.load(sorted: found)
+                    for id in first..<UInt32(digests.count) { blobs.insert(id) }
+                    problems.append(contentsOf: shardProblems)
+                    nextToLoad += 1
                 }
-                for digest in found { blobs.insert(digests.intern(digest)) }
-                problems.append(contentsOf: shardProblems)
             }
             return problems
         }
+        digests.finishLoading()
+        return problems
     }
 
     private static func listShard(_ backend: any StorageBackend, _ shard: String) async -> ([Digest], [SweepError]) {
@@ -74,6 +96,15 @@ extension StoreScanner {
         for entry in listing.others {
             problems.append(SweepError(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(entry.name)"))
         }
+        // Sorted here, on a worker: the table takes each shard as a sorted run of distinct
+        // digests (a backend listing a name twice must not give a blob two ids).
+        listing.digests.sort()
+        var unique = 0
+        for index in listing.digests.indices where unique == 0 || listing.digests[unique - 1] != listing.digests[index] {
+            listing.digests[unique] = listing.digests[index]
+            unique += 1
+        }
+        listing.digests.removeLast(listing.digests.count - unique)
         return (listing.digests, problems)
     }
 

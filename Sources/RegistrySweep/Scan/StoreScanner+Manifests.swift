@@ -16,15 +16,13 @@ extension StoreScanner {
         // Children of indexes come in later waves; the first holds nearly every manifest.
         manifests.reserveCapacity(manifests: wave.count + wave.count / 16, digests: digests.count)
         while !wave.isEmpty {
-            let digestsToRead = wave.map { digests[$0] }
             var next: [UInt32] = []
             // Results are interned as each shard's batch arrives: parsed documents never pile up.
-            await readManifests(digestsToRead) { index, result in
-                let id = wave[index]
+            await readManifests(wave, digests: &digests) { id, result, digests in
                 switch result {
                 case .success(let parsed):
-                    let blobIds = parsed.blobs.map { digests.intern($0) }
-                    let childIds = parsed.children.map { digests.intern($0) }
+                    let blobIds = digests.intern(contentsOf: parsed.blobs)
+                    let childIds = digests.intern(contentsOf: parsed.children)
                     for layer in parsed.foreignLayers { foreign.insert(digests.intern(layer)) }
                     let subject = parsed.subject.map { digests.intern($0) } ?? ManifestTable.none
                     manifests.add(id, kind: parsed.kind.rawValue, blobs: blobIds, children: childIds, subject: subject)
@@ -41,61 +39,74 @@ extension StoreScanner {
         }
     }
 
-    /// Reads and parses manifests concurrently, one task per blob shard at a time (the shard
-    /// directory is opened once for all its manifests).
+    /// Reads and parses the manifests `ids` names concurrently, one task per blob shard at a
+    /// time (the shard directory is opened once for all its manifests).
     ///
-    /// - Parameter consume: called on the calling task with each manifest's index in `list`
-    ///   and its result, batch by batch as shards complete.
-    private func readManifests(_ list: [Digest], consume: (Int, Result<ParsedManifest, SweepError>) -> Void) async {
+    /// Only the shards being read hold digest values: `ids` is ordered by shard with a
+    /// counting sort, and each task gets its shard's digests as it starts.
+    ///
+    /// - Parameter consume: called on the calling task with each manifest's id, its result
+    ///   and the table, batch by batch as shards complete.
+    private func readManifests(
+        _ ids: [UInt32], digests: inout DigestTable,
+        consume: (UInt32, Result<ParsedManifest, SweepError>, inout DigestTable) -> Void
+    ) async {
+        // Counting sort by shard (the leading byte): `ordered[starts[s]..<starts[s + 1]]` is shard s.
+        var starts = [Int](repeating: 0, count: 257)
+        for id in ids { starts[Int(digests[id].w0 >> 56) + 1] += 1 }
+        for shard in 0..<256 { starts[shard + 1] += starts[shard] }
+        var ordered = [UInt32](repeating: 0, count: ids.count)
+        var fill = starts
+        for id in ids {
+            let shard = Int(digests[id].w0 >> 56)
+            ordered[fill[shard]] = id
+            fill[shard] += 1
+        }
         let backend = self.backend
-        var byShard: [[Int]] = Array(repeating: [], count: 256)
-        for (index, digest) in list.enumerated() { byShard[Int(digest.w0 >> 56)].append(index) }
-        await withTaskGroup(of: [(Int, Result<ParsedManifest, SweepError>)].self) { group in
-            var shards = byShard.enumerated().filter { !$0.element.isEmpty }[...]
+        let width = options.concurrency
+        await withTaskGroup(of: (Int, [Result<ParsedManifest, SweepError>]).self) { group in
+            var shard = 0
             var running = 0
             func startNext() {
-                guard let (shard, indices) = shards.popFirst() else { return }
+                while shard < 256 && starts[shard] == starts[shard + 1] { shard += 1 }
+                guard shard < 256 else { return }
+                let first = starts[shard]
+                let list = ordered[first..<starts[shard + 1]].map { digests[$0] }
+                let name = String(shard, radix: 16)
+                let directory = "\(StorePath.blobShards)/\(name.count == 1 ? "0" + name : name)"
+                shard += 1
                 running += 1
                 group.addTask {
-                    let name = String(shard, radix: 16)
-                    let directory = "\(StorePath.blobShards)/\(name.count == 1 ? "0" + name : name)"
-                    let view = try? await backend.subdirectory(directory)
-                    var out: [(Int, Result<ParsedManifest, SweepError>)] = []
-                    out.reserveCapacity(indices.count)
-                    for index in indices {
-                        let digest = list[index]
-                        if let view {
-                            out.append((index, await Self.readManifest(view, digest, path: "\(digest.hex)/data")))
-                        } else {
-                            out.append((index, await Self.readManifest(backend, digest, path: StorePath.blobData(digest))))
-                        }
+                    var out: [Result<ParsedManifest, SweepError>] = []
+                    out.reserveCapacity(list.count)
+                    await backend.forEachDigestFile(in: directory, list, leaf: "data", limit: ManifestParser.maxManifestSize) { index, read in
+                        out.append(Self.parseManifest(read, list[index], path: "\(backend.displayName)/\(directory)/\(list[index].hex)/data"))
                     }
-                    return out
+                    return (first, out)
                 }
             }
-            while running < options.concurrency && !shards.isEmpty { startNext() }
-            while let out = await group.next() {
+            while running < width && shard < 256 { startNext() }
+            while let (first, out) = await group.next() {
                 running -= 1
-                for (index, result) in out { consume(index, result) }
+                for (offset, result) in out.enumerated() { consume(ordered[first + offset], result, &digests) }
                 startNext()
             }
         }
     }
 
-    /// Reads one manifest blob and parses it; errors name the blob's path and digest.
-    static func readManifest(_ backend: any StorageBackend, _ digest: Digest, path: String) async -> Result<ParsedManifest, SweepError> {
-        do {
-            let parsed = try await backend.withContents(of: path, limit: ManifestParser.maxManifestSize) { bytes throws(SweepError) in
-                try ManifestParser.parse(bytes)
-            }
-            return .success(parsed)
+    /// Parses one manifest blob as read; errors name the blob's path and digest.
+    static func parseManifest(
+        _ read: Result<UnsafeRawBufferPointer, SweepError>, _ digest: Digest, path: @autoclosure () -> String
+    ) -> Result<ParsedManifest, SweepError> {
+        do throws(SweepError) {
+            return .success(try ManifestParser.parse(read.get()))
         } catch {
             var problem = error
-            problem.path = problem.path ?? "\(backend.displayName)/\(path)"
+            problem.path = problem.path ?? path()
             problem.digest = digest
             switch problem.code {
             case .notFound:
-                problem = SweepError(.missingBlob, "manifest blob is missing from the store", path: "\(backend.displayName)/\(path)", digest: digest)
+                problem = SweepError(.missingBlob, "manifest blob is missing from the store", path: path(), digest: digest)
             case .invalidArgument:
                 problem.code = .invalidManifest
             default:

@@ -63,19 +63,24 @@ extension StoreScanner {
     }
 
     /// Turns a raw repository (digest values) into an interned one. Revisions and layer
-    /// links are interned in digest order (the table probes by leading bits, so that is
-    /// nearly sequential); their order carries no meaning.
+    /// links are interned as sorted batches (the table's slots are in digest order, so that
+    /// walks them in order, with the misses overlapped); their order carries no meaning.
     static func intern(_ repository: RawRepository, into digests: inout DigestTable) -> Repository {
-        Repository(
+        var tagHistory: [UInt32] = []
+        tagHistory.reserveCapacity(repository.tags.reduce(0) { $0 + $1.history.count })
+        let tags = repository.tags.map { tag in
+            let start = UInt32(tagHistory.count)
+            tagHistory += digests.intern(contentsOf: tag.history)
+            return Repository.Tag(
+                name: tag.name, current: tag.current.map { digests.intern($0) },
+                historyRange: start..<UInt32(tagHistory.count))
+        }
+        return Repository(
             name: repository.name, hasValidName: repository.hasValidName,
-            tags: repository.tags.map { tag in
-                Repository.Tag(
-                    name: tag.name, current: tag.current.map { digests.intern($0) },
-                    history: tag.history.map { digests.intern($0) })
-            },
-            revisions: repository.revisions.sorted().map { digests.intern($0) },
+            tags: tags, tagHistory: tagHistory,
+            revisions: digests.intern(contentsOf: repository.revisions.sorted()),
             linklessRevisions: repository.linklessRevisions,
-            layers: repository.layers.sorted().map { digests.intern($0) },
+            layers: digests.intern(contentsOf: repository.layers.sorted()),
             uploads: repository.uploads, isIncomplete: repository.isIncomplete)
     }
 
@@ -234,31 +239,36 @@ extension StoreScanner {
             digests.append(contentsOf: listing.digests)
             return digests
         }
-        // Links are read through a view of this directory: one path walk for all of them.
-        let (reader, prefix) = await view(of: path)
-        for digest in listing.digests {
-            let linkPath = "\(prefix)\(digest.hex)/\(link)"
-            if requireLink {
-                // A revision's link is read: the registry serves the blob the link names, which
-                // must be marked even when it differs from the directory's name.
-                do {
-                    let named = try await LinkFile.read(reader, linkPath)
-                    if named != digest {
-                        problems.append(SweepError(
-                            .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
-                            path: "\(backend.displayName)/\(path)/\(digest.hex)/\(link)", digest: digest))
-                        repository.isIncomplete = true
-                        digests.append(named)
-                    }
-                } catch where error.code == .notFound {
+        // Links are read in one batch: one open directory for all of them.
+        let display = "\(backend.displayName)/\(path)"
+        await backend.forEachDigestFile(in: path, listing.digests, leaf: link, limit: LinkFile.limit) { index, result in
+            let digest = listing.digests[index]
+            let named: Digest
+            do throws(SweepError) {
+                named = try LinkFile.parse(result.get(), path: "\(display)/\(digest.hex)/\(link)")
+            } catch {
+                if requireLink && error.code == .notFound {
                     repository.linklessRevisions.append(digest)
-                    continue
-                } catch {
-                    problems.append(error)
-                    repository.isIncomplete = true
+                    return
                 }
-            } else if let problem = await LinkFile.check(reader, linkPath, expected: digest) {
-                problems.append(problem)
+                problems.append(error)
+                // An unreadable revision link: which manifest the registry serves is unknown.
+                if requireLink { repository.isIncomplete = true }
+                digests.append(digest)
+                return
+            }
+            if named != digest {
+                if requireLink {
+                    // The registry serves the blob the link names, which must be marked even
+                    // when it differs from the directory's name.
+                    problems.append(SweepError(
+                        .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
+                        path: "\(display)/\(digest.hex)/\(link)", digest: digest))
+                    repository.isIncomplete = true
+                    digests.append(named)
+                } else {
+                    problems.append(SweepError(.linkMismatch, "link names \(named) but its directory is \(digest)", path: "\(display)/\(digest.hex)/\(link)", digest: digest))
+                }
             }
             digests.append(digest)
         }

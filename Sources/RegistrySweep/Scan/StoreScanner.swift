@@ -55,6 +55,7 @@ public struct StoreScanner: Sendable {
         try await parseManifests(
             repositories: repositories, digests: &digests, blobs: blobs, manifests: &manifests,
             unreadable: &unreadable, foreign: &foreign, problems: &problems)
+        manifests.seal()
         timings["parse"] = Timestamp.monotonic() - parseStart
         // Repositories kept whole because a manifest is unreadable mark their layer links: list
         // them now if the walk skipped them.

@@ -40,6 +40,6 @@ public struct StoreSnapshot: Sendable {
     public var memoryFootprint: Int {
         digests.memoryFootprint + blobs.memoryFootprint + manifests.memoryFootprint
             + unreadableManifests.memoryFootprint + foreignLayers.memoryFootprint
-            + repositories.reduce(0) { $0 + ($1.revisions.capacity + $1.layers.capacity) * 4 }
+            + repositories.reduce(0) { $0 + ($1.revisions.capacity + $1.layers.capacity + $1.tagHistory.capacity) * 4 }
     }
 }

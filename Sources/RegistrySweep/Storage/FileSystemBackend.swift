@@ -85,37 +85,92 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     /// Synchronous ``withContents(of:limit:_:)``.
-    ///
-    /// Small files (the common case: links, manifests) cost three system calls: `openat`,
-    /// one `pread` into a buffer one byte larger than the small-file size, `close`. A read
-    /// that returns fewer bytes than asked is the end of the file (POSIX: a short read of a
-    /// regular file happens only at its end), so no second `pread` is spent to see 0. Were a
-    /// read ever cut short otherwise, the content would be a truncated prefix, which every
-    /// caller rejects (links and manifests are parsed in full), keeping what it references.
-    /// Only a file that fills the buffer is `fstat`'ed and memory-mapped.
     public func withContentsSync<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) throws(SweepError) -> R {
         let fd = try SystemCalls.openFile(rootFD, checked(path), display: self.absolute(path))
         defer { SystemCalls.close(fd) }
-        let small = min(limit, Self.mapThreshold) + 1
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: small, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
         defer { buffer.deallocate() }
+        return try Self.withContents(of: fd, buffer: buffer, limit: limit, display: self.absolute(path), body)
+    }
+
+    /// Reads each `directory/<hex>/<leaf>` through one descriptor on `directory` and one
+    /// buffer, the path built in place: per file, `openat`, one `pread`, `close`, and no
+    /// allocation. If `directory` cannot be opened, each file is read (and fails) on its own.
+    public func forEachDigestFile(
+        in directory: String, _ digests: [Digest], leaf: String, limit: Int,
+        _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
+    ) async {
+        precondition(StorePath.isSafe(leaf) && !leaf.utf8.contains(0x2F), "leaf must be one path component")
+        let directoryFD: Int32
+        do {
+            directoryFD = try SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
+        } catch {
+            for (index, digest) in digests.enumerated() {
+                do throws(SweepError) {
+                    try withContentsSync(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
+                } catch {
+                    body(index, .failure(error))
+                }
+            }
+            return
+        }
+        defer { SystemCalls.close(directoryFD) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
+        defer { buffer.deallocate() }
+        // "<64 hex>/<leaf>\0", the hex rewritten for each digest.
+        let pathLength = Digest.hexLength + 1 + leaf.utf8.count + 1
+        let path = UnsafeMutableRawBufferPointer.allocate(byteCount: pathLength, alignment: 1)
+        defer { path.deallocate() }
+        path[Digest.hexLength] = 0x2F
+        _ = UnsafeMutableRawBufferPointer(rebasing: path[(Digest.hexLength + 1)...]).initializeMemory(as: UInt8.self, from: leaf.utf8)
+        path[pathLength - 1] = 0
+        let cPath = path.baseAddress!.assumingMemoryBound(to: CChar.self)
+        for (index, digest) in digests.enumerated() {
+            digest.writeHex(into: path)
+            let display = { self.absolute("\(directory)/\(digest.hex)/\(leaf)") }
+            do throws(SweepError) {
+                let fd = try SystemCalls.openFile(directoryFD, cPath, display: display())
+                defer { SystemCalls.close(fd) }
+                try Self.withContents(of: fd, buffer: buffer, limit: limit, display: display()) { bytes in body(index, .success(bytes)) }
+            } catch {
+                body(index, .failure(error))
+            }
+        }
+    }
+
+    /// The read buffer for files of at most `limit` bytes: one byte more than the largest
+    /// file read whole, so a full buffer means "larger".
+    private static func smallReadSize(_ limit: Int) -> Int { min(limit, mapThreshold) + 1 }
+
+    /// The contents of the open file `fd`, read into `buffer` (``smallReadSize(_:)`` bytes).
+    ///
+    /// Small files (the common case: links, manifests) cost one `pread` into the buffer. A
+    /// read that returns fewer bytes than asked is the end of the file (POSIX: a short read
+    /// of a regular file happens only at its end), so no second `pread` is spent to see 0.
+    /// Were a read ever cut short otherwise, the content would be a truncated prefix, which
+    /// every caller rejects (links and manifests are parsed in full), keeping what it
+    /// references. Only a file that fills the buffer is `fstat`'ed and memory-mapped.
+    private static func withContents<R>(
+        of fd: Int32, buffer: UnsafeMutableRawBufferPointer, limit: Int, display: @autoclosure () -> String,
+        _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
+    ) throws(SweepError) -> R {
+        let small = buffer.count
         var filled = 0
         while filled < small {
             let requested = small - filled
-            let count = try SystemCalls.read(
-                fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: self.absolute(path))
+            let count = try SystemCalls.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display())
             filled += count
             if count < requested { break }  // a short read: the end of the file
         }
         if filled < small { return try body(UnsafeRawBufferPointer(rebasing: buffer[..<filled])) }
-        let info = try SystemCalls.stat(fd, display: self.absolute(path))
-        guard info.isFile else { throw SweepError(.io, "not a regular file", path: absolute(path)) }
+        let info = try SystemCalls.stat(fd, display: display())
+        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display()) }
         guard info.size <= limit else {
-            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: absolute(path))
+            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display())
         }
-        let region = try SystemCalls.map(fd, length: info.size, display: self.absolute(path))
+        let region = try SystemCalls.map(fd, length: info.size, display: display())
         defer { SystemCalls.unmap(region) }
         return try body(region)
     }

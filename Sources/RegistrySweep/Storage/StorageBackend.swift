@@ -36,6 +36,22 @@ public protocol StorageBackend: Sendable {
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) async throws(SweepError) -> R
 
+    /// Calls `body` with the content of `directory/<hex>/<leaf>` for each digest of
+    /// `digests`, in order: the many small reads of a scan (revision links, manifests in a
+    /// blob shard) as one call.
+    ///
+    /// Same results as ``withContents(of:limit:_:)`` on each path (the default does exactly
+    /// that); a backend may do it with less work per file.
+    ///
+    /// - Parameters:
+    ///   - leaf: one path component (`link`, `data`).
+    ///   - body: the digest's index in `digests` and the file's bytes (valid only during the
+    ///     call), or the error reading it, named by its path.
+    func forEachDigestFile(
+        in directory: String, _ digests: [Digest], leaf: String, limit: Int,
+        _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
+    ) async
+
     /// Streams the object at `path` to `body` in chunks of at most `chunkSize` bytes.
     ///
     /// - Returns: the object's size and modification time as read.
@@ -69,6 +85,20 @@ extension StorageBackend {
     /// The generic digest listing: ``list(_:)``, then split.
     public func listDigests(_ path: String) async throws(SweepError) -> DigestListing {
         DigestListing(try await list(path))
+    }
+
+    /// The generic batch read: ``withContents(of:limit:_:)`` on each file.
+    public func forEachDigestFile(
+        in directory: String, _ digests: [Digest], leaf: String, limit: Int,
+        _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
+    ) async {
+        for (index, digest) in digests.enumerated() {
+            do throws(SweepError) {
+                try await withContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
+            } catch {
+                body(index, .failure(error))
+            }
+        }
     }
 
     /// The generic view: prefixes every path.

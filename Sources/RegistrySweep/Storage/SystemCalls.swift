@@ -20,9 +20,17 @@ package enum SystemCalls {
 
     /// Opens a regular file for reading relative to `base` without following a final symlink.
     package static func openFile(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
-        // O_NONBLOCK: a FIFO planted in the store must not block the scan (reads then fail).
-        try retrying("openat", display()) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+        try retrying("openat", display()) { openat(base, path, readFlags) }
     }
+
+    /// ``openFile(_:_:display:)`` with a NUL-terminated path the caller built (no `String`).
+    package static func openFile(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
+        try retrying("openat", display()) { openat(base, path, readFlags) }
+    }
+
+    /// Flags of ``openFile(_:_:display:)``. O_NONBLOCK: a FIFO planted in the store must not
+    /// block the scan (reads then fail).
+    private static let readFlags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
 
     /// Creates (or truncates) a file for writing relative to `base`.
     package static func createFile(_ base: Int32, _ path: String, display: @autoclosure () -> String, exclusive: Bool = false)
