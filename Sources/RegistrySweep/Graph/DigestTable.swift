@@ -121,18 +121,26 @@ public struct DigestTable: Sendable {
     /// would, one after the other).
     ///
     /// Faster than one ``intern(_:)`` per digest on a table larger than the caches: every
-    /// digest's directory bucket is loaded, then every bucket searched, each pass a loop of
-    /// independent loads; only digests outside the base take the probing path.
+    /// digest's directory entry is loaded, then the first digest of every bucket, then every
+    /// bucket searched, each pass a loop of independent loads; only digests outside the base
+    /// take the probing path.
     public mutating func intern(contentsOf batch: [Digest]) -> [UInt32] {
         finishLoading()
         let unresolved = UInt32.max
         var ids = [UInt32](repeating: unresolved, count: batch.count)
+        var leading = [UInt64](repeating: 0, count: baseCount > 0 ? batch.count : 0)
         let bits = directoryBits
         ids.withUnsafeMutableBufferPointer { ids in
             batch.withUnsafeBufferPointer { batch in
                 directory.withUnsafeBufferPointer { directory in
                     for i in batch.indices { ids[i] = directory[Self.bucket(batch[i], bits)] }
                     digests.withUnsafeBufferPointer { digests in
+                        // Touch each bucket's first digest in a loop without data-dependent
+                        // branches, so the misses overlap; the search below then hits the cache.
+                        if !digests.isEmpty {
+                            let last = digests.count - 1
+                            for i in batch.indices { leading[i] = digests[min(Int(ids[i]), last)].w0 }
+                        }
                         for i in batch.indices {
                             let digest = batch[i]
                             var id = Int(ids[i])

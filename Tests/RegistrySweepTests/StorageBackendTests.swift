@@ -1,0 +1,109 @@
+import Foundation
+import RegistrySweep
+import Testing
+
+/// `forEachDigestFile`, the batch read a scan makes for revision links and manifests: the
+/// filesystem's one-descriptor fast path must give exactly what reading each file alone gives.
+@Suite struct StorageBackendTests {
+    /// What one read gave: the bytes, or the error's code and path.
+    enum Outcome: Equatable {
+        case bytes([UInt8])
+        case failure(SweepError.Code, String?)
+    }
+
+    /// Forwards the required operations only, so it gets the protocol's default batch read.
+    struct DefaultBatchBackend: StorageBackend {
+        let base: FileSystemBackend
+        var displayName: String { base.displayName }
+        func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] { try await base.list(path) }
+        func withContents<R>(
+            of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
+        ) async throws(SweepError) -> R {
+            try await base.withContents(of: path, limit: limit, body)
+        }
+        func stream(
+            _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
+        ) async throws(SweepError) -> FileInfo {
+            try await base.stream(path, chunkSize: chunkSize, body)
+        }
+        func stat(_ path: String) async throws(SweepError) -> FileInfo { try await base.stat(path) }
+        func removeFile(_ path: String) async throws(SweepError) { try await base.removeFile(path) }
+        func removeTree(_ path: String) async throws(SweepError) { try await base.removeTree(path) }
+        func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
+            try await base.removeEmptyDirectory(path)
+        }
+    }
+
+    static func batch(_ backend: any StorageBackend, _ directory: String, _ digests: [Digest], limit: Int) async -> [Outcome] {
+        var outcomes: [Outcome] = []
+        await backend.forEachDigestFile(in: directory, digests, leaf: "link", limit: limit) { index, result in
+            #expect(index == outcomes.count, "files come in the order of the digests")
+            switch result {
+            case .success(let bytes): outcomes.append(.bytes(Array(bytes)))
+            case .failure(let error): outcomes.append(.failure(error.code, error.path))
+            }
+        }
+        return outcomes
+    }
+
+    static func oneByOne(_ backend: any StorageBackend, _ directory: String, _ digests: [Digest], limit: Int) async -> [Outcome] {
+        var outcomes: [Outcome] = []
+        for digest in digests {
+            do {
+                let bytes = try await backend.withContents(of: "\(directory)/\(digest.hex)/link", limit: limit) { Array($0) }
+                outcomes.append(.bytes(bytes))
+            } catch {
+                outcomes.append(.failure(error.code, error.path))
+            }
+        }
+        return outcomes
+    }
+
+    @Test func batchReadsGiveWhatSingleReadsGive() async throws {
+        let store = try FixtureStore()
+        let directory = "docker/registry/v2/repositories/r/_manifests/revisions/sha256"
+        let digests = (0..<7).map { FixtureStore.digest(of: [UInt8($0)]) }
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try store.write("\(directory)/\(digests[0].hex)/link", "sha256:\(digests[0].hex)")
+        try store.write("\(directory)/\(digests[1].hex)/link", "")  // empty
+        try store.makeDirectory("\(directory)/\(digests[2].hex)")  // no link
+        try store.write("\(directory)/\(digests[3].hex)/link", big)  // past the single-read size: mapped
+        let outside = try store.writeOutside("secret", "sha256:\(digests[4].hex)")
+        try store.symlink("\(directory)/\(digests[4].hex)/link", to: outside)  // must not be followed
+        try store.write("\(directory)/\(digests[5].hex)/link", [UInt8](repeating: 0x61, count: 300_000))  // over the limit
+        try store.write("\(directory)/\(digests[6].hex)/link", "sha256:\(digests[0].hex)")
+        let backend = try store.backend()
+        let limit = 200_000
+
+        let batch = await Self.batch(backend, directory, digests, limit: limit)
+        #expect(batch == (await Self.oneByOne(backend, directory, digests, limit: limit)))
+        #expect(batch == (await Self.batch(DefaultBatchBackend(base: backend), directory, digests, limit: limit)))
+
+        let root = store.root.path
+        #expect(batch[0] == .bytes(Array("sha256:\(digests[0].hex)".utf8)))
+        #expect(batch[1] == .bytes([]))
+        #expect(batch[2] == .failure(.notFound, "\(root)/\(directory)/\(digests[2].hex)/link"))
+        #expect(batch[3] == .bytes(big))
+        guard case .failure(let code, let path) = batch[4] else {
+            Issue.record("a symlinked link file was followed out of the store")
+            return
+        }
+        #expect(code == .io && path == "\(root)/\(directory)/\(digests[4].hex)/link")
+        guard case .failure(.invalidArgument, _) = batch[5] else {
+            Issue.record("a file over the limit was accepted: \(batch[5])")
+            return
+        }
+        #expect(batch[6] == .bytes(Array("sha256:\(digests[0].hex)".utf8)))
+    }
+
+    /// A directory that cannot be opened fails every file, each named by its own path.
+    @Test func missingDirectoryFailsEachFile() async throws {
+        let store = try FixtureStore()
+        let directory = "docker/registry/v2/repositories/gone/_manifests/revisions/sha256"
+        let digests = (0..<3).map { FixtureStore.digest(of: [UInt8($0)]) }
+        let backend = try store.backend()
+        let outcomes = await Self.batch(backend, directory, digests, limit: 1024)
+        #expect(outcomes == digests.map { .failure(.notFound, "\(store.root.path)/\(directory)/\($0.hex)/link") })
+        #expect(await Self.batch(backend, directory, [], limit: 1024) == [])
+    }
+}
