@@ -98,15 +98,16 @@ package struct GeneratorDirectory: Sendable {
     ///   - digest: names the entry (the caller hashed `bytes`).
     ///   - prefix: a relative path ending in `/` below this directory, or empty.
     ///   - bytes: the content.
-    /// - Throws: the failing call's error; an existing entry directory is not an error
-    ///   (the same content may be written twice) and an existing file is truncated.
+    /// - Throws: the failing call's error, naming the path and the digest; an existing entry
+    ///   directory is not an error (the same content may be written twice) and an existing
+    ///   file is truncated.
     package func writeEntry(_ digest: Digest, prefix: String = "", file: EntryFile, contents bytes: [UInt8])
         throws(SweepError)
     {
         let failure = bytes.withUnsafeBytes { raw in
-            Self.writeEntry(descriptor, digest, prefix: prefix, file: file, contents: raw)
+            writeEntry(digest, prefix: prefix, file: file, contents: raw)
         }
-        if let failure { throw error(failure, digest, prefix: prefix, file: file) }
+        if let failure { throw failure }
     }
 
     /// Writes a link: directory `<prefix><hex>` and file `<prefix><hex>/link` holding the
@@ -117,32 +118,19 @@ package struct GeneratorDirectory: Sendable {
         let failure = withUnsafeTemporaryAllocation(byteCount: Digest.textLength, alignment: 1) { text in
             // Safe: the allocation holds textLength bytes.
             digest.writeText(into: text)
-            return Self.writeEntry(
-                descriptor, digest, prefix: prefix, file: .link, contents: UnsafeRawBufferPointer(text))
+            return writeEntry(digest, prefix: prefix, file: .link, contents: UnsafeRawBufferPointer(text))
         }
-        if let failure { throw error(failure, digest, prefix: prefix, file: .link) }
-    }
-
-    /// A failed system call: its name and `errno`.
-    struct CallFailure {
-        var call: String
-        var errno: Int32
-    }
-
-    private func error(_ failure: CallFailure, _ digest: Digest, prefix: String, file: EntryFile) -> SweepError {
-        let name = failure.call == "mkdirat" ? "\(prefix)\(digest.hex)" : "\(prefix)\(digest.hex)/\(file.name)"
-        var error = SweepError.system(failure.call, errno: failure.errno, path: display(name))
-        error.digest = digest
-        return error
+        if let failure { throw failure }
     }
 
     /// The hot path: `mkdirat(<prefix><hex>)`, then `openat(<prefix><hex>/<file>)`, `write`,
-    /// `close`. Returns the first failure, or nil.
-    private static func writeEntry(
-        _ base: Int32, _ digest: Digest, prefix: String, file: EntryFile, contents: UnsafeRawBufferPointer
-    ) -> CallFailure? {
-        var prefix = prefix
-        return prefix.withUTF8 { prefixBytes in
+    /// `close`, with the names built in a stack buffer. Returns the first failure, or nil
+    /// (returned, not thrown: the temporary allocation's closure does not throw typed errors).
+    private func writeEntry(_ digest: Digest, prefix: String, file: EntryFile, contents: UnsafeRawBufferPointer) -> SweepError? {
+        // A copy for `withUTF8`, which holds exclusive access to it while the closure runs
+        // (messages read `prefix`, the parameter).
+        var prefixCopy = prefix
+        return prefixCopy.withUTF8 { prefixBytes in
             let capacity = prefixBytes.count + Digest.hexLength + 1 + file.name.utf8CodeUnitCount + 1
             return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { name in
                 // Safe: capacity covers prefix, 64 hex digits, "/", the file name and its NUL;
@@ -156,53 +144,33 @@ package struct GeneratorDirectory: Sendable {
                 end += Digest.hexLength
                 name[end] = 0
                 let path = UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self)
-                if let failure = makeDirectory(base, path) { return failure }
-                name[end] = 0x2F  // "/"
-                end += 1
-                let fileName = UnsafeRawBufferPointer(start: file.name.utf8Start, count: file.name.utf8CodeUnitCount)
-                for byte in fileName {
-                    name[end] = byte
+                let entry = { self.display("\(prefix)\(digest.hex)") }
+                do throws(SweepError) {
+                    try SystemCalls.makeDirectory(descriptor, path, display: entry())
+                    name[end] = 0x2F  // "/"
                     end += 1
+                    for byte in UnsafeRawBufferPointer(start: file.name.utf8Start, count: file.name.utf8CodeUnitCount) {
+                        name[end] = byte
+                        end += 1
+                    }
+                    name[end] = 0
+                    let filePath = { "\(entry())/\(file.name)" }
+                    let fd = try SystemCalls.createFile(descriptor, path, display: filePath())
+                    do throws(SweepError) {
+                        try SystemCalls.writeAll(fd, contents, display: filePath())
+                    } catch {
+                        SystemCalls.close(fd)
+                        throw error
+                    }
+                    // A close error on a new local file is reported: the data may be lost.
+                    try SystemCalls.closeWritten(fd, display: filePath())
+                    return nil
+                } catch {
+                    var failure = error
+                    failure.digest = digest
+                    return failure
                 }
-                name[end] = 0
-                return writeFile(base, path, contents)
             }
         }
-    }
-
-    /// `mkdirat` with mode 0755; `EEXIST` is not a failure.
-    private static func makeDirectory(_ base: Int32, _ path: UnsafePointer<CChar>) -> CallFailure? {
-        while true {
-            if mkdirat(base, path, 0o755) == 0 { return nil }
-            let error = Glibc.errno
-            if error == EINTR { continue }
-            return error == EEXIST ? nil : CallFailure(call: "mkdirat", errno: error)
-        }
-    }
-
-    /// Creates (or truncates) `path`, writes all of `contents`, closes it.
-    private static func writeFile(_ base: Int32, _ path: UnsafePointer<CChar>, _ contents: UnsafeRawBufferPointer)
-        -> CallFailure?
-    {
-        var fd: Int32
-        repeat {
-            fd = openat(base, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        } while fd < 0 && Glibc.errno == EINTR
-        if fd < 0 { return CallFailure(call: "openat", errno: Glibc.errno) }
-        var done = 0
-        while done < contents.count {
-            // Safe: done < contents.count, so the pointer and length stay inside the buffer.
-            let written = Glibc.write(fd, contents.baseAddress! + done, contents.count - done)
-            if written < 0 {
-                let error = Glibc.errno
-                if error == EINTR { continue }
-                _ = Glibc.close(fd)
-                return CallFailure(call: "write", errno: error)
-            }
-            done += written
-        }
-        // A close error on a new local file is reported: the data may be lost.
-        if Glibc.close(fd) != 0 && Glibc.errno != EINTR { return CallFailure(call: "close", errno: Glibc.errno) }
-        return nil
     }
 }

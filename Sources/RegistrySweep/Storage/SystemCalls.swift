@@ -19,21 +19,17 @@ package enum SystemCalls {
     }
 
     /// Opens a regular file for reading relative to `base` without following a final symlink.
-    package static func openFile(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
-        try retrying("openat", display()) { openat(base, path, readFlags) }
-    }
-
-    /// ``openFile(_:_:display:)`` with a NUL-terminated path the caller built (no `String`).
+    ///
+    /// Paths here and in ``createFile(_:_:display:exclusive:)`` and
+    /// ``makeDirectory(_:_:display:)`` are C strings: a `String` argument converts implicitly,
+    /// and hot paths pass a buffer they built in place (no `String`, no allocation).
     package static func openFile(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
-        try retrying("openat", display()) { openat(base, path, readFlags) }
+        // O_NONBLOCK: a FIFO planted in the store must not block the scan (reads then fail).
+        try retrying("openat", display()) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
     }
-
-    /// Flags of ``openFile(_:_:display:)``. O_NONBLOCK: a FIFO planted in the store must not
-    /// block the scan (reads then fail).
-    private static let readFlags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
 
     /// Creates (or truncates) a file for writing relative to `base`.
-    package static func createFile(_ base: Int32, _ path: String, display: @autoclosure () -> String, exclusive: Bool = false)
+    package static func createFile(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String, exclusive: Bool = false)
         throws(SweepError) -> Int32
     {
         let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
@@ -48,6 +44,14 @@ package enum SystemCalls {
     /// Closes a descriptor; errors on close of a read-only descriptor are not actionable.
     package static func close(_ fd: Int32) {
         _ = Glibc.close(fd)
+    }
+
+    /// Closes a descriptor that was written to: an error may mean the data is lost, so it is
+    /// reported (`EINTR` is not: the descriptor is closed then, and retrying is wrong on Linux).
+    package static func closeWritten(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) {
+        if Glibc.close(fd) != 0 && Glibc.errno != EINTR {
+            throw SweepError.system("close", errno: Glibc.errno, path: display())
+        }
     }
 
     /// Lists a directory's entries (without `.` and `..`) and closes `fd`.
@@ -183,11 +187,14 @@ package enum SystemCalls {
     }
 
     /// Creates a directory (mode 0755); an existing directory is not an error.
-    package static func makeDirectory(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) {
-        if mkdirat(base, path, 0o755) == 0 { return }
-        let error = Glibc.errno
-        if error == EEXIST { return }
-        throw SweepError.system("mkdirat", errno: error, path: display())
+    package static func makeDirectory(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String) throws(SweepError) {
+        while true {
+            if mkdirat(base, path, 0o755) == 0 { return }
+            let error = Glibc.errno
+            if error == EINTR { continue }
+            if error == EEXIST { return }
+            throw SweepError.system("mkdirat", errno: error, path: display())
+        }
     }
 
     /// Sets access and modification time (seconds since 1970) of a path, not following symlinks.
