@@ -134,6 +134,16 @@ import Testing
         #expect(ids == expected)
         #expect(batched.digests == single.digests)
         #expect(batched.intern(contentsOf: []) == [])
+        // Without a base (every digest hashed), after some single interns.
+        var hashedSingle = DigestTable()
+        var hashedBatched = DigestTable()
+        for digest in fresh.prefix(100) {
+            hashedSingle.intern(digest)
+            hashedBatched.intern(digest)
+        }
+        let mixed = Array(fresh.suffix(450)) + base.prefix(300)
+        #expect(hashedBatched.intern(contentsOf: mixed) == mixed.map { hashedSingle.intern($0) })
+        #expect(hashedBatched.digests == hashedSingle.digests)
     }
 
     // MARK: BitSet

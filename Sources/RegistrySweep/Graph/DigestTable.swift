@@ -137,7 +137,7 @@ public struct DigestTable: Sendable {
                     digests.withUnsafeBufferPointer { digests in
                         // Touch each bucket's first digest in a loop without data-dependent
                         // branches, so the misses overlap; the search below then hits the cache.
-                        if !digests.isEmpty {
+                        if !leading.isEmpty {
                             let last = digests.count - 1
                             for i in batch.indices { leading[i] = digests[min(Int(ids[i]), last)].w0 }
                         }
