@@ -107,13 +107,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         do {
             directoryFD = try SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
         } catch {
-            for (index, digest) in digests.enumerated() {
-                do throws(SweepError) {
-                    try withContentsSync(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
-                } catch {
-                    body(index, .failure(error))
-                }
-            }
+            await readDigestFilesOneByOne(in: directory, digests, leaf: leaf, limit: limit, body)
             return
         }
         defer { SystemCalls.close(directoryFD) }

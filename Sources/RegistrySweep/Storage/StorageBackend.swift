@@ -92,6 +92,16 @@ extension StorageBackend {
         in directory: String, _ digests: [Digest], leaf: String, limit: Int,
         _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
     ) async {
+        await readDigestFilesOneByOne(in: directory, digests, leaf: leaf, limit: limit, body)
+    }
+
+    /// ``forEachDigestFile(in:_:leaf:limit:_:)`` as ``withContents(of:limit:_:)`` on each
+    /// `directory/<hex>/<leaf>`: the default, and a backend's fallback when its fast path
+    /// cannot be taken.
+    func readDigestFilesOneByOne(
+        in directory: String, _ digests: [Digest], leaf: String, limit: Int,
+        _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
+    ) async {
         for (index, digest) in digests.enumerated() {
             do throws(SweepError) {
                 try await withContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
