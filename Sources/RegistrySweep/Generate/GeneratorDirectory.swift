@@ -79,17 +79,30 @@ package struct GeneratorDirectory: Sendable {
     ///
     /// For the few files that are not digest entries (tag `current/link`, uploads).
     package func write(_ name: String, _ bytes: [UInt8]) throws(SweepError) {
-        let fd = try SystemCalls.createFile(descriptor, name, display: display(name))
-        defer { SystemCalls.close(fd) }
-        var failure: SweepError?
-        bytes.withUnsafeBytes { raw in
+        let failure = bytes.withUnsafeBytes { raw -> SweepError? in
             do throws(SweepError) {
-                try SystemCalls.writeAll(fd, raw, display: display(name))
+                try writeFile(name, raw, display: display(name))
+                return nil
             } catch {
-                failure = error
+                return error
             }
         }
         if let failure { throw failure }
+    }
+
+    /// Creates (or truncates) `path` below this directory, writes all of `contents`, closes
+    /// it; a close error is reported (the data may be lost).
+    private func writeFile(_ path: UnsafePointer<CChar>, _ contents: UnsafeRawBufferPointer, display: @autoclosure () -> String)
+        throws(SweepError)
+    {
+        let fd = try SystemCalls.createFile(descriptor, path, display: display())
+        do throws(SweepError) {
+            try SystemCalls.writeAll(fd, contents, display: display())
+        } catch {
+            SystemCalls.close(fd)
+            throw error
+        }
+        try SystemCalls.closeWritten(fd, display: display())
     }
 
     /// Writes a blob: directory `<prefix><hex>` and file `<prefix><hex>/data` holding `bytes`.
@@ -154,16 +167,7 @@ package struct GeneratorDirectory: Sendable {
                         end += 1
                     }
                     name[end] = 0
-                    let filePath = { "\(entry())/\(file.name)" }
-                    let fd = try SystemCalls.createFile(descriptor, path, display: filePath())
-                    do throws(SweepError) {
-                        try SystemCalls.writeAll(fd, contents, display: filePath())
-                    } catch {
-                        SystemCalls.close(fd)
-                        throw error
-                    }
-                    // A close error on a new local file is reported: the data may be lost.
-                    try SystemCalls.closeWritten(fd, display: filePath())
+                    try writeFile(path, contents, display: "\(entry())/\(file.name)")
                     return nil
                 } catch {
                     var failure = error

@@ -56,15 +56,14 @@ public struct StoreGenerator: Sendable {
         let rootDirectory = try GeneratorDirectory(opening: root)
         defer { rootDirectory.close() }
         try rootDirectory.makeDirectories("docker/registry")
-        // mkdirat fails with EEXIST on an existing store: nothing is written into it.
-        if mkdirat(rootDirectory.descriptor, StorePath.v2, 0o755) != 0 {
-            let error = Glibc.errno
-            if error == EEXIST {
-                throw SweepError(
-                    .invalidArgument, "already holds docker/registry/v2: generate into a new or empty directory",
-                    path: root)
-            }
-            throw SweepError.system("mkdirat", errno: error, path: rootDirectory.display(StorePath.v2))
+        // Created exclusively: on an existing store mkdirat fails with EEXIST and nothing is
+        // written into it.
+        do {
+            try SystemCalls.makeDirectory(
+                rootDirectory.descriptor, StorePath.v2, display: rootDirectory.display(StorePath.v2), exclusive: true)
+        } catch where error.errno == EEXIST {
+            throw SweepError(
+                .invalidArgument, "already holds docker/registry/v2: generate into a new or empty directory", path: root)
         }
         let v2 = try rootDirectory.subdirectory(StorePath.v2, create: false)
         defer { v2.close() }

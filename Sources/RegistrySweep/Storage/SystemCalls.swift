@@ -186,13 +186,16 @@ package enum SystemCalls {
         return String(cString: resolved)
     }
 
-    /// Creates a directory (mode 0755); an existing directory is not an error.
-    package static func makeDirectory(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String) throws(SweepError) {
+    /// Creates a directory (mode 0755); an existing directory is not an error unless
+    /// `exclusive` (then `.io` with errno `EEXIST`).
+    package static func makeDirectory(
+        _ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String, exclusive: Bool = false
+    ) throws(SweepError) {
         while true {
             if mkdirat(base, path, 0o755) == 0 { return }
             let error = Glibc.errno
             if error == EINTR { continue }
-            if error == EEXIST { return }
+            if error == EEXIST && !exclusive { return }
             throw SweepError.system("mkdirat", errno: error, path: display())
         }
     }
