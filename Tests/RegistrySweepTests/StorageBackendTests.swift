@@ -96,6 +96,14 @@ import Testing
         #expect(batch[6] == .bytes(Array("sha256:\(digests[0].hex)".utf8)))
     }
 
+    /// Shard names are the two hex digits a digest's shard has.
+    @Test func blobShardNamesMatchDigestShards() {
+        #expect([0, 15, 16, 255].map(StorePath.blobShardName) == ["00", "0f", "10", "ff"])
+        for digest in (0..<64).map({ FixtureStore.digest(of: [UInt8($0)]) }) {
+            #expect(StorePath.blobShardName(Int(digest.w0 >> 56)) == digest.shard)
+        }
+    }
+
     /// A directory that cannot be opened fails every file, each named by its own path.
     @Test func missingDirectoryFailsEachFile() async throws {
         let store = try FixtureStore()

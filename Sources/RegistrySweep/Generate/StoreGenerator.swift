@@ -72,10 +72,7 @@ public struct StoreGenerator: Sendable {
         defer { blobs.close() }
         var shards: [GeneratorDirectory] = []
         defer { for shard in shards { shard.close() } }
-        for shard in 0..<256 {
-            let name = String(shard, radix: 16)
-            shards.append(try blobs.subdirectory(shard < 16 ? "0" + name : name))
-        }
+        for shard in 0..<256 { shards.append(try blobs.subdirectory(StorePath.blobShardName(shard))) }
         let repositories = try v2.subdirectory("repositories")
         defer { repositories.close() }
 

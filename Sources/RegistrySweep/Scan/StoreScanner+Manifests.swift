@@ -72,8 +72,7 @@ extension StoreScanner {
                 guard shard < 256 else { return }
                 let first = starts[shard]
                 let list = ordered[first..<starts[shard + 1]].map { digests[$0] }
-                let name = String(shard, radix: 16)
-                let directory = "\(StorePath.blobShards)/\(name.count == 1 ? "0" + name : name)"
+                let directory = "\(StorePath.blobShards)/\(StorePath.blobShardName(shard))"
                 shard += 1
                 running += 1
                 group.addTask {

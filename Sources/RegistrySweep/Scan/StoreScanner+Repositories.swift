@@ -63,8 +63,8 @@ extension StoreScanner {
     }
 
     /// Turns a raw repository (digest values) into an interned one. Revisions and layer
-    /// links are interned as sorted batches (the table's slots are in digest order, so that
-    /// walks them in order, with the misses overlapped); their order carries no meaning.
+    /// links are interned as batches in digest order, which keeps reports in a stable order
+    /// (not the directory's) and walks the table's sorted base in order.
     static func intern(_ repository: RawRepository, into digests: inout DigestTable) -> Repository {
         var tagHistory: [UInt32] = []
         tagHistory.reserveCapacity(repository.tags.reduce(0) { $0 + $1.history.count })

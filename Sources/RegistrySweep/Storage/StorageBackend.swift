@@ -156,6 +156,13 @@ public enum StorePath {
     /// The repositories tree.
     public static let repositories = "docker/registry/v2/repositories"
 
+    /// The name of blob shard `index` (0–255): two lowercase hex digits, `00` … `ff`, the
+    /// first byte of the digests it holds.
+    public static func blobShardName(_ index: Int) -> String {
+        let hex = String(index, radix: 16)
+        return hex.count == 1 ? "0" + hex : hex
+    }
+
     /// The directory of one blob.
     public static func blobDirectory(_ digest: Digest) -> String {
         let hex = digest.hex
