@@ -50,10 +50,16 @@ struct DeleteCommand: AsyncParsableCommand {
         if json {
             try printJSON(result)
         } else {
-            print(dryRun ? "dry run: nothing was changed; would remove:" : "removed:")
+            print(dryRun ? "dry run: nothing was changed; would remove:" : "planned:")
             for path in result.paths { print("  \(path)") }
             print("tags: \(result.removedTags.joined(separator: ", "))")
-            print("manifests: \(result.report.eligibleManifests.count), blobs: \(result.report.eligibleBlobs.count) (\(ByteCount.format(result.report.eligibleBytes))), links: \(result.report.eligibleLinks.count), repositories: \(result.report.eligibleRepositories.count)")
+            let report = result.report
+            if let removed = report.removed {
+                print("removed: tags \(removed.tags), manifests \(removed.manifests), blobs \(removed.blobs) (\(ByteCount.format(removed.bytes))), links \(removed.links), repositories \(removed.repositories)")
+            } else {
+                print("manifests: \(report.eligibleManifests.count), blobs: \(report.eligibleBlobs.count) (\(ByteCount.format(report.eligibleBytes))), links: \(report.eligibleLinks.count), repositories: \(report.eligibleRepositories.count)")
+            }
+            for item in report.skipped { print("kept: \(item.kind) \(item.path): \(item.reason)") }
             for warning in result.report.warnings { print("warning: \(warning)") }
             for failure in result.report.failures { print("failed: \(failure.code): \(failure.message) [\(failure.path ?? "")]") }
         }

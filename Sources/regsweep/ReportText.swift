@@ -3,16 +3,22 @@ import RegistrySweep
 /// Text rendering of collection reports.
 enum ReportText {
     static func render(_ report: CollectReport, verbose: Bool, cacheConfigured: Bool) -> String {
-        let verb = report.dryRun ? "eligible" : "deleted"
+        // A real run says what happened: eligible, then how many were actually removed.
+        func count(_ eligible: Int, _ removed: KeyPath<CollectReport.Removed, Int>) -> String {
+            guard let done = report.removed else { return "\(eligible) eligible" }
+            return done[keyPath: removed] == eligible ? "\(eligible) deleted" : "\(eligible) eligible, \(done[keyPath: removed]) deleted"
+        }
         var lines: [String] = []
         lines.append(report.dryRun ? "dry run: nothing was changed" : "sweep complete")
-        lines.append("blobs:        \(report.totalBlobs) in store, \(report.markedBlobs) marked, \(report.eligibleBlobs.count) \(verb) (\(ByteCount.format(report.eligibleBytes)))")
+        let bytes = report.removed.map { ByteCount.format($0.bytes) } ?? ByteCount.format(report.eligibleBytes)
+        lines.append("blobs:        \(report.totalBlobs) in store, \(report.markedBlobs) marked, \(count(report.eligibleBlobs.count, \.blobs)) (\(bytes))")
         if report.keptYoungBlobs > 0 { lines.append("              \(report.keptYoungBlobs) unmarked but younger than the grace period, kept") }
-        lines.append("manifests:    \(report.totalManifests) read, \(report.eligibleManifests.count) untagged \(verb)")
-        lines.append("links:        \(report.eligibleLinks.count) \(verb)")
-        lines.append("uploads:      \(report.eligibleUploads.count) \(verb)")
-        lines.append("repositories: \(report.eligibleRepositories.count) \(verb)")
-        let phases = ["scan", "mark", "plan", "sweep"].compactMap { name in
+        lines.append("manifests:    \(report.totalManifests) read, \(count(report.eligibleManifests.count, \.manifests)) (untagged)")
+        lines.append("links:        \(count(report.eligibleLinks.count, \.links))")
+        lines.append("uploads:      \(count(report.eligibleUploads.count, \.uploads))")
+        lines.append("repositories: \(count(report.eligibleRepositories.count, \.repositories))")
+        if !report.skipped.isEmpty { lines.append("kept:         \(report.skipped.count) eligible items, the store changed under the run") }
+        let phases = ["scan", "mark", "plan", "revalidate", "sweep"].compactMap { name in
             report.timings[name].map { "\(name) \(String(format: "%.3f", $0))s" }
         }
         lines.append("time:         \(phases.joined(separator: ", "))")
@@ -22,6 +28,7 @@ enum ReportText {
             for blob in report.eligibleBlobs { lines.append("  blob \(blob)") }
             for upload in report.eligibleUploads { lines.append("  upload \(upload.repository) \(upload.uuid) started \(upload.startedAt ?? "unknown")") }
             for repository in report.eligibleRepositories { lines.append("  repository \(repository)") }
+            for item in report.skipped { lines.append("  kept \(item.kind) \(item.path): \(item.reason)") }
         }
         for warning in report.warnings { lines.append("warning: \(warning)") }
         if cacheConfigured && !report.dryRun {

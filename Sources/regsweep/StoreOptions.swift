@@ -13,6 +13,7 @@ struct StoreOptions: ParsableArguments {
     func validate() throws {
         if root == nil && config == nil { throw ValidationError("give ROOT or --config FILE") }
         if root != nil && config != nil { throw ValidationError("give ROOT or --config FILE, not both") }
+        if let root, root.isEmpty { throw ValidationError("ROOT is empty: give the registry's storage rootdirectory") }
     }
 
     /// The root directory and whether the registry has a blob descriptor cache configured.

@@ -130,10 +130,13 @@ struct CollectRegistryTests {
         let stale = try await StoreScanner(backend: backend).scan()
         let image = try await registry.pushImage("late/push", tag: "new", layers: [layer], config: config)
 
+        // Even without a grace period, revalidation finds the revision written after the scan and
+        // keeps what it references: the stale plan named the layer, the report keeps it.
         var noGrace = options(dryRun: true, untagged: false)
         noGrace.grace = 0
-        let unsafe = try await Collector(backend: backend, options: noGrace).run(snapshot: stale)
-        #expect(unsafe.eligibleBlobs.contains(layer.digest), "without grace the stale snapshot would delete the new layer")
+        let revalidated = try await Collector(backend: backend, options: noGrace).run(snapshot: stale)
+        #expect(!revalidated.eligibleBlobs.contains(layer.digest))
+        #expect(revalidated.skipped.contains { $0.kind == "blob" && $0.path.hasSuffix(String(layer.digest.dropFirst(7))) })
 
         var withGrace = options(dryRun: false, untagged: false)
         withGrace.grace = 3600

@@ -24,6 +24,38 @@ public struct CollectReport: Sendable, Codable, Equatable {
         public var startedAt: String?
     }
 
+    /// What a real run removed: counts of what actually happened (failed and skipped
+    /// removals are not counted).
+    public struct Removed: Sendable, Codable, Equatable {
+        public var tags = 0
+        public var manifests = 0
+        public var links = 0
+        public var blobs = 0
+        /// Bytes of the removed blobs' data.
+        public var bytes = 0
+        public var uploads = 0
+        public var repositories = 0
+
+        public init() {}
+    }
+
+    /// An eligible item left in place because the store changed under the run (a live registry
+    /// wrote it or something it references after the scan) or because it is young.
+    public struct Skipped: Sendable, Codable, Hashable {
+        /// `tag`, `manifest`, `link`, `blob`, `upload` or `repository`.
+        public var kind: String
+        /// The store-relative path kept.
+        public var path: String
+        /// Why it was kept.
+        public var reason: String
+
+        public init(kind: String, path: String, reason: String) {
+            self.kind = kind
+            self.path = path
+            self.reason = reason
+        }
+    }
+
     /// True if nothing was changed.
     public var dryRun: Bool
     /// Distinct digests marked live (the reference GC's "N blobs marked").
@@ -51,8 +83,12 @@ public struct CollectReport: Sendable, Codable, Equatable {
     public var problems: [StoreInventory.Problem]
     /// Deletions that failed (not dry run); the run goes on and exits non-zero.
     public var failures: [StoreInventory.Problem]
-    /// Seconds per phase: scan, mark, plan, sweep.
+    /// Seconds per phase: scan, mark, plan, revalidate, sweep.
     public var timings: [String: Double]
+    /// What a real run removed; `nil` for a dry run.
+    public var removed: Removed?
+    /// Eligible items kept because the store changed under the run.
+    public var skipped: [Skipped] = []
 
     /// The reference GC's dry-run lines (`--format distribution`).
     public var distributionLines: [String] {

@@ -28,11 +28,21 @@ public struct Collector: Sendable {
     ///
     /// - Parameter snapshot: a fresh snapshot to reuse; `nil` scans the store first.
     /// - Returns: what was eligible and, unless a dry run, what was deleted.
-    /// - Throws: `.locked` if another run holds the lock, the scan's fatal errors.
+    /// - Throws: `.invalidStore` before anything is written if the root is not a registry store,
+    ///   `.locked` if another run holds the lock, the scan's fatal errors.
     public func run(snapshot given: StoreSnapshot? = nil) async throws(SweepError) -> CollectReport {
         var timings: [String: Double] = [:]
+        try await Self.checkStore(backend)
         let lock = try takeLock()
         defer { withExtendedLifetime(lock) {} }
+        var finishedDelete: String?
+        if !options.dryRun, given == nil, let journal = try await DeleteJournal.load(backend) {
+            // An interrupted delete is finished first: its decisions cannot be made again from the store.
+            var deleteOptions = options
+            deleteOptions.uploadAge = nil
+            let finished = try await ImageDeleter(backend: backend, options: deleteOptions).finish(journal)
+            finishedDelete = "finished first the interrupted delete of \(journal.targets.joined(separator: ", ")) (\(finished.report.removed?.blobs ?? 0) blobs removed)"
+        }
         var clock = Timestamp.monotonic()
         let snapshot: StoreSnapshot
         if let given {
@@ -50,7 +60,9 @@ public struct Collector: Sendable {
         clock = Timestamp.monotonic()
         let plan = await planner.plan(mark)
         timings["plan"] = Timestamp.monotonic() - clock
-        return await finish(plan, snapshot: snapshot, marked: mark.marked.count, timings: timings)
+        var report = await finish(plan, snapshot: snapshot, marked: mark.marked.count, timings: timings)
+        if let finishedDelete { report.warnings.insert(finishedDelete, at: 0) }
+        return report
     }
 
     /// What the scan must read for these options (no more: hygiene costs listings).
@@ -62,25 +74,88 @@ public struct Collector: Sendable {
         return scan
     }
 
+    /// Throws unless the root holds `docker/registry/v2` as a directory: checked before the lock
+    /// file is created, so that nothing is ever written into a directory that is not a store.
+    static func checkStore(_ backend: any StorageBackend) async throws(SweepError) {
+        let info: FileInfo
+        do {
+            info = try await backend.stat(StorePath.v2)
+        } catch {
+            throw SweepError(
+                .invalidStore,
+                "no docker/registry/v2 under the root (\(error.message)): pass the storage rootdirectory (the folder holding docker/); nothing was changed",
+                path: backend.displayName)
+        }
+        guard info.isDirectory else {
+            throw SweepError(
+                .invalidStore, "docker/registry/v2 under the root is not a directory; nothing was changed",
+                path: backend.displayName)
+        }
+    }
+
     /// Takes the store lock for a real run on a filesystem store.
     func takeLock() throws(SweepError) -> StoreLock? {
         guard !options.dryRun, let filesystem = backend as? FileSystemBackend else { return nil }
         return try StoreLock(root: filesystem)
     }
 
-    /// Sweeps (unless dry run) and builds the report.
-    func finish(_ plan: SweepPlan, snapshot: StoreSnapshot, marked: Int, timings: [String: Double]) async -> CollectReport {
+    /// For each blob the plan removes, the repositories holding a layer link to it.
+    static func layerHolders(of plan: SweepPlan, snapshot: StoreSnapshot) -> [Digest: [String]] {
+        guard !plan.blobs.isEmpty else { return [:] }
+        var planned = BitSet(universe: snapshot.digests.count)
+        for blob in plan.blobs {
+            if let id = snapshot.digests.id(of: blob.digest) { _ = planned.insert(id) }
+        }
+        var holders: [Digest: [String]] = [:]
+        for repository in snapshot.repositories {
+            for id in repository.layers where planned.contains(id) {
+                holders[snapshot.digests[id], default: []].append(repository.name)
+            }
+        }
+        return holders
+    }
+
+    /// Revalidates (a dry run once; a real run before each phase), sweeps unless a dry run, and
+    /// builds the report.
+    ///
+    /// - Parameter explicit: the plan's tags and manifests were named by the operator (`delete`).
+    /// - Parameter freshness: the cutoffs (default: from the snapshot and the options).
+    func finish(
+        _ plan: SweepPlan, snapshot: StoreSnapshot, marked: Int, timings: [String: Double], explicit: Bool = false,
+        freshness given: Freshness? = nil
+    ) async -> CollectReport {
         var timings = timings
         var failures: [SweepError] = []
         var warnings = plan.warnings
-        if !options.dryRun {
+        let freshness = given ?? Freshness(snapshot: snapshot, options: options)
+        var revalidator = Revalidator(
+            backend: backend, snapshot: snapshot, freshness: freshness, concurrency: options.concurrency,
+            layersListed: snapshot.layersListed)
+        var plan = plan
+        var skipped: [CollectReport.Skipped] = []
+        var removed: CollectReport.Removed?
+        if options.dryRun {
+            // What a real run would do now: nothing the registry wrote since the scan is eligible.
+            await revalidator.refresh()
+            skipped = plan.keepProtected(revalidator)
+        } else {
             let clock = Timestamp.monotonic()
-            failures = await Sweeper(backend: backend, options: options).execute(plan)
-            timings["sweep"] = Timestamp.monotonic() - clock
-            if !plan.blobs.isEmpty || !plan.manifests.isEmpty {
+            var sweeper = Sweeper(backend: backend, options: options, freshness: freshness)
+            sweeper.explicit = explicit
+            let outcome = await sweeper.execute(
+                plan, revalidator: &revalidator, layerHolders: Self.layerHolders(of: plan, snapshot: snapshot))
+            failures = outcome.failures
+            skipped = outcome.skipped
+            removed = outcome.removed
+            timings["sweep"] = Timestamp.monotonic() - clock - revalidator.seconds
+            if outcome.removed.blobs > 0 || outcome.removed.manifests > 0 {
                 warnings.append(
                     "a running registry with storage.cache configured may still claim deleted blobs exist: restart it or disable the cache")
             }
+        }
+        timings["revalidate"] = revalidator.seconds
+        if !skipped.isEmpty {
+            warnings.append("\(skipped.count) eligible items were kept because the store changed under the run (see skipped)")
         }
         return CollectReport(
             dryRun: options.dryRun, markedBlobs: marked,
@@ -89,7 +164,8 @@ public struct Collector: Sendable {
             eligibleBytes: plan.bytes, eligibleUploads: plan.uploads.map(\.ref), eligibleLinks: plan.links.map(\.ref),
             eligibleRepositories: plan.repositories, keptYoungBlobs: plan.keptYoungBlobs,
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
-            problems: snapshot.problems.map(StoreInventory.Problem.init), failures: failures.map(StoreInventory.Problem.init),
-            timings: timings)
+            problems: (snapshot.problems + revalidator.problems).map(StoreInventory.Problem.init),
+            failures: failures.map(StoreInventory.Problem.init),
+            timings: timings, removed: removed, skipped: skipped)
     }
 }

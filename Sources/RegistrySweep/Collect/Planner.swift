@@ -10,12 +10,15 @@ struct Planner: Sendable {
         repository.tags.filter { !removedTags.contains(Marker.TagRef(repository: repository.name, tag: $0.name)) }
     }
 
-    /// True if `path`'s mtime is within the grace period (or it cannot be stat'ed: keep).
+    /// The young-or-changed cutoffs for this snapshot.
+    var freshness: Freshness { Freshness(snapshot: snapshot, options: options) }
+
+    /// True if `path`'s mtime is within the grace period or after the scan began (or it cannot
+    /// be stat'ed: keep).
     func isYoung(_ path: String) async -> Bool {
-        guard options.grace > 0 else { return false }
         do {
             let info = try await backend.stat(path)
-            return info.modified > options.now - options.grace
+            return freshness.isYoung(info.modified)
         } catch {
             return error.code != .notFound
         }
@@ -66,6 +69,7 @@ struct Planner: Sendable {
         }
         let backend = self.backend
         let options = self.options
+        let freshness = self.freshness
         let results = await withTaskGroup(of: [(Digest, Int, Bool)].self) { group in
             let chunk = max(64, unmarked.count / (options.concurrency * 4) + 1)
             for start in stride(from: 0, to: unmarked.count, by: chunk) {
@@ -78,13 +82,11 @@ struct Planner: Sendable {
                         do throws(SweepError) {
                             let info = try await backend.stat(StorePath.blobData(digest))
                             size = info.size
-                            young = options.grace > 0 && info.modified > options.now - options.grace
+                            young = freshness.isYoung(info.modified)
                         } catch where error.code == .notFound {
                             // No data file: judge the directory's age (an interrupted move leaves it).
-                            if options.grace > 0 {
-                                let info = try? await backend.stat(StorePath.blobDirectory(digest))
-                                young = info.map { $0.modified > options.now - options.grace } ?? true
-                            }
+                            let info = try? await backend.stat(StorePath.blobDirectory(digest))
+                            young = info.map { freshness.isYoung($0.modified) } ?? true
                         } catch {
                             // Cannot tell its age: keep it.
                             young = true
@@ -147,19 +149,27 @@ struct Planner: Sendable {
                 guard gone || !needed.contains(id) else { continue }
                 let digest = snapshot.digests[id]
                 let path = StorePath.layerLink(repository.name, digest)
-                if !gone, await isYoung(path) { continue }
-                plan.links.append(.init(ref: .init(repository: repository.name, kind: "layer", tag: nil, digest: digest.description), path: path))
+                // Young links stay whatever the reason: a blob uploaded after the blob listing has
+                // a link the scan saw before the blob.
+                if await isYoung(path + "/link") { continue }
+                plan.links.append(.init(
+                    ref: .init(repository: repository.name, kind: "layer", tag: nil, digest: digest.description), path: path,
+                    digest: digest, blobGone: !snapshot.blobs.contains(id)))
             }
             for digest in repository.linklessRevisions {
                 let path = StorePath.revision(repository.name, digest)
                 if await isYoung(path) { continue }
-                plan.links.append(.init(ref: .init(repository: repository.name, kind: "revision-without-link", tag: nil, digest: digest.description), path: path))
+                plan.links.append(.init(
+                    ref: .init(repository: repository.name, kind: "revision-without-link", tag: nil, digest: digest.description),
+                    path: path, digest: digest))
             }
             for tag in tags {
                 for id in repository.history(of: tag) where !revisions.contains(id) && tag.current != id {
                     let path = StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id])
-                    if await isYoung(path) { continue }
-                    plan.links.append(.init(ref: .init(repository: repository.name, kind: "tag-history", tag: tag.name, digest: snapshot.digests[id].description), path: path))
+                    if await isYoung(path + "/link") { continue }
+                    plan.links.append(.init(
+                        ref: .init(repository: repository.name, kind: "tag-history", tag: tag.name, digest: snapshot.digests[id].description),
+                        path: path, digest: snapshot.digests[id]))
                 }
             }
         }

@@ -1,14 +1,15 @@
 /// Everything a sweep will remove, in the order it removes it: references before data.
 ///
-/// 0. tags the operator deleted (their directories);
+/// 0. tags the operator deleted (their directories, `current/link` last);
 /// 1. dead manifests' tag-history entries and revision links;
-/// 2. layer links and stale tag-history entries;
+/// 2. layer links, stale tag-history entries and tags without `current/link`;
 /// 3. blobs;
 /// 4. uploads;
 /// 5. repositories left empty (prune).
 ///
 /// A crash between any two deletions leaves only garbage for the next run: nothing that
-/// stays can reference what is already gone.
+/// stays can reference what is already gone. Before each phase, and between batches of blobs,
+/// the ``Sweeper`` revalidates the plan against what a live registry wrote meanwhile.
 struct SweepPlan: Sendable {
     struct ManifestItem: Sendable {
         var repository: String
@@ -20,6 +21,18 @@ struct SweepPlan: Sendable {
     struct LinkItem: Sendable {
         var ref: CollectReport.LinkRef
         var path: String
+        /// The digest the link names.
+        var digest: Digest
+        /// Planned because the blob it names was gone (or is planned to go): kept if the blob is there after all.
+        var blobGone = false
+    }
+
+    /// A tag directory the operator deleted, and the manifest its `current/link` named.
+    struct TagItem: Sendable {
+        var repository: String
+        var tag: String
+        var current: Digest?
+        var path: String { StorePath.tag(repository, tag) }
     }
 
     struct BlobItem: Sendable {
@@ -32,7 +45,7 @@ struct SweepPlan: Sendable {
         var path: String
     }
 
-    var tags: [String] = []
+    var tags: [TagItem] = []
     var manifests: [ManifestItem] = []
     var links: [LinkItem] = []
     var blobs: [BlobItem] = []
@@ -43,10 +56,40 @@ struct SweepPlan: Sendable {
 
     /// Every path the plan removes, in order (for dry-run listings).
     var paths: [String] {
-        tags + manifests.flatMap(\.paths) + links.map(\.path) + blobs.map { StorePath.blobDirectory($0.digest) }
+        tags.map(\.path) + manifests.flatMap(\.paths) + links.map(\.path) + blobs.map { StorePath.blobDirectory($0.digest) }
             + uploads.map(\.path) + repositories.map { StorePath.repository($0) }
     }
 
     /// Bytes of blob data the plan frees.
     var bytes: Int { blobs.reduce(0) { $0 + $1.bytes } }
+
+    /// Drops what the revalidator found referenced after the scan (a dry run's view of what a
+    /// real run would do now).
+    ///
+    /// - Returns: the dropped items, with the reason.
+    mutating func keepProtected(_ revalidator: Revalidator) -> [CollectReport.Skipped] {
+        var skipped: [CollectReport.Skipped] = []
+        let protected = revalidator.protected
+        let reason = "referenced by something written after the scan"
+        manifests.removeAll { item in
+            guard protected.contains(item.digest) else { return false }
+            skipped.append(.init(kind: "manifest", path: StorePath.revision(item.repository, item.digest), reason: reason))
+            return true
+        }
+        links.removeAll { item in
+            guard protected.contains(item.digest) else { return false }
+            skipped.append(.init(kind: "link", path: item.path, reason: reason))
+            return true
+        }
+        blobs.removeAll { item in
+            let blocked = revalidator.blocksBlobs
+            guard blocked || protected.contains(item.digest) else { return false }
+            skipped.append(.init(
+                kind: "blob", path: StorePath.blobDirectory(item.digest),
+                reason: blocked ? "the store changed in a way this run could not read (see problems)" : reason))
+            return true
+        }
+        return skipped
+    }
 }
+

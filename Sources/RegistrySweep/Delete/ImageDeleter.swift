@@ -22,25 +22,73 @@ public struct ImageDeleter: Sendable {
 
     /// Deletes the targets.
     ///
+    /// A real run first finishes the journal an interrupted delete left (``DeleteJournal``);
+    /// targets that journal already covered are done, not unknown.
+    ///
     /// - Returns: the report; `removedTags` lists `NAME:TAG` removed, `eligibleRepositories` the
     ///   repositories removed.
     /// - Throws: `.unknownReference` for a missing repository or tag, `.invalidStore` when a
-    ///   target repository could not be read completely (fix the reported problems first),
-    ///   `.locked`, and the scan's fatal errors.
+    ///   target repository could not be read completely (fix the reported problems first) or the
+    ///   root is not a store, `.locked`, and the scan's fatal errors.
     public func run(_ targets: [DeleteTarget]) async throws(SweepError) -> DeleteReport {
         let collector = Collector(backend: backend, options: options)
+        try await Collector.checkStore(backend)
         let lock = try collector.takeLock()
         defer { withExtendedLifetime(lock) {} }
+        var finished: DeleteReport?
+        if !options.dryRun, let journal = try await DeleteJournal.load(backend) {
+            finished = try await finish(journal)
+            let covered = Set(journal.targets)
+            if targets.allSatisfy({ covered.contains($0.description) }), var report = finished {
+                report.report.warnings.insert("finished the interrupted delete of \(journal.targets.joined(separator: ", "))", at: 0)
+                return report
+            }
+        }
         var timings: [String: Double] = [:]
         var clock = Timestamp.monotonic()
         let snapshot = try await StoreScanner(backend: backend).scan()
         timings["scan"] = Timestamp.monotonic() - clock
         clock = Timestamp.monotonic()
+        var journal = try decide(targets, snapshot: snapshot)
+        journal.prune = options.prune
+        let (plan, marked) = await plan(journal, snapshot: snapshot)
+        timings["plan"] = Timestamp.monotonic() - clock
+        if !options.dryRun { try journal.save(backend) }
+        let report = await collector.finish(plan, snapshot: snapshot, marked: marked, timings: timings, explicit: true)
+        if !options.dryRun && report.failures.isEmpty { try await DeleteJournal.remove(backend) }
+        var result = DeleteReport(
+            report: report,
+            removedTags: journal.tags.map { "\($0.repository):\($0.tag)" }.sorted(),
+            paths: plan.paths)
+        if let finished {
+            result.report.warnings.insert("finished first the interrupted delete: \(finished.removedTags.joined(separator: ", "))", at: 0)
+        }
+        return result
+    }
 
-        var exclusions = Marker.Exclusions()
-        var tagPaths: [String] = []
-        var wholeRepositories: [String] = []
-        var kept: [String] = []
+    /// Finishes an interrupted delete from its journal against a fresh scan; removes the
+    /// journal when nothing failed.
+    func finish(_ journal: DeleteJournal) async throws(SweepError) -> DeleteReport {
+        let snapshot = try await StoreScanner(backend: backend).scan()
+        let (plan, marked) = await plan(journal, snapshot: snapshot)
+        var freshness = Freshness(snapshot: snapshot, options: options)
+        freshness.changedSince = min(freshness.changedSince, journal.scannedAt)
+        freshness.youngSince = min(freshness.youngSince, journal.scannedAt)
+        let report = await Collector(backend: backend, options: options)
+            .finish(plan, snapshot: snapshot, marked: marked, timings: [:], explicit: true, freshness: freshness)
+        if report.failures.isEmpty { try await DeleteJournal.remove(backend) }
+        return DeleteReport(
+            report: report, removedTags: journal.tags.map { "\($0.repository):\($0.tag)" }.sorted(), paths: plan.paths)
+    }
+
+    /// Decides, from the snapshot, which tags, manifests and blobs the targets remove.
+    ///
+    /// - Throws: `.unknownReference` or `.invalidStore` as ``run(_:)``; nothing is changed.
+    func decide(_ targets: [DeleteTarget], snapshot: StoreSnapshot) throws(SweepError) -> DeleteJournal {
+        var journal = DeleteJournal(
+            scannedAt: snapshot.startedAt, targets: targets.map(\.description), tags: [], deadRevisions: [:],
+            wholeRepositories: [], blobCandidates: [], prune: options.prune)
+        var candidates = BitSet(universe: snapshot.digests.count)
         let byName = Dictionary(snapshot.repositories.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let grouped = Dictionary(grouping: targets, by: \.repository)
         for (name, repositoryTargets) in grouped.sorted(by: { $0.key < $1.key }) {
@@ -52,96 +100,80 @@ public struct ImageDeleter: Sendable {
             {
                 throw SweepError(.invalidStore, "repository \"\(name)\" could not be read completely (run regsweep scan); nothing was changed", path: StorePath.repository(name))
             }
+            func current(_ tag: Repository.Tag) -> String? { tag.current.map { snapshot.digests[$0].description } }
+            let dead: Set<UInt32>
+            let removed: [Repository.Tag]
             if repositoryTargets.contains(where: { $0.tag == nil }) {
-                exclusions.deadRevisions[name] = Set(repository.revisions)
-                for tag in repository.tags {
-                    exclusions.removedTags.insert(.init(repository: name, tag: tag.name))
-                    tagPaths.append(StorePath.tag(name, tag.name))
+                removed = repository.tags
+                dead = Set(repository.revisions)
+                journal.wholeRepositories.append(name)
+            } else {
+                var chosen: [Repository.Tag] = []
+                for target in repositoryTargets {
+                    guard let tag = repository.tags.first(where: { $0.name == target.tag }) else {
+                        throw SweepError(.unknownReference, "no tag \"\(target.tag ?? "")\" in repository \"\(name)\"; nothing was changed", path: StorePath.tag(name, target.tag ?? ""))
+                    }
+                    if !chosen.contains(where: { $0.name == tag.name }) { chosen.append(tag) }
                 }
-                wholeRepositories.append(name)
-                continue
+                removed = chosen
+                let removedNames = Set(chosen.map(\.name))
+                let remaining = repository.tags.filter { !removedNames.contains($0.name) }
+                let reached = snapshot.reach(from: chosen.compactMap(\.current), in: repository)
+                let live = snapshot.reach(from: remaining.compactMap(\.current), in: repository)
+                    .union(repository.revisions.filter { !reached.contains($0) })
+                dead = reached.subtracting(live).intersection(repository.revisions)
             }
-            var removed: [Repository.Tag] = []
-            for target in repositoryTargets {
-                guard let tag = repository.tags.first(where: { $0.name == target.tag }) else {
-                    throw SweepError(.unknownReference, "no tag \"\(target.tag ?? "")\" in repository \"\(name)\"; nothing was changed", path: StorePath.tag(name, target.tag ?? ""))
-                }
-                if !removed.contains(where: { $0.name == tag.name }) { removed.append(tag) }
-            }
-            let removedNames = Set(removed.map(\.name))
             for tag in removed {
-                exclusions.removedTags.insert(.init(repository: name, tag: tag.name))
-                tagPaths.append(StorePath.tag(name, tag.name))
+                journal.tags.append(.init(repository: name, tag: tag.name, current: current(tag)))
+                // A removed tag's manifest may be no revision here: its content is still the delete's to free.
+                if let id = tag.current { snapshot.collectClosure(of: id, into: &candidates) }
             }
-            let remaining = repository.tags.filter { !removedNames.contains($0.name) }
-            let candidates = reach(from: removed.compactMap(\.current), in: repository, snapshot: snapshot)
-            let live = reach(from: remaining.compactMap(\.current), in: repository, snapshot: snapshot)
-                .union(repository.revisions.filter { !candidates.contains($0) })
-            let dead = candidates.subtracting(live)
-            for id in candidates.intersection(live) where removed.contains(where: { $0.current == id }) {
-                kept.append("\(name)@\(snapshot.digests[id]) is still needed by another tag; only the tag was removed")
-            }
-            exclusions.deadRevisions[name] = dead.intersection(repository.revisions)
+            journal.deadRevisions[name] = dead.sorted().map { snapshot.digests[$0].description }
+            for id in dead { snapshot.collectClosure(of: id, into: &candidates) }
         }
+        journal.blobCandidates = candidates.ids.filter(snapshot.blobs.contains).map { snapshot.digests[$0].description }
+        return journal
+    }
 
+    /// Marks the snapshot with the journal's decisions and plans the removals.
+    ///
+    /// - Returns: the plan and the number of marked blobs.
+    func plan(_ journal: DeleteJournal, snapshot: StoreSnapshot) async -> (SweepPlan, Int) {
+        var exclusions = Marker.Exclusions()
+        for (name, digests) in journal.deadRevisions {
+            exclusions.deadRevisions[name] = Set(digests.compactMap { Digest($0).flatMap(snapshot.digests.id(of:)) })
+        }
+        for tag in journal.tags { exclusions.removedTags.insert(.init(repository: tag.repository, tag: tag.tag)) }
+        var kept: [String] = []
+        for tag in journal.tags {
+            guard let current = tag.current, let digest = Digest(current), let id = snapshot.digests.id(of: digest),
+                let repository = snapshot.repositories.first(where: { $0.name == tag.repository }),
+                repository.revisions.contains(id), !(exclusions.deadRevisions[tag.repository]?.contains(id) ?? false)
+            else { continue }
+            kept.append("\(tag.repository)@\(current) is still needed by another tag; only the tag was removed")
+        }
         var markerOptions = options
         markerOptions.deleteUntagged = false
         var marker = Marker(snapshot: snapshot, options: markerOptions)
         marker.exclusions = exclusions
         let mark = await marker.mark { _, _ in false }
-        timings["mark"] = Timestamp.monotonic() - clock
-        clock = Timestamp.monotonic()
 
-        // Only blobs the deleted manifests referenced may go.
+        // Only blobs the deleted manifests and tags referenced may go.
         var candidates = BitSet(universe: snapshot.digests.count)
-        for dead in mark.deadRevisions { for id in dead { collect(id, snapshot: snapshot, into: &candidates) } }
+        for text in journal.blobCandidates {
+            if let digest = Digest(text), let id = snapshot.digests.id(of: digest) { _ = candidates.insert(id) }
+        }
         var planner = Planner(backend: backend, snapshot: snapshot, options: options)
         planner.removedTags = exclusions.removedTags
-        let affected = Set(grouped.keys)
+        let affected = Set(journal.tags.map(\.repository)).union(journal.deadRevisions.keys)
         var plan = await planner.plan(mark, blobCandidates: candidates, linkRepositories: affected, uploads: false)
-        plan.tags = tagPaths
-        for name in wholeRepositories where !plan.repositories.contains(name) { plan.repositories.append(name) }
-        plan.repositories.removeAll { !affected.contains($0) }
-        plan.warnings += kept
-        timings["plan"] = Timestamp.monotonic() - clock
-        let report = await collector.finish(plan, snapshot: snapshot, marked: mark.marked.count, timings: timings)
-        return DeleteReport(
-            report: report,
-            removedTags: exclusions.removedTags.map { "\($0.repository):\($0.tag)" }.sorted(),
-            paths: plan.paths)
+        plan.tags = journal.tags.map { .init(repository: $0.repository, tag: $0.tag, current: $0.current.flatMap(Digest.init)) }
+        for name in journal.wholeRepositories where !plan.repositories.contains(name) { plan.repositories.append(name) }
+        plan.repositories.removeAll { !affected.contains($0) || (!journal.prune && !journal.wholeRepositories.contains($0)) }
+        plan.warnings += Array(Set(kept)).sorted()
+        return (plan, mark.marked.count)
     }
 
-    /// Revisions reachable in `repository` from `roots`: index children and referrers, recursively.
-    private func reach(from roots: [UInt32], in repository: Repository, snapshot: StoreSnapshot) -> Set<UInt32> {
-        let revisions = Set(repository.revisions)
-        var referrers: [UInt32: [UInt32]] = [:]
-        for id in repository.revisions {
-            if let m = snapshot.manifests.manifest(of: id), snapshot.manifests.subject[m] != ManifestTable.none {
-                referrers[snapshot.manifests.subject[m], default: []].append(id)
-            }
-        }
-        var reached = Set<UInt32>()
-        var stack = roots
-        while let id = stack.popLast() {
-            guard reached.insert(id).inserted else { continue }
-            if let m = snapshot.manifests.manifest(of: id) {
-                stack += snapshot.manifests.children(m).filter { revisions.contains($0) }
-            }
-            stack += referrers[id] ?? []
-        }
-        return reached
-    }
-
-    /// Adds a manifest's digest and everything it references, through children.
-    private func collect(_ id: UInt32, snapshot: StoreSnapshot, into set: inout BitSet) {
-        var stack = [id]
-        while let current = stack.popLast() {
-            guard set.insert(current) else { continue }
-            guard let m = snapshot.manifests.manifest(of: current) else { continue }
-            for blob in snapshot.manifests.blobs(m) { set.insert(blob) }
-            stack += snapshot.manifests.children(m)
-        }
-    }
 }
 
 /// What `delete` removed (or would remove).

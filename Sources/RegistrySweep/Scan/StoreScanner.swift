@@ -29,6 +29,7 @@ public struct StoreScanner: Sendable {
     ///   prevents listing `blobs/sha256` (without it nothing can be known).
     public func scan() async throws(SweepError) -> StoreSnapshot {
         var timings: [String: Double] = [:]
+        let startedAt = Timestamp.coarseNow()
         let start = Timestamp.monotonic()
         do {
             _ = try await backend.list(StorePath.v2)
@@ -74,11 +75,14 @@ public struct StoreScanner: Sendable {
             timings["stat"] = Timestamp.monotonic() - statStart
         }
         problems += Self.missingReferences(manifests: manifests, digests: digests, blobs: blobs, foreign: foreign)
-        return StoreSnapshot(
+        var snapshot = StoreSnapshot(
             digests: digests, blobs: blobs, blobSizes: sizes,
             repositories: repositories.sorted { $0.name < $1.name }, manifests: manifests,
             unreadableManifests: unreadable, foreignLayers: foreign, isTreeComplete: treeComplete, problems: problems,
             timings: timings)
+        snapshot.startedAt = startedAt
+        snapshot.layersListed = options.listLayerLinks
+        return snapshot
     }
 
     /// Problems for blobs and children that parsed manifests reference but the store lacks.

@@ -29,6 +29,12 @@ public struct StoreSnapshot: Sendable {
     public var problems: [SweepError]
     /// Seconds spent per phase (`list`, `parse`, `stat`).
     public var timings: [String: Double]
+    /// When the scan began (``Timestamp/coarseNow()``, seconds since 1970): whatever has a
+    /// modification time after it may have changed after the scan read it.
+    public var startedAt: Double = 0
+    /// Whether every repository's layer links were listed (``ScanOptions/listLayerLinks``); when
+    /// false, ``Repository/layers`` is empty except for repositories kept whole.
+    public var layersListed = true
 
     /// The number of blobs present.
     public var blobCount: Int { blobs.count }

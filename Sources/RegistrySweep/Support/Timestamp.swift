@@ -13,6 +13,15 @@ public enum Timestamp {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
+    /// Seconds since 1970 from the kernel's coarse real-time clock: the clock the kernel stamps
+    /// file modification times with. A file modified after this call has an mtime strictly
+    /// greater than the value returned, except within the same clock tick (a few milliseconds).
+    public static func coarseNow() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
     /// Monotonic seconds, for measuring phases.
     public static func monotonic() -> Double {
         var spec = timespec()

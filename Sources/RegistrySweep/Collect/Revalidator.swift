@@ -1,0 +1,330 @@
+/// Finds what a live registry wrote after the scan, so that a sweep keeps it: the step between
+/// plan and removal.
+///
+/// Each ``refresh()`` stats the directories whose entries change when a registry creates
+/// something (`repositories/` and every namespace directory, each repository's directory, its
+/// `_layers/sha256`, `_manifests/revisions/sha256` and `_manifests/tags`). A directory modified
+/// since it was last looked at is listed again and compared with the snapshot:
+/// - a new layer link protects its blob;
+/// - a new revision protects the manifest its link names, its own digest, and everything that
+///   manifest references (index children and `subject` too, recursively);
+/// - a new tag, or a tag whose `current/link` was rewritten, protects its manifest the same way;
+/// - a new repository or namespace protects everything it references.
+///
+/// Files rewritten in place (a revision or layer link on a re-push) do not change their
+/// directory; the sweeper checks those item by item (``Sweeper``) right before removing.
+/// What cannot be read blocks blob removal for the rest of the run (``blocksBlobs``).
+///
+/// ## Performance
+/// One `stat` per probed directory (about four per repository) per refresh; listings and reads
+/// only for what changed. The protected set holds only digests written after the scan.
+struct Revalidator: Sendable {
+    private let backend: any StorageBackend
+    private let snapshot: StoreSnapshot
+    private let freshness: Freshness
+    private let concurrency: Int
+    /// Whether the snapshot holds each repository's layer links (the scan lists them only for link hygiene).
+    private let layersListed: Bool
+
+    /// A directory to watch.
+    private struct Probe: Sendable {
+        enum Kind: Sendable { case namespace, repository, layers, revisions, tags }
+        var path: String
+        var kind: Kind
+        /// The repository's index in the snapshot (not for namespaces).
+        var repository: Int
+        /// Changes after this time (coarse clock) are new to us.
+        var since: Double
+    }
+
+    private var probes: [Probe] = []
+    /// Repository and namespace directories the scan knew (to tell new subtrees from known ones).
+    private let knownDirectories: Set<String>
+    /// Digests written after the scan (and everything they reference).
+    private(set) var protected: Set<Digest> = []
+    /// True once something that changed could not be read: no blob may be removed this run.
+    private(set) var blocksBlobs = false
+    /// Problems met while revalidating.
+    private(set) var problems: [SweepError] = []
+    /// Seconds spent in ``refresh()`` so far, and how many refreshes ran.
+    private(set) var seconds = 0.0
+    private(set) var refreshes = 0
+
+    init(
+        backend: any StorageBackend, snapshot: StoreSnapshot, freshness: Freshness, concurrency: Int,
+        layersListed: Bool = true
+    ) {
+        self.layersListed = layersListed
+        self.backend = backend
+        self.snapshot = snapshot
+        self.freshness = freshness
+        self.concurrency = max(1, concurrency)
+        var known: Set<String> = [StorePath.repositories]
+        var namespaces: Set<String> = [StorePath.repositories]
+        var probes: [Probe] = []
+        for (index, repository) in snapshot.repositories.enumerated() {
+            let base = StorePath.repository(repository.name)
+            known.insert(base)
+            var components = repository.name.split(separator: "/").dropLast()
+            while !components.isEmpty {
+                let namespace = StorePath.repository(components.joined(separator: "/"))
+                known.insert(namespace)
+                namespaces.insert(namespace)
+                components.removeLast()
+            }
+            let since = snapshot.startedAt
+            probes.append(Probe(path: base, kind: .repository, repository: index, since: since))
+            probes.append(Probe(path: "\(base)/_layers/sha256", kind: .layers, repository: index, since: since))
+            probes.append(Probe(path: "\(base)/_manifests/revisions/sha256", kind: .revisions, repository: index, since: since))
+            probes.append(Probe(path: "\(base)/_manifests/tags", kind: .tags, repository: index, since: since))
+        }
+        // Namespaces that are not repositories themselves (a repository's own probe lists its directory).
+        let repositoryPaths = Set(snapshot.repositories.map { StorePath.repository($0.name) })
+        for namespace in namespaces.sorted() where !repositoryPaths.contains(namespace) {
+            probes.append(Probe(path: namespace, kind: .namespace, repository: -1, since: snapshot.startedAt))
+        }
+        self.probes = probes
+        knownDirectories = known
+    }
+
+    /// Stats every probed directory, and reads again those changed since last looked at.
+    ///
+    /// Grows ``protected`` and may set ``blocksBlobs``; never throws (what fails is a problem).
+    mutating func refresh() async {
+        let clock = Timestamp.monotonic()
+        defer {
+            seconds += Timestamp.monotonic() - clock
+            refreshes += 1
+        }
+        let lookedAt = Timestamp.coarseNow()
+        let changed = await changedProbes()
+        for index in changed.sorted() {
+            let probe = probes[index]
+            // Anything written from now on is seen at the next refresh.
+            probes[index].since = lookedAt
+            await reread(probe)
+        }
+    }
+
+    /// Indices of probes whose directory changed (or could not be stat'ed: then blob removal stops).
+    private mutating func changedProbes() async -> [Int] {
+        let backend = self.backend
+        let probes = self.probes
+        let chunk = max(64, probes.count / (concurrency * 4) + 1)
+        let results = await withTaskGroup(of: [(Int, SweepError?)].self) { group in
+            for start in stride(from: 0, to: probes.count, by: chunk) {
+                let range = start..<min(start + chunk, probes.count)
+                group.addTask {
+                    var out: [(Int, SweepError?)] = []
+                    for index in range {
+                        do throws(SweepError) {
+                            let info = try await backend.stat(probes[index].path)
+                            if info.modified > probes[index].since { out.append((index, nil)) }
+                        } catch where error.code == .notFound {
+                            // Gone (a sweep or the registry removed it): nothing new can be referenced from it.
+                        } catch {
+                            out.append((index, error))
+                        }
+                    }
+                    return out
+                }
+            }
+            var all: [(Int, SweepError?)] = []
+            for await part in group { all += part }
+            return all
+        }
+        var changed: [Int] = []
+        for (index, error) in results {
+            if let error {
+                block(error, "cannot tell whether \(probes[index].path) changed since the scan")
+            } else {
+                changed.append(index)
+            }
+        }
+        return changed
+    }
+
+    private mutating func block(_ error: SweepError, _ why: String) {
+        blocksBlobs = true
+        var problem = error
+        problem.message = "\(why); no blob is removed this run: \(error.message)"
+        problems.append(problem)
+    }
+
+    /// Lists a changed directory again and protects what is new in it.
+    private mutating func reread(_ probe: Probe) async {
+        switch probe.kind {
+        case .namespace, .repository:
+            let entries: [DirectoryEntry]
+            do {
+                entries = try await backend.list(probe.path)
+            } catch where error.code == .notFound {
+                return
+            } catch {
+                block(error, "cannot list \(probe.path) again")
+                return
+            }
+            for entry in entries where !entry.name.hasPrefix("_") {
+                let child = "\(probe.path)/\(entry.name)"
+                guard !knownDirectories.contains(child) else { continue }
+                await protectSubtree(child)
+            }
+        case .layers:
+            // Without the scan's listing of this repository's links (`--no-clean-links`), each link
+            // is judged by its own modification time.
+            let repository = snapshot.repositories[probe.repository]
+            let known = layersListed ? Set(repository.layers.map { snapshot.digests[$0] }) : nil
+            guard let listing = await listDigests(probe.path) else { return }
+            for digest in listing {
+                if let known, !known.contains(digest) {
+                    protected.insert(digest)
+                } else if !protected.contains(digest) {
+                    let info = try? await backend.stat("\(probe.path)/\(digest.hex)/link")
+                    if info.map({ $0.modified > probe.since }) ?? true { protected.insert(digest) }
+                }
+            }
+        case .revisions:
+            let repository = snapshot.repositories[probe.repository]
+            let known = Set(repository.revisions.map { snapshot.digests[$0] } + repository.linklessRevisions)
+            guard let listing = await listDigests(probe.path) else { return }
+            for digest in listing where !known.contains(digest) {
+                await protectRevision("\(probe.path)/\(digest.hex)/link", directoryDigest: digest)
+            }
+        case .tags:
+            let repository = snapshot.repositories[probe.repository]
+            let known = Set(repository.tags.map(\.name))
+            let entries: [DirectoryEntry]
+            do {
+                entries = try await backend.list(probe.path)
+            } catch where error.code == .notFound {
+                return
+            } catch {
+                block(error, "cannot list \(probe.path) again")
+                return
+            }
+            for entry in entries {
+                let link = "\(probe.path)/\(entry.name)/current/link"
+                if known.contains(entry.name) {
+                    // An existing tag moved by a push rewrites its link in place.
+                    guard let info = try? await backend.stat(link), info.modified > probe.since else { continue }
+                }
+                await protectTag(link)
+            }
+        }
+    }
+
+    /// Digests listed under a `…/sha256` directory (digest-named symlinks included: the registry follows them).
+    private mutating func listDigests(_ path: String) async -> [Digest]? {
+        do {
+            let listing = try await backend.listDigests(path)
+            return listing.digests + listing.others.compactMap { Digest.parseHex($0.name) }
+        } catch where error.code == .notFound {
+            return nil
+        } catch {
+            block(error, "cannot list \(path) again")
+            return nil
+        }
+    }
+
+    /// Protects a revision written after the scan: its directory's digest, the digest its link
+    /// names and that manifest's closure.
+    private mutating func protectRevision(_ link: String, directoryDigest: Digest) async {
+        protected.insert(directoryDigest)
+        do {
+            let named = try await LinkFile.read(backend, link)
+            await protectClosure(of: [named, directoryDigest])
+        } catch where error.code == .notFound {
+            // A directory without its link yet (being written) or left by a delete: its digest is kept.
+            await protectClosure(of: [directoryDigest])
+        } catch {
+            block(error, "a revision written after the scan cannot be read")
+        }
+    }
+
+    /// Protects the manifest a tag link names and its closure.
+    private mutating func protectTag(_ link: String) async {
+        do {
+            await protectClosure(of: [try await LinkFile.read(backend, link)])
+        } catch where error.code == .notFound {
+            // A tag without current/link is an unknown tag to the registry.
+        } catch {
+            block(error, "a tag written after the scan cannot be read")
+        }
+    }
+
+    /// Protects everything a repository tree that the scan did not see references.
+    private mutating func protectSubtree(_ path: String) async {
+        let entries: [DirectoryEntry]
+        do {
+            entries = try await backend.list(path)
+        } catch where error.code == .notFound {
+            return
+        } catch {
+            block(error, "a directory created after the scan cannot be listed")
+            return
+        }
+        for entry in entries {
+            let child = "\(path)/\(entry.name)"
+            switch entry.name {
+            case "_layers":
+                for digest in await listDigests("\(child)/sha256") ?? [] { protected.insert(digest) }
+            case "_manifests":
+                for digest in await listDigests("\(child)/revisions/sha256") ?? [] {
+                    await protectRevision("\(child)/revisions/sha256/\(digest.hex)/link", directoryDigest: digest)
+                }
+                if let tags = try? await backend.list("\(child)/tags") {
+                    for tag in tags { await protectTag("\(child)/tags/\(tag.name)/current/link") }
+                }
+            default:
+                if !entry.name.hasPrefix("_") && !knownDirectories.contains(child) { await protectSubtree(child) }
+            }
+        }
+    }
+
+    /// Protects manifests and everything they reference (blobs, index children, subjects),
+    /// from the snapshot's graph where it has the manifest, else by reading it.
+    private mutating func protectClosure(of roots: [Digest]) async {
+        var stack = roots
+        while let digest = stack.popLast() {
+            guard protected.insert(digest).inserted || roots.contains(digest) else { continue }
+            if let id = snapshot.digests.id(of: digest), let m = snapshot.manifests.manifest(of: id),
+                snapshot.manifests.kind[m] != ManifestTable.unreadable
+            {
+                for blob in snapshot.manifests.blobs(m) { protected.insert(snapshot.digests[blob]) }
+                for child in snapshot.manifests.children(m) where !protected.contains(snapshot.digests[child]) {
+                    stack.append(snapshot.digests[child])
+                }
+                let subject = snapshot.manifests.subject[m]
+                if subject != ManifestTable.none, !protected.contains(snapshot.digests[subject]) {
+                    stack.append(snapshot.digests[subject])
+                }
+                continue
+            }
+            let parsed: ParsedManifest
+            do {
+                parsed = try await backend.withContents(of: StorePath.blobData(digest), limit: ManifestParser.maxManifestSize) {
+                    bytes throws(SweepError) in try ManifestParser.parse(bytes)
+                }
+            } catch where error.code == .notFound {
+                continue
+            } catch {
+                block(error, "manifest \(digest) written after the scan cannot be read or parsed")
+                continue
+            }
+            for blob in parsed.blobs { protected.insert(blob) }
+            for next in parsed.children + (parsed.subject.map { [$0] } ?? []) where !protected.contains(next) {
+                stack.append(next)
+            }
+        }
+    }
+
+    /// Protects `digest` and its closure (a dead manifest found re-pushed).
+    mutating func protectManifest(_ digest: Digest) async {
+        await protectClosure(of: [digest])
+    }
+
+    /// Protects a digest alone (a layer whose link was rewritten).
+    mutating func protect(_ digest: Digest) {
+        protected.insert(digest)
+    }
+}
