@@ -1,5 +1,11 @@
 import Crypto
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads a Docker data root (the engine's `--data-root`, e.g. `/var/lib/docker`) into an `ImageStoreModel`,
 /// offline and read-only, through `FileSystemBackend` (no symlink is followed, nothing is written).
 ///
@@ -11,7 +17,8 @@ import Crypto
 /// - references come from `repositories.json`, container images from `containers/*/config.v2.json`.
 ///
 /// Where the engine silently skips an entry, the loader skips it too and records a problem; in `strict`
-/// mode (the default) a corrupt image config is an error instead. A corrupt `repositories.json` is always
+/// mode (the default) a corrupt image config is an error instead; so is one that is missing (its metadata
+/// is there), a directory, or not a regular file, all with the same code (`.invalidImageStore`). A corrupt `repositories.json` is always
 /// an error, as the engine refuses to start on one. The legacy `graph/` layout is read by
 /// `loadLegacy` (see `ImageStoreLoader+Legacy.swift`).
 ///
@@ -123,14 +130,30 @@ public struct ImageStoreLoader: Sendable {
         let layerSizes = try loadLayers(backend, root: "\(root)/layerdb/sha256", problems: &problems)
 
         let content = "\(root)/imagedb/content/sha256"
+        let metadata = "\(root)/imagedb/metadata/sha256"
         var images: [EngineImage] = []
-        for entry in try entries(backend, content) {
-            guard let id = Digest.parseHex(entry.name), entry.kind == .file else { continue }
+        let contentEntries = try entries(backend, content)
+        // An image whose metadata is there but whose config is not: the engine deletes both
+        // together (metadata first), so this is a damaged store, reported like a corrupt config.
+        let contentNames = Set(contentEntries.map(\.name))
+        for entry in try entries(backend, metadata) where entry.kind == .directory || entry.kind == .unknown {
+            guard let id = Digest.parseHex(entry.name), !contentNames.contains(entry.name) else { continue }
+            let error = Self.missingConfig(
+                "corrupt image config: missing (imagedb/metadata has the image, imagedb/content does not)",
+                path: backend.absolute("\(content)/\(entry.name)"), id: id)
+            if strict { throw error }
+            problems.append(error)
+        }
+        for entry in contentEntries {
+            guard let id = Digest.parseHex(entry.name) else { continue }
             let path = "\(content)/\(entry.name)"
             let image: EngineImage
-            do {
-                image = try readImage(
-                    backend, path: path, id: id, metadata: "\(root)/imagedb/metadata/sha256", problems: &problems)
+            do throws(SweepError) {
+                if entry.kind == .directory {
+                    throw Self.missingConfig(
+                        "corrupt image config: a directory, not a file", path: backend.absolute(path), id: id)
+                }
+                image = try readImage(backend, path: path, id: id, metadata: metadata, problems: &problems)
             } catch {
                 if strict { throw error }
                 problems.append(error)
@@ -214,20 +237,14 @@ public struct ImageStoreLoader: Sendable {
     ) throws(SweepError) -> EngineImage
     {
         let display = backend.absolute(path)
-        let config = try backend.withContentsSync(of: path, limit: Self.configLimit) {
-            (bytes) throws(SweepError) -> ImageConfig in
-            let actual = Digest(bytes: SHA256.hash(data: bytes))
-            guard actual == id else {
-                throw SweepError(
-                    .invalidImageStore, "corrupt image config: content hashes to \(actual), not to its file name",
-                    path: display, digest: id)
-            }
-            do throws(SweepError) {
-                return try ImageConfig.parse(bytes)
-            } catch {
-                throw SweepError(
-                    .invalidImageStore, "corrupt image config: \(error.message)", path: display, digest: id)
-            }
+        let config: ImageConfig
+        do throws(SweepError) {
+            config = try readConfig(backend, path: path, id: id, display: display)
+        } catch where error.code == .notFound || [ENOTDIR, EISDIR, ELOOP].contains(error.errno ?? 0) {
+            // Gone since the listing, a dangling or any symlink (never followed), a directory:
+            // all a config that does not load, whichever code the errno maps to.
+            throw Self.missingConfig(
+                "corrupt image config: missing or not a regular file (\(error.message))", path: display, id: id)
         }
         let parentPath = "\(metadata)/\(id.hex)/parent"
         var parent: Digest?
@@ -244,6 +261,34 @@ public struct ImageStoreLoader: Sendable {
         }
         let layers = EngineImage.chainIDs(diffIDs: config.diffIDs)
         return EngineImage(id: id, parent: parent, layers: layers, created: config.created)
+    }
+
+    /// Reads one image config, checking it hashes to its name and parses.
+    ///
+    /// - Throws: `.invalidImageStore` for a corrupt config; the read's own error otherwise.
+    private func readConfig(_ backend: FileSystemBackend, path: String, id: Digest, display: String)
+        throws(SweepError) -> ImageConfig
+    {
+        try backend.withContentsSync(of: path, limit: Self.configLimit) { (bytes) throws(SweepError) -> ImageConfig in
+            let actual = Digest(bytes: SHA256.hash(data: bytes))
+            guard actual == id else {
+                throw SweepError(
+                    .invalidImageStore, "corrupt image config: content hashes to \(actual), not to its file name",
+                    path: display, digest: id)
+            }
+            do throws(SweepError) {
+                return try ImageConfig.parse(bytes)
+            } catch {
+                throw SweepError(
+                    .invalidImageStore, "corrupt image config: \(error.message)", path: display, digest: id)
+            }
+        }
+    }
+
+    /// The error for an image config that does not load because it is not a readable file: the
+    /// same code as a corrupt one (`.invalidImageStore`), naming the path.
+    private static func missingConfig(_ message: String, path: String, id: Digest) -> SweepError {
+        SweepError(.invalidImageStore, message, path: path, digest: id)
     }
 
     /// Image IDs used by containers; unreadable container configs are recorded and skipped.

@@ -1,19 +1,26 @@
 /// A strict, validating, allocation-free JSON reader over raw bytes (RFC 8259).
 ///
 /// It walks the document once; callers pull only the members they care about and
-/// `skipValue()` the rest, which still validates them. Nesting is limited to
-/// `maxDepth` so hostile input cannot exhaust the stack, and every loop advances
-/// `offset`, so it cannot hang. Errors are `SweepError(.invalidManifest)` with the
-/// byte offset; the caller adds the path.
+/// `skipValue()` the rest, which still validates them. Nesting is limited to `maxDepth`
+/// (10,000, Go's `encoding/json` scanner limit: every `{` and `[` counts), and `skipValue()`
+/// is iterative, so hostile input can exhaust neither the stack nor the limit check. Every
+/// loop advances `offset`, so it cannot hang. Errors are `SweepError(.invalidManifest)` with
+/// the byte offset; the caller adds the path.
+///
+/// Member names are matched with `matches(_:_:)`, the way Go's decoder matches struct fields
+/// (case-insensitively, with Unicode simple folding), because the registry reads manifests so.
 ///
 /// ## Performance
 /// One pass, no allocation except when a string with escapes must be compared or
-/// returned (`\uXXXX` keys are decoded then, so an escaped key is still matched).
+/// returned (`\uXXXX` keys are decoded then, so an escaped key is still matched), and when
+/// `skipValue()` meets more than 256 levels of nesting (its bit stack spills to the heap).
 package struct JSONCursor {
     package let bytes: UnsafeRawBufferPointer
     package private(set) var offset = 0
     private var depth = 0
-    package static let maxDepth = 64
+    /// The deepest nesting accepted: Go's `encoding/json` scanner (`maxNestingDepth`) fails
+    /// at 10,001 levels, counting every `{` and `[`.
+    package static let maxDepth = 10_000
 
     package init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -104,16 +111,100 @@ package struct JSONCursor {
         }
     }
 
-    /// Validates and skips any value.
+    /// Validates and skips any value, iteratively: nesting costs one bit per level, never a
+    /// stack frame, so `maxDepth` levels are safe on a small thread stack.
+    ///
+    /// - Throws: `.invalidManifest` on invalid JSON, truncation, or nesting over `maxDepth`.
     package mutating func skipValue() throws(SweepError) {
-        switch try peek() {
-        case 0x7B: try forEachMember { cursor, _ throws(SweepError) in try cursor.skipValue() }
-        case 0x5B: try forEachElement { cursor, _ throws(SweepError) in try cursor.skipValue() }
-        case 0x22: _ = try readString()
-        case 0x74: try literal("true")
-        case 0x66: try literal("false")
-        case 0x6E: try literal("null")
-        default: _ = try readNumber()
+        var open = NestingStack()
+        value: while true {
+            switch try peek() {
+            case 0x7B:
+                offset += 1
+                try enter()
+                if try consume(0x7D) {
+                    depth -= 1
+                } else {
+                    open.push(isObject: true)
+                    try readMemberName()
+                    continue value
+                }
+            case 0x5B:
+                offset += 1
+                try enter()
+                if try consume(0x5D) {
+                    depth -= 1
+                } else {
+                    open.push(isObject: false)
+                    continue value
+                }
+            case 0x22: _ = try readString()
+            case 0x74: try literal("true")
+            case 0x66: try literal("false")
+            case 0x6E: try literal("null")
+            default: _ = try readNumber()
+            }
+            // A value ended: close containers until one continues with a comma.
+            while !open.isEmpty {
+                let isObject = open.top
+                if try consume(0x2C) {
+                    if isObject { try readMemberName() }
+                    continue value
+                }
+                try expect(isObject ? 0x7D : 0x5D)
+                depth -= 1
+                open.pop()
+            }
+            return
+        }
+    }
+
+    /// Reads `"name":` inside an object being skipped.
+    private mutating func readMemberName() throws(SweepError) {
+        guard try peek() == 0x22 else { throw fail("expected a member name") }
+        _ = try readString()
+        try expect(0x3A)
+    }
+
+    /// One bit per open container (1: object, 0: array): 256 levels inline, deeper ones in
+    /// an array allocated only then.
+    private struct NestingStack {
+        private var inline: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        private var spill: [UInt64] = []
+        private var count = 0
+
+        var isEmpty: Bool { count == 0 }
+
+        /// Whether the innermost open container is an object. Requires `!isEmpty`.
+        var top: Bool { bit(count - 1) }
+
+        mutating func push(isObject: Bool) {
+            let word = count >> 6
+            let mask: UInt64 = 1 << UInt64(count & 63)
+            if word >= 4 && word - 4 >= spill.count { spill.append(0) }
+            switch word {
+            case 0: inline.0 = isObject ? inline.0 | mask : inline.0 & ~mask
+            case 1: inline.1 = isObject ? inline.1 | mask : inline.1 & ~mask
+            case 2: inline.2 = isObject ? inline.2 | mask : inline.2 & ~mask
+            case 3: inline.3 = isObject ? inline.3 | mask : inline.3 & ~mask
+            default: spill[word - 4] = isObject ? spill[word - 4] | mask : spill[word - 4] & ~mask
+            }
+            count += 1
+        }
+
+        mutating func pop() { count -= 1 }
+
+        private func bit(_ index: Int) -> Bool {
+            let word = index >> 6
+            let value: UInt64
+            switch word {
+            case 0: value = inline.0
+            case 1: value = inline.1
+            case 2: value = inline.2
+            case 3: value = inline.3
+            default: value = spill[word - 4]
+            }
+            return value & (1 << UInt64(index & 63)) != 0
         }
     }
 
@@ -232,6 +323,59 @@ package struct JSONCursor {
                 && UnsafeRawBufferPointer(rebasing: bytes[token.range]).elementsEqual(expected)
         }
         return decoded(token).elementsEqual(expected)
+    }
+
+    /// True if the member name `key` selects the struct field `name` the way Go's
+    /// `encoding/json` (the registry's decoder) does: byte-equal, or equal under Unicode simple
+    /// case folding. For an ASCII `name` that means ASCII letters match in either case, other
+    /// bytes match exactly, and the two non-ASCII runes whose fold orbit holds an ASCII letter
+    /// match it too: U+017F LATIN SMALL LETTER LONG S (`C5 BF`) for `s`/`S`, U+212A KELVIN SIGN
+    /// (`E2 84 AA`) for `k`/`K`. An escaped key is compared after unescaping (`"\u004cayers"`).
+    ///
+    /// Go prefers an exact match over a fold match among a struct's fields; callers compare
+    /// against names that are distinct under folding, so a fold match alone decides.
+    ///
+    /// - Parameters:
+    ///   - key: a member name read by `readString()`.
+    ///   - name: the field's JSON name; must be ASCII.
+    /// - Complexity: O(`name` length), no allocation unless `key` holds escapes.
+    @inline(__always)
+    package func matches(_ key: StringToken, _ name: StaticString) -> Bool {
+        let expected = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        if !key.hasEscapes {
+            // Each name byte matches one to three key bytes: other lengths cannot match.
+            let count = key.range.count
+            guard count >= expected.count, count <= expected.count * 3 else { return false }
+            return Self.foldEquals(UnsafeRawBufferPointer(rebasing: bytes[key.range]), expected)
+        }
+        return decoded(key).withUnsafeBytes { Self.foldEquals($0, expected) }
+    }
+
+    /// Go's fold equality of an unescaped key and an ASCII name (see `matches(_:_:)`).
+    package static func foldEquals(_ key: UnsafeRawBufferPointer, _ name: UnsafeRawBufferPointer) -> Bool {
+        var position = 0
+        for expected in name {
+            guard position < key.count else { return false }
+            let byte = key[position]
+            if byte == expected {
+                position += 1
+                continue
+            }
+            let upper = expected & 0xDF
+            guard upper >= 0x41 && upper <= 0x5A else { return false }
+            if byte < 0x80 && byte & 0xDF == upper {
+                position += 1
+            } else if upper == 0x53 && byte == 0xC5 && position + 1 < key.count && key[position + 1] == 0xBF {
+                position += 2
+            } else if upper == 0x4B && byte == 0xE2 && position + 2 < key.count && key[position + 1] == 0x84
+                && key[position + 2] == 0xAA
+            {
+                position += 3
+            } else {
+                return false
+            }
+        }
+        return position == key.count
     }
 
     /// The token's bytes, unescaped (UTF-8).

@@ -60,10 +60,10 @@ public enum ManifestKind: UInt8, Sendable, Hashable, CaseIterable, Codable, Cust
 public struct ParsedManifest: Sendable, Hashable {
     /// The manifest's kind.
     public var kind: ManifestKind
-    /// The `mediaType` field, if present.
+    /// The `mediaType` field (the last non-null one), if present.
     public var mediaType: String?
-    /// Blobs the manifest needs: `config`, `layers[]`, `blobs[]`, schema 1 `fsLayers[].blobSum`,
-    /// in document order (duplicates kept once).
+    /// Blobs the manifest needs, as the registry decodes them: `config`, then `layers[]`,
+    /// `blobs[]`, schema 1 `fsLayers[].blobSum` in array order (duplicates kept once).
     public var blobs: [Digest]
     /// Layers that carry `urls` (foreign layers): allowed to be absent from the store.
     public var foreignLayers: [Digest]

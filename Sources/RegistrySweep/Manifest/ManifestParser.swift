@@ -1,13 +1,25 @@
-/// Extracts what a manifest references from its raw bytes, for every kind a registry stores.
+/// Extracts what a manifest references from its raw bytes, for every kind a registry stores,
+/// reading it exactly as the registry does (Go's `encoding/json`, distribution 2.8.2's
+/// `manifestStore.Get`), because what the registry reads is what it serves.
 ///
 /// The whole document is validated as JSON; only `schemaVersion`, `mediaType`, `config`,
-/// `layers`, `manifests`, `blobs`, `subject` and `fsLayers[].blobSum` are extracted.
-/// Documents without `mediaType` are classified by the fields present, as the
-/// registry does for OCI content. Duplicate members are all honoured (what any
-/// parser could see is kept).
+/// `layers`, `manifests`, `blobs`, `subject`, `fsLayers[].blobSum` and descriptors' `digest`
+/// and `urls` are read. As in Go:
+/// - member names match case-insensitively with Unicode simple folding (`Layers`, `LAYERS`,
+///   `layerſ` all fill `layers`; see `JSONCursor.matches(_:_:)`); unknown members are skipped;
+/// - a repeated scalar member overwrites (last wins); `null` for a scalar or for a
+///   non-pointer object (`config`, an array element) changes nothing; `null` for an array or
+///   for `subject` (a pointer) makes it absent;
+/// - a repeated array is decoded into the same slice: element `i` merges into the element
+///   already at `i` (also one past an earlier, shorter array, up to the slice's capacity), the
+///   final length is the last array's count, and `[]` makes a fresh empty slice;
+/// - nesting up to 10,000 levels is accepted anywhere.
+///
+/// Where Go would fail (a wrong type in a member read here), or a referenced descriptor ends
+/// up without a valid digest, the manifest is `.invalidManifest`: its repository is kept.
 ///
 /// ## Performance
-/// One pass over the bytes; allocations are the result arrays only.
+/// One pass over the bytes; allocations are the descriptor slots and the result arrays.
 public enum ManifestParser {
     /// The registry's own limit for a manifest body (distribution v3: 4 MiB).
     public static let maxManifestSize = 4 * 1024 * 1024
@@ -42,155 +54,211 @@ public enum ManifestParser {
         }
     }
 
-    /// The members collected from the top-level object.
+    /// A descriptor's digest as Go holds it: the zero value (absent, `""`), or the last string read.
+    private enum DigestValue {
+        case empty
+        case valid(Digest)
+        /// A string that is not a sha256 digest: an error if it is still there at the end.
+        case invalid(SweepError)
+    }
+
+    /// One descriptor struct as Go's decoder fills it: a repeated object merges into it.
+    private struct Descriptor {
+        var digest = DigestValue.empty
+        /// The length of the `urls` slice (only its emptiness matters: foreign layers).
+        var urlCount = 0
+
+        /// Decodes one value into this descriptor; `null` changes nothing (non-pointer struct).
+        ///
+        /// - Parameters:
+        ///   - field: the descriptor's place, for messages (built only on error).
+        ///   - digestKey: `digest`, or `blobSum` for schema 1's `fsLayers`.
+        ///   - readsURLs: whether the Go struct has `urls` (not schema 1's `FSLayer`).
+        mutating func read(
+            _ cursor: inout JSONCursor, field: @autoclosure () -> String, digestKey: StaticString = "digest",
+            readsURLs: Bool = true
+        ) throws(SweepError) {
+            if try cursor.consumeNull() { return }
+            guard try cursor.peek() == 0x7B else { throw cursor.fail("\(field()) is not an object") }
+            try cursor.forEachMember { cursor, key throws(SweepError) in
+                if cursor.matches(key, digestKey) {
+                    if try cursor.consumeNull() { return }
+                    guard try cursor.peek() == 0x22 else { throw cursor.fail("\(field()).\(digestKey) is not a string") }
+                    let token = try cursor.readString()
+                    digest = try cursor.withDecoded(token) { text -> DigestValue in
+                        switch Digest.parse(text) {
+                        case .success(let value): return .valid(value)
+                        case .failure(.unsupportedAlgorithm):
+                            return .invalid(SweepError(.invalidManifest, "\(field()) uses a digest algorithm other than sha256: \(String(decoding: text.prefix(80), as: UTF8.self))"))
+                        case .failure:
+                            return .invalid(SweepError(.invalidManifest, "\(field()) has an invalid digest: \(String(decoding: text.prefix(80), as: UTF8.self))"))
+                        }
+                    }
+                } else if readsURLs && cursor.matches(key, "urls") {
+                    if try cursor.consumeNull() {
+                        urlCount = 0
+                        return
+                    }
+                    guard try cursor.peek() == 0x5B else { throw cursor.fail("\(field()).urls is not an array") }
+                    var count = 0
+                    try cursor.forEachElement { cursor, _ throws(SweepError) in
+                        count += 1
+                        if try cursor.consumeNull() { return }
+                        guard try cursor.peek() == 0x22 else { throw cursor.fail("\(field()).urls holds a non-string") }
+                        _ = try cursor.readString()
+                    }
+                    urlCount = count
+                } else {
+                    try cursor.skipValue()
+                }
+            }
+        }
+
+        /// The final digest.
+        ///
+        /// - Throws: `.invalidManifest` if the descriptor has none, or an invalid one.
+        func finalDigest(field: @autoclosure () -> String, digestKey: StaticString = "digest") throws(SweepError) -> Digest {
+            switch digest {
+            case .valid(let value): return value
+            case .invalid(let error): throw error
+            case .empty: throw SweepError(.invalidManifest, "\(field()) has no \(digestKey)")
+            }
+        }
+    }
+
+    /// A slice of descriptors as Go's decoder fills it (`decodeState.array`): `slots` is the
+    /// backing storage (its count is the slice's capacity), `count` the slice's length.
+    private struct DescriptorList {
+        var slots: [Descriptor] = []
+        var count = 0
+        /// Absent or `null`: Go's nil slice (an index is told from an image by this).
+        var isNil = true
+
+        /// Decodes one value into the slice.
+        ///
+        /// - Throws: `.invalidManifest` when the value is neither an array nor `null`, or an
+        ///   element is neither an object nor `null`.
+        mutating func read(
+            _ cursor: inout JSONCursor, field: StaticString, digestKey: StaticString = "digest", readsURLs: Bool = true
+        ) throws(SweepError) {
+            if try cursor.consumeNull() {
+                self = DescriptorList()
+                return
+            }
+            guard try cursor.peek() == 0x5B else { throw cursor.fail("\(field) is not an array") }
+            var length = 0
+            try cursor.forEachElement { cursor, index throws(SweepError) in
+                if index >= slots.count {
+                    // Go 1.19 (the registry 2.8.2 binary's compiler) grows a full slice to
+                    // max(4, cap + cap/2), copying its `index` elements; the new ones are zero.
+                    let capacity = max(4, slots.count + slots.count / 2)
+                    slots.append(contentsOf: repeatElement(Descriptor(), count: capacity - slots.count))
+                }
+                try slots[index].read(&cursor, field: "\(field)[\(index)]", digestKey: digestKey, readsURLs: readsURLs)
+                length = index + 1
+            }
+            count = length
+            isNil = false
+            if length == 0 { slots = [] }
+        }
+    }
+
+    /// The members collected from the top-level object, as Go would hold them.
     private struct Fields {
         var schemaVersion: Int?
         var mediaType: String?
+        var config = Descriptor()
+        /// Whether `config` was ever an object (Go's struct is never nil; ours is absent until then).
         var hasConfig = false
-        var hasLayers = false
-        var hasManifests = false
-        var hasBlobs = false
-        var hasFSLayers = false
-        var blobs: [Digest] = []
-        var foreign: [Digest] = []
-        var children: [Digest] = []
-        var subject: Digest?
+        var layers = DescriptorList()
+        var manifests = DescriptorList()
+        var blobs = DescriptorList()
+        var fsLayers = DescriptorList()
+        var subject: Descriptor?
 
         mutating func read(_ cursor: inout JSONCursor, _ key: JSONCursor.StringToken) throws(SweepError) {
-            if cursor.equals(key, "schemaVersion") {
+            if cursor.matches(key, "layers") {
+                try layers.read(&cursor, field: "layers")
+            } else if cursor.matches(key, "config") {
                 if try cursor.consumeNull() { return }
-                schemaVersion = try cursor.readInteger()
-            } else if cursor.equals(key, "mediaType") {
+                try config.read(&cursor, field: "config")
+                hasConfig = true
+            } else if cursor.matches(key, "mediaType") {
                 if try cursor.consumeNull() { return }
                 guard try cursor.peek() == 0x22 else { throw cursor.fail("mediaType is not a string") }
                 mediaType = cursor.string(try cursor.readString())
-            } else if cursor.equals(key, "config") {
+            } else if cursor.matches(key, "schemaVersion") {
                 if try cursor.consumeNull() { return }
-                hasConfig = true
-                var found: [Digest] = []
-                let isForeign = try Self.descriptor(&cursor, field: "config", digests: &found)
-                add(found, foreign: isForeign, toChildren: false)
-            } else if cursor.equals(key, "subject") {
-                if try cursor.consumeNull() { return }
-                // With a duplicated digest member, the last one is what Go (the registry) reads.
-                var found: [Digest] = []
-                _ = try Self.descriptor(&cursor, field: "subject", digests: &found)
-                subject = found.last
-            } else if cursor.equals(key, "layers") {
-                hasLayers = try list(&cursor, field: "layers", toChildren: false) || hasLayers
-            } else if cursor.equals(key, "blobs") {
-                hasBlobs = try list(&cursor, field: "blobs", toChildren: false) || hasBlobs
-            } else if cursor.equals(key, "manifests") {
-                hasManifests = try list(&cursor, field: "manifests", toChildren: true) || hasManifests
-            } else if cursor.equals(key, "fsLayers") {
-                hasFSLayers = try list(&cursor, field: "fsLayers", toChildren: false, digestKey: "blobSum") || hasFSLayers
+                schemaVersion = try cursor.readInteger()
+            } else if cursor.matches(key, "manifests") {
+                try manifests.read(&cursor, field: "manifests")
+            } else if cursor.matches(key, "subject") {
+                if try cursor.consumeNull() {
+                    subject = nil
+                    return
+                }
+                var pointee = subject ?? Descriptor()
+                try pointee.read(&cursor, field: "subject")
+                subject = pointee
+            } else if cursor.matches(key, "blobs") {
+                try blobs.read(&cursor, field: "blobs")
+            } else if cursor.matches(key, "fsLayers") {
+                try fsLayers.read(&cursor, field: "fsLayers", digestKey: "blobSum", readsURLs: false)
             } else {
                 try cursor.skipValue()
             }
         }
 
-        /// Adds a descriptor's digests to `children` or `blobs` (each once), and to `foreign`.
-        mutating func add(_ digests: [Digest], foreign isForeign: Bool, toChildren: Bool) {
-            for digest in digests {
-                if toChildren {
-                    if !children.contains(digest) { children.append(digest) }
-                } else {
-                    if !blobs.contains(digest) { blobs.append(digest) }
-                }
-                if isForeign && !foreign.contains(digest) { foreign.append(digest) }
-            }
-        }
-
-        /// Reads a list of descriptors; returns false if it was `null` (absent). (A failure
-        /// anywhere fails the whole manifest, so what was added before it does not matter.)
-        mutating func list(
-            _ cursor: inout JSONCursor, field: StaticString, toChildren: Bool, digestKey: StaticString = "digest"
-        ) throws(SweepError) -> Bool {
-            if try cursor.consumeNull() { return false }
-            guard try cursor.peek() == 0x5B else { throw cursor.fail("\(field) is not an array") }
-            var scratch: [Digest] = []
-            try cursor.forEachElement { cursor, index throws(SweepError) in
-                scratch.removeAll(keepingCapacity: true)
-                let isForeign = try Self.descriptor(&cursor, field: "\(field)[\(index)]", digestKey: digestKey, digests: &scratch)
-                add(scratch, foreign: isForeign, toChildren: toChildren)
-            }
-            return true
-        }
-
-        /// Reads a descriptor object; appends its digest to `digests` (every one, if the member
-        /// is duplicated: parsers disagree on which wins) and returns whether it lists `urls`.
-        ///
-        /// - Parameter field: the descriptor's place, for messages (built only on error).
-        static func descriptor(
-            _ cursor: inout JSONCursor, field: @autoclosure () -> String, digestKey: StaticString = "digest",
-            digests: inout [Digest]
-        ) throws(SweepError) -> Bool {
-            guard try cursor.peek() == 0x7B else { throw cursor.fail("\(field()) is not an object") }
-            let before = digests.count
-            var foreign = false
-            try cursor.forEachMember { cursor, key throws(SweepError) in
-                if cursor.equals(key, digestKey) {
-                    guard try cursor.peek() == 0x22 else { throw cursor.fail("\(field()).\(digestKey) is not a string") }
-                    let token = try cursor.readString()
-                    let digest = try cursor.withDecoded(token) { text throws(SweepError) -> Digest in
-                        switch Digest.parse(text) {
-                        case .success(let value): return value
-                        case .failure(.unsupportedAlgorithm):
-                            throw SweepError(.invalidManifest, "\(field()) uses a digest algorithm other than sha256: \(String(decoding: text.prefix(80), as: UTF8.self))")
-                        case .failure:
-                            throw SweepError(.invalidManifest, "\(field()) has an invalid digest: \(String(decoding: text.prefix(80), as: UTF8.self))")
-                        }
-                    }
-                    digests.append(digest)
-                } else if cursor.equals(key, "urls") {
-                    if try cursor.peek() == 0x5B {
-                        try cursor.forEachElement { cursor, _ throws(SweepError) in
-                            foreign = true
-                            try cursor.skipValue()
-                        }
-                    } else {
-                        try cursor.skipValue()
-                    }
-                } else {
-                    try cursor.skipValue()
-                }
-            }
-            guard digests.count > before else {
-                throw SweepError(.invalidManifest, "\(field()) has no \(digestKey)")
-            }
-            return foreign
-        }
-
+        /// Tells the kind as `manifestStore.Get` does, and collects the final references.
         func classify() throws(SweepError) -> ParsedManifest {
             let kind: ManifestKind
             if schemaVersion == 1 {
                 kind = .schema1
-            } else if let mediaType {
+            } else if let mediaType, !mediaType.isEmpty {
                 guard let known = ManifestKind(mediaType: mediaType), known != .schema1 else {
                     throw SweepError(.unknownManifestKind, "unknown manifest media type \"\(mediaType.prefix(120))\"")
                 }
                 kind = known
             } else if schemaVersion == 2 {
-                // OCI documents may omit mediaType: tell the kind by the fields present.
-                if hasManifests && !hasConfig && !hasLayers {
-                    kind = .ociIndex
-                } else if hasConfig && !hasManifests {
-                    kind = .ociImage
-                } else {
-                    throw SweepError(.unknownManifestKind, "schemaVersion 2 document without mediaType that is neither an image manifest nor an index")
-                }
-            } else if hasBlobs && schemaVersion == nil {
+                // OCI content may omit mediaType: the registry reads an index if `manifests` is
+                // non-nil (even `[]`), else an image manifest.
+                kind = manifests.isNil ? .ociImage : .ociIndex
+            } else if !blobs.isNil && schemaVersion == nil {
                 kind = .ociArtifact
             } else {
                 let version = schemaVersion.map(String.init) ?? "none"
                 throw SweepError(.unknownManifestKind, "not a manifest (schemaVersion \(version), no mediaType)")
             }
-            if kind == .schema1 && !hasFSLayers {
+            if kind == .schema1 && fsLayers.isNil {
                 throw SweepError(.invalidManifest, "schema 1 manifest without fsLayers")
             }
-            return ParsedManifest(
-                kind: kind, mediaType: mediaType, blobs: blobs, foreignLayers: foreign, children: children,
-                subject: subject)
+            var result = ParsedManifest(kind: kind, mediaType: mediaType)
+            if hasConfig { try add(config, field: "config", to: &result.blobs, foreign: &result.foreignLayers) }
+            try add(layers, field: "layers", to: &result.blobs, foreign: &result.foreignLayers)
+            try add(blobs, field: "blobs", to: &result.blobs, foreign: &result.foreignLayers)
+            try add(fsLayers, field: "fsLayers", digestKey: "blobSum", to: &result.blobs, foreign: &result.foreignLayers)
+            try add(manifests, field: "manifests", to: &result.children, foreign: &result.foreignLayers)
+            if let subject { result.subject = try subject.finalDigest(field: "subject") }
+            return result
+        }
+
+        /// Appends the slice's final digests to `list` (each once), and those with `urls` to `foreign`.
+        private func add(
+            _ list: DescriptorList, field: StaticString, digestKey: StaticString = "digest", to digests: inout [Digest],
+            foreign: inout [Digest]
+        ) throws(SweepError) {
+            for index in 0..<list.count {
+                try add(list.slots[index], field: "\(field)[\(index)]", digestKey: digestKey, to: &digests, foreign: &foreign)
+            }
+        }
+
+        private func add(
+            _ descriptor: Descriptor, field: @autoclosure () -> String, digestKey: StaticString = "digest",
+            to digests: inout [Digest], foreign: inout [Digest]
+        ) throws(SweepError) {
+            let digest = try descriptor.finalDigest(field: field(), digestKey: digestKey)
+            if !digests.contains(digest) { digests.append(digest) }
+            if descriptor.urlCount > 0 && !foreign.contains(digest) { foreign.append(digest) }
         }
     }
 }
