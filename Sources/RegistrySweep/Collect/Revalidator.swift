@@ -96,7 +96,7 @@ struct Revalidator: Sendable {
             seconds += Timestamp.monotonic() - clock
             refreshes += 1
         }
-        let lookedAt = Timestamp.coarseNow()
+        let lookedAt = Timestamp.coarseTick()
         let changed = await changedProbes()
         for index in changed.sorted() {
             let probe = probes[index]

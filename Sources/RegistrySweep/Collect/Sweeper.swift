@@ -20,8 +20,10 @@ struct Sweeper: Sendable {
     /// Dead manifests and tags were named by the operator (`delete`): they are kept only when
     /// changed after the scan, not merely young.
     var explicit = false
-    /// Blobs are removed in batches of this many, with a revalidation before each.
+    /// The store is revalidated at least every this many blob removals...
     var blobBatch = 1000
+    /// ...and every this many seconds of the blob phase.
+    var refreshInterval = 0.25
 
     /// What a sweep did.
     struct Outcome: Sendable {
@@ -52,6 +54,7 @@ struct Sweeper: Sendable {
         record(tagResults, kind: "tag", paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
 
         // 1. Dead manifests.
+        let manifestLook = Timestamp.coarseTick()
         await revalidator.refresh()
         var manifests: [SweepPlan.ManifestItem] = []
         for item in plan.manifests {
@@ -66,6 +69,13 @@ struct Sweeper: Sendable {
             let link = StorePath.revision(item.repository, item.digest) + "/link"
             if let info = try? await backend.stat(link), info.modified > cutoffExplicit {
                 return "its revision link was written again after the scan (a re-push)"
+            }
+            // A tag created in its repository since the revalidation may name it (this phase does
+            // not touch `tags/`; its own revision removals change `revisions/sha256`, so that is not asked).
+            if let info = try? await backend.stat(StorePath.repository(item.repository) + "/_manifests/tags"),
+                info.modified > manifestLook
+            {
+                return "\(item.repository) was written to during the run; its untagged manifests wait for the next run"
             }
             for path in item.paths {
                 if try await !backend.removeUnlessYoung(path, modifiedAfter: cutoffExplicit, last: "link") {
@@ -82,6 +92,7 @@ struct Sweeper: Sendable {
         }
 
         // 2. Links.
+        let manifestsEnd = Timestamp.coarseTick()
         await revalidator.refresh()
         var links: [SweepPlan.LinkItem] = []
         for item in plan.links {
@@ -95,20 +106,39 @@ struct Sweeper: Sendable {
             if item.blobGone, (try? await backend.stat(StorePath.blobData(item.digest))) != nil {
                 return "its blob is in the store after all (written after the blob listing)"
             }
+            // A repository pushed to during the run may have a new manifest that needs the link.
+            let base = StorePath.repository(item.ref.repository)
+            for (part, since) in [("_manifests/tags", manifestLook), ("_uploads", freshness.changedSince), ("_manifests/revisions/sha256", manifestsEnd)] {
+                if let info = try? await backend.stat("\(base)/\(part)"), info.modified > since {
+                    return "\(item.ref.repository) was written to during the run; its links wait for the next run"
+                }
+            }
             return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.youngSince, last: "link")
                 ? nil : "written within the grace period or after the scan"
         }
         record(linkResults, kind: "link", paths: links.map(\.path), into: &outcome) { $0.removed.links += 1 }
+        // Repositories this sweep changed, and when it was done with them: later changes are someone else's.
+        let linksEnd = Timestamp.coarseTick()
+        let ownChangesEnd: [String: Double] = Dictionary(
+            (plan.tags.map(\.repository) + plan.manifests.map(\.repository) + links.map(\.ref.repository)).map {
+                ($0, linksEnd)
+            }, uniquingKeysWith: { first, _ in first })
 
-        // 3. Blobs, in batches, each after a revalidation.
-        var start = 0
-        while start < plan.blobs.count {
-            let batch = Array(plan.blobs[start..<min(start + blobBatch, plan.blobs.count)])
-            start += batch.count
-            await revalidator.refresh()
-            await protectRelinked(batch, holders: layerHolders, revalidator: &revalidator)
+        // 3. Blobs, in small chunks; the store is revalidated at least every `refreshInterval`
+        // seconds and `blobBatch` blobs, and each blob is checked against its holders right before
+        // it goes (see `removeBlob`). Blobs whose holders changed since the last revalidation are
+        // tried again after a fresh one.
+        var index = 0
+        var lastLook = -Double.infinity
+        var lastClock = -Double.infinity
+        var sinceRefresh = 0
+        var retries: [SweepPlan.BlobItem] = []
+        let chunkSize = max(1, options.concurrency) * 4
+        func removeBlobs(_ items: [SweepPlan.BlobItem], lastLook: Double, final: Bool, outcome: inout Outcome, revalidator: Revalidator)
+            async -> [SweepPlan.BlobItem]
+        {
             var blobs: [SweepPlan.BlobItem] = []
-            for item in batch {
+            for item in items {
                 let path = StorePath.blobDirectory(item.digest)
                 if revalidator.blocksBlobs {
                     outcome.skipped.append(.init(kind: "blob", path: path, reason: "the store changed in a way this run could not read (see problems)"))
@@ -119,18 +149,49 @@ struct Sweeper: Sendable {
                 }
             }
             let results = await run(blobs) { backend, item throws(SweepError) -> String? in
-                try await backend.removeUnlessYoung(StorePath.blobDirectory(item.digest), modifiedAfter: freshness.youngSince)
-                    ? nil : "written within the grace period or after the scan"
+                try await removeBlob(
+                    item, backend: backend, holders: layerHolders[item.digest] ?? [], lastLook: lastLook,
+                    ownChangesEnd: ownChangesEnd)
             }
-            for (index, result) in results.enumerated() {
-                if case .success(.none) = result {
-                    outcome.removed.bytes += blobs[index].bytes
-                    outcome.removedBlobs.append(blobs[index].digest)
+            var again: [SweepPlan.BlobItem] = []
+            var recorded: [Result<String?, SweepError>] = []
+            var paths: [String] = []
+            for (position, result) in results.enumerated() {
+                if case .success(Self.retry) = result {
+                    if !final {
+                        again.append(blobs[position])
+                        continue
+                    }
+                    recorded.append(.success("its repositories kept changing during the run"))
+                } else {
+                    recorded.append(result)
+                    if case .success(.none) = result {
+                        outcome.removed.bytes += blobs[position].bytes
+                        outcome.removedBlobs.append(blobs[position].digest)
+                    }
+                }
+                paths.append(StorePath.blobDirectory(blobs[position].digest))
+            }
+            record(recorded, kind: "blob", paths: paths, into: &outcome) { $0.removed.blobs += 1 }
+            return again
+        }
+        while index < plan.blobs.count || !retries.isEmpty {
+            if !retries.isEmpty || sinceRefresh >= blobBatch || Timestamp.monotonic() - lastClock >= refreshInterval {
+                lastLook = Timestamp.coarseTick()
+                lastClock = Timestamp.monotonic()
+                await revalidator.refresh()
+                sinceRefresh = 0
+                if !retries.isEmpty {
+                    let again = retries
+                    retries = []
+                    _ = await removeBlobs(again, lastLook: lastLook, final: true, outcome: &outcome, revalidator: revalidator)
+                    continue
                 }
             }
-            record(results, kind: "blob", paths: blobs.map { StorePath.blobDirectory($0.digest) }, into: &outcome) {
-                $0.removed.blobs += 1
-            }
+            let chunk = Array(plan.blobs[index..<min(index + chunkSize, plan.blobs.count)])
+            index += chunk.count
+            sinceRefresh += chunk.count
+            retries += await removeBlobs(chunk, lastLook: lastLook, final: false, outcome: &outcome, revalidator: revalidator)
         }
 
         // 4. Uploads, by their age alone (`startedat`, as the registry's own purger judges them).
@@ -154,25 +215,38 @@ struct Sweeper: Sendable {
         return outcome
     }
 
-    /// Protects blobs of `batch` that some repository links to through a link rewritten after
-    /// the scan (a push reusing a blob rewrites the link in place: its directory does not change).
-    private func protectRelinked(
-        _ batch: [SweepPlan.BlobItem], holders: [Digest: [String]], revalidator: inout Revalidator
-    ) async {
-        var links: [(Digest, String)] = []
-        for item in batch {
-            for repository in holders[item.digest] ?? [] {
-                links.append((item.digest, StorePath.layerLink(repository, item.digest) + "/link"))
+    /// What `removeBlob` answers when a holder changed since the last revalidation.
+    static let retry = "\u{0}retry"
+
+    /// Removes one blob unless a repository linking to it shows a change: a layer link rewritten
+    /// after the scan (a push reusing the blob rewrites it in place, its directory unchanged)
+    /// keeps the blob; a holder whose revisions changed since the last revalidation (a manifest
+    /// pushed there may reference it) asks for a revalidation first (``retry``).
+    private func removeBlob(
+        _ item: SweepPlan.BlobItem, backend: any StorageBackend, holders: [String], lastLook: Double,
+        ownChangesEnd: [String: Double]
+    ) async throws(SweepError) -> String? {
+        for repository in holders {
+            let base = StorePath.repository(repository)
+            if let link = try? await backend.stat(StorePath.layerLink(repository, item.digest) + "/link"),
+                freshness.isYoung(link.modified)
+            {
+                return "\(repository) linked it again after the scan"
+            }
+            // A repository written to during the run (an upload, a new link, revision or tag that
+            // this sweep did not make) may be in the middle of a push that reuses the blob.
+            let baseline = max(freshness.changedSince, ownChangesEnd[repository] ?? freshness.changedSince)
+            for part in ["_uploads", "_layers/sha256", "_manifests/tags"] {
+                if let info = try? await backend.stat("\(base)/\(part)"), info.modified > baseline {
+                    return "\(repository) was written to during the run; its unreferenced blobs wait for the next run"
+                }
+            }
+            if let revisions = try? await backend.stat("\(base)/_manifests/revisions/sha256"), revisions.modified > lastLook {
+                return Self.retry
             }
         }
-        guard !links.isEmpty else { return }
-        let young = await run(links, pausing: false) { backend, link throws(SweepError) -> String? in
-            guard let info = try? await backend.stat(link.1) else { return nil }
-            return freshness.isYoung(info.modified) ? "young" : nil
-        }
-        for (index, result) in young.enumerated() {
-            if case .success(.some) = result { revalidator.protect(links[index].0) }
-        }
+        return try await backend.removeUnlessYoung(StorePath.blobDirectory(item.digest), modifiedAfter: freshness.youngSince)
+            ? nil : "written within the grace period or after the scan"
     }
 
     /// Removes a repository's `_manifests`, `_layers`, `_uploads` (old files only, directories

@@ -29,7 +29,7 @@ public struct StoreScanner: Sendable {
     ///   prevents listing `blobs/sha256` (without it nothing can be known).
     public func scan() async throws(SweepError) -> StoreSnapshot {
         var timings: [String: Double] = [:]
-        let startedAt = Timestamp.coarseNow()
+        let startedAt = Timestamp.coarseTick()
         let start = Timestamp.monotonic()
         do {
             _ = try await backend.list(StorePath.v2)

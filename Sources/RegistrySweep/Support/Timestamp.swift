@@ -22,6 +22,15 @@ public enum Timestamp {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
+    /// ``coarseNow()``, returned once the coarse clock has moved past it (at most one kernel tick,
+    /// a few milliseconds, later): whatever is modified after this call has an mtime strictly
+    /// greater than the value, and whatever was modified before it has one no greater.
+    public static func coarseTick() -> Double {
+        let mark = coarseNow()
+        while coarseNow() <= mark { usleep(250) }
+        return mark
+    }
+
     /// Monotonic seconds, for measuring phases.
     public static func monotonic() -> Double {
         var spec = timespec()
