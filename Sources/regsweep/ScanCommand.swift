@@ -8,7 +8,7 @@ struct ScanCommand: AsyncParsableCommand {
         commandName: "scan",
         abstract: "Inventory a registry store: repositories, tags, manifests by kind, blobs, bytes, uploads, problems.",
         discussion: """
-            Reads the store without changing it; safe next to a running registry. Every problem found (corrupt or empty links, unparseable manifests, missing blobs, bad names, unreadable directories) is listed; the scan does not stop at the first. Exit codes: 0 clean, 1 problems found, 3 the store could not be read.
+            Reads the store without changing it; safe next to a running registry. Every problem found (corrupt or empty links, unparseable manifests, missing blobs, bad names, unreadable directories, nodes of the wrong type such as a file where a directory belongs, a FIFO or a symbolic link, tags naming a manifest without a revision link) is listed; the scan does not stop at the first. Tag directories without current/link are unknown tags to the registry: counted, not problems. A store whose repositories/ cannot be read, or is missing while blobs exist, or whose blobs/sha256 is missing while repositories name blobs, is refused (exit 3). Exit codes: 0 clean, 1 problems found, 3 the store could not be read.
             """
     )
 
@@ -40,7 +40,7 @@ struct ScanCommand: AsyncParsableCommand {
     static func render(_ inventory: StoreInventory) -> String {
         var lines: [String] = []
         lines.append("repositories: \(inventory.repositories)")
-        lines.append("tags:         \(inventory.tags)")
+        lines.append("tags:         \(inventory.tags)" + (inventory.linklessTags > 0 ? " (and \(inventory.linklessTags) without current/link)" : ""))
         lines.append("revisions:    \(inventory.revisions)")
         let kinds = inventory.manifestsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append("manifests:    \(inventory.manifestsByKind.values.reduce(0, +)) (\(kinds.joined(separator: ", ")))")

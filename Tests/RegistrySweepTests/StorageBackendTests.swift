@@ -88,7 +88,7 @@ import Testing
             Issue.record("a symlinked link file was followed out of the store")
             return
         }
-        #expect(code == .io && path == "\(root)/\(directory)/\(digests[4].hex)/link")
+        #expect(code == .wrongType && path == "\(root)/\(directory)/\(digests[4].hex)/link")
         guard case .failure(.invalidArgument, _) = batch[5] else {
             Issue.record("a file over the limit was accepted: \(batch[5])")
             return

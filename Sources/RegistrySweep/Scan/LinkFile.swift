@@ -6,7 +6,8 @@ enum LinkFile {
     /// Reads the digest a link file holds.
     ///
     /// - Throws: `.emptyLink` for an empty file (an interrupted write), `.corruptLink` for
-    ///   content that is not a sha256 digest, or the I/O error (`.notFound`, …).
+    ///   content that is not a sha256 digest, or the I/O error (`.notFound` only when the file
+    ///   is absent, `.wrongType` when it is not a regular file, …).
     static func read(_ backend: any StorageBackend, _ path: String) async throws(SweepError) -> Digest {
         try await backend.withContents(of: path, limit: limit) { bytes throws(SweepError) in
             try parse(bytes, path: backend.displayName + "/" + path)

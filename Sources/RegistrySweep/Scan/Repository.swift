@@ -11,6 +11,17 @@ public struct Repository: Sendable {
         public var historyRange: Range<UInt32>
     }
 
+    /// A tag directory without `current/link`: the registry answers "unknown tag" for it (a
+    /// tag delete or a push interrupted midway leaves one). Not a root of the mark, and not
+    /// in ``Repository/tags``; its history is read like a tag's.
+    public struct LinklessTag: Sendable {
+        /// The tag name (the directory name).
+        public var name: String
+        /// Where the tag's history (`index/sha256/*`) lies in the repository's
+        /// ``Repository/tagHistory``; read it with ``Repository/history(of:)-(LinklessTag)``.
+        public var historyRange: Range<UInt32>
+    }
+
     /// An upload in progress (`_uploads/<uuid>`).
     public struct Upload: Sendable {
         /// The upload's directory name.
@@ -25,7 +36,12 @@ public struct Repository: Sendable {
     public var hasValidName: Bool
     /// Tags, in directory order.
     public var tags: [Tag]
-    /// Every tag's history, one run per tag (see ``Tag/historyRange``): one array for the
+    /// Tag directories whose `current/link` is absent (`ENOENT`), in directory order: unknown
+    /// tags to the registry, garbage once old enough. Only an absent link puts a tag here; a
+    /// `current/link` that cannot be read or is of the wrong type is a problem, and the tag's
+    /// repository is kept whole.
+    public var linklessTags: [LinklessTag] = []
+    /// Every tag's (and linkless tag's) history, one run per tag (see ``Tag/historyRange``): one array for the
     /// repository instead of one per tag.
     public var tagHistory: [UInt32]
     /// Manifest revisions (`_manifests/revisions/sha256/*`).
@@ -42,6 +58,11 @@ public struct Repository: Sendable {
 
     /// Every digest in `tag`'s history (`index/sha256/*`).
     public func history(of tag: Tag) -> ArraySlice<UInt32> {
+        tagHistory[Int(tag.historyRange.lowerBound)..<Int(tag.historyRange.upperBound)]
+    }
+
+    /// Every digest in a linkless tag's history (`index/sha256/*`).
+    public func history(of tag: LinklessTag) -> ArraySlice<UInt32> {
         tagHistory[Int(tag.historyRange.lowerBound)..<Int(tag.historyRange.upperBound)]
     }
 }

@@ -21,6 +21,8 @@ public struct StoreInventory: Sendable, Codable, Equatable {
     public var repositories: Int
     /// Tags, over all repositories.
     public var tags: Int
+    /// Tag directories without `current/link` (unknown tags to the registry), over all repositories.
+    public var linklessTags: Int
     /// Manifest revision links, over all repositories.
     public var revisions: Int
     /// Distinct manifests read, by kind (`schema2`, `oci-index`, …, `unreadable`).
@@ -44,6 +46,7 @@ public struct StoreInventory: Sendable, Codable, Equatable {
     public init(_ snapshot: StoreSnapshot) {
         repositories = snapshot.repositories.count
         tags = snapshot.repositories.reduce(0) { $0 + $1.tags.count }
+        linklessTags = snapshot.repositories.reduce(0) { $0 + $1.linklessTags.count }
         revisions = snapshot.repositories.reduce(0) { $0 + $1.revisions.count }
         var kinds: [String: Int] = [:]
         for m in 0..<snapshot.manifests.count {

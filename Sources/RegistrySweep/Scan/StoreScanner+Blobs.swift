@@ -8,14 +8,16 @@ extension StoreScanner {
     /// - Parameters:
     ///   - digests: receives every blob digest.
     ///   - blobs: receives the ids of the blobs.
-    /// - Returns: problems for anything else found.
-    /// - Throws: the error listing `blobs/sha256` itself (a missing one means an empty store).
-    func listBlobs(into digests: inout DigestTable, blobs: inout BitSet) async throws(SweepError) -> [SweepError] {
+    /// - Returns: problems for anything else found, and whether `blobs/sha256` is absent
+    ///   (`ENOENT`: no blobs; the caller decides whether that is believable).
+    /// - Throws: the error listing `blobs/sha256` itself when it is there but cannot be listed
+    ///   (unreadable, or of the wrong type).
+    func listBlobs(into digests: inout DigestTable, blobs: inout BitSet) async throws(SweepError) -> ([SweepError], Bool) {
         let shards: [DirectoryEntry]
         do {
             shards = try await backend.list(StorePath.blobShards)
         } catch where error.code == .notFound {
-            return []
+            return ([], true)
         }
         var problems: [SweepError] = []
         var names: [String] = []
@@ -73,7 +75,7 @@ extension StoreScanner {
             return problems
         }
         digests.finishLoading()
-        return problems
+        return (problems, false)
     }
 
     private static func listShard(_ backend: any StorageBackend, _ shard: String) async -> ([Digest], [SweepError]) {
@@ -110,23 +112,24 @@ extension StoreScanner {
 
     /// Stats every blob's `data` concurrently.
     ///
-    /// - Returns: sizes by digest id, and the problems plus one per blob without `data`.
+    /// - Returns: sizes by digest id, and the problems plus one per blob without `data` and
+    ///   one (`.wrongType`) per blob whose `data` is not a regular file.
     func statBlobs(_ blobDigests: [Digest], digests: DigestTable, problems: [SweepError]) async -> ([UInt32: Int], [SweepError]) {
         let backend = self.backend
         let chunk = max(256, blobDigests.count / (options.concurrency * 4) + 1)
         var sizes: [UInt32: Int] = [:]
         sizes.reserveCapacity(blobDigests.count)
         var problems = problems
-        await withTaskGroup(of: [(Digest, Result<Int, SweepError>)].self) { group in
+        await withTaskGroup(of: [(Digest, Result<FileInfo, SweepError>)].self) { group in
             for start in stride(from: 0, to: blobDigests.count, by: chunk) {
                 let slice = blobDigests[start..<min(start + chunk, blobDigests.count)]
                 group.addTask {
-                    var out: [(Digest, Result<Int, SweepError>)] = []
+                    var out: [(Digest, Result<FileInfo, SweepError>)] = []
                     out.reserveCapacity(slice.count)
                     for digest in slice {
                         do throws(SweepError) {
                             let info = try await backend.stat(StorePath.blobData(digest))
-                            out.append((digest, .success(info.size)))
+                            out.append((digest, .success(info)))
                         } catch {
                             out.append((digest, .failure(error)))
                         }
@@ -138,7 +141,12 @@ extension StoreScanner {
                 for (digest, result) in results {
                     guard let id = digests.id(of: digest) else { continue }
                     switch result {
-                    case .success(let size): sizes[id] = size
+                    case .success(let info) where !info.isFile:
+                        // A symbolic link (never followed), a directory, a FIFO or a device.
+                        problems.append(SweepError(
+                            .wrongType, "blob data is not a regular file (a symbolic link is never followed)",
+                            path: StorePath.blobData(digest), digest: digest))
+                    case .success(let info): sizes[id] = info.size
                     case .failure(let error) where error.code == .notFound:
                         problems.append(SweepError(.missingBlob, "blob directory has no data file", path: StorePath.blobData(digest), digest: digest))
                     case .failure(let error): problems.append(error)

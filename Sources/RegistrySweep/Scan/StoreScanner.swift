@@ -8,8 +8,9 @@
 ///    indexes not yet read, until none is left;
 /// 3. **stat** (only with `statBlobs`): each blob's `data`.
 ///
-/// Nothing stops the scan but an unusable root: every other failure becomes a problem in
-/// the snapshot, and the part it concerns is marked so that collection keeps it.
+/// Nothing stops the scan but an unusable store (see ``scan()``): every other failure becomes
+/// a problem in the snapshot, and the part it concerns is marked so that collection keeps it.
+/// A node of the wrong type is never taken for an absent one.
 public struct StoreScanner: Sendable {
     /// Where the store lives.
     public let backend: any StorageBackend
@@ -24,29 +25,42 @@ public struct StoreScanner: Sendable {
 
     /// Scans the store.
     ///
+    /// Refusals (nothing can be proven garbage, so nothing is returned to collect from):
+    /// - the root holds no readable `docker/registry/v2` directory;
+    /// - `blobs/sha256` cannot be listed (absent is fine: no blobs), or is absent while a
+    ///   repository holds revisions, tags or layer links (they would all look dangling), or
+    ///   while part of the tree is unreadable;
+    /// - `repositories/` cannot be listed (unreadable or of the wrong type), or is absent while
+    ///   blobs exist (every blob would look unreferenced). A store with neither is empty, not refused.
+    ///
     /// - Returns: the snapshot, with every problem found.
-    /// - Throws: `.invalidStore` if the root holds no `docker/registry/v2`, or the error that
-    ///   prevents listing `blobs/sha256` (without it nothing can be known).
+    /// - Throws: `.invalidStore` for each refusal above, or the error that prevents listing
+    ///   `blobs/sha256`.
     public func scan() async throws(SweepError) -> StoreSnapshot {
         var timings: [String: Double] = [:]
         let startedAt = Timestamp.coarseTick()
         let start = Timestamp.monotonic()
         do {
             _ = try await backend.list(StorePath.v2)
-        } catch where error.code == .notFound {
+        } catch {
+            let reason = error.code == .notFound ? "no docker/registry/v2 under the root" : "docker/registry/v2 cannot be read (\(error.message))"
             throw SweepError(
                 .invalidStore,
-                "no docker/registry/v2 under the root: pass the storage rootdirectory (the folder holding docker/), or --config with the registry's config.yml",
-                path: backend.displayName)
+                "\(reason): pass the storage rootdirectory (the folder holding docker/), or --config with the registry's config.yml",
+                path: error.code == .notFound ? backend.displayName : "\(backend.displayName)/\(StorePath.v2)",
+                syscall: error.syscall, errno: error.errno)
         }
         // Blobs first, then repositories: each phase keeps every core busy on its own, and
         // running them one after the other lets both intern into one table as they go.
         var digests = DigestTable()
         var blobs = BitSet()
-        var problems = try await listBlobs(into: &digests, blobs: &blobs)
-        let (walked, layersListed, repositoryProblems, treeComplete) = await walkRepositories(into: &digests)
-        var repositories = walked
-        problems += repositoryProblems
+        let (blobProblems, blobsAbsent) = try await listBlobs(into: &digests, blobs: &blobs)
+        var problems = blobProblems
+        let walk = await walkRepositories(into: &digests)
+        try Self.refuseUnusable(walk: walk, blobCount: blobs.count, blobsAbsent: blobsAbsent, root: backend.displayName)
+        var repositories = walk.repositories
+        var treeComplete = walk.isComplete
+        problems += walk.problems
         timings["list"] = Timestamp.monotonic() - start
 
         let parseStart = Timestamp.monotonic()
@@ -60,12 +74,13 @@ public struct StoreScanner: Sendable {
         timings["parse"] = Timestamp.monotonic() - parseStart
         // Repositories kept whole because a manifest is unreadable mark their layer links: list
         // them now if the walk skipped them.
-        for index in repositories.indices where !layersListed[index]
+        for index in repositories.indices where !walk.layersListed[index]
             && repositories[index].revisions.contains(where: unreadable.contains)
         {
             var raw = RawRepository(name: repositories[index].name, hasValidName: repositories[index].hasValidName)
             await listLayers(&raw, problems: &problems)
             repositories[index].layers = raw.layers.map { digests.intern($0) }
+            if raw.hidesReferences { treeComplete = false }
         }
 
         var sizes: [UInt32: Int] = [:]
@@ -83,6 +98,37 @@ public struct StoreScanner: Sendable {
         snapshot.startedAt = startedAt
         snapshot.layersListed = options.listLayerLinks
         return snapshot
+    }
+
+    /// Throws `.invalidStore` when the repository tree cannot tell what the blobs are for.
+    private static func refuseUnusable(walk: RepositoryWalk, blobCount: Int, blobsAbsent: Bool, root: String) throws(SweepError) {
+        let path = "\(root)/\(StorePath.repositories)"
+        if let error = walk.rootError {
+            if error.code == .notFound {
+                guard blobCount == 0 else {
+                    throw SweepError(
+                        .invalidStore,
+                        "the store holds \(blobCount) blobs but no repositories directory: every blob would look unreferenced; refusing (restore repositories/, or check the root)",
+                        path: path)
+                }
+            } else {
+                throw SweepError(
+                    .invalidStore,
+                    "the repositories directory cannot be read (\(error.message)): which blobs are referenced is unknown; refusing",
+                    path: error.path ?? path, syscall: error.syscall, errno: error.errno)
+            }
+        }
+        // Uploads alone are fine (a first push in progress); anything that names a blob is not.
+        let namesBlobs = walk.repositories.contains {
+            !$0.revisions.isEmpty || !$0.tags.isEmpty || !$0.linklessTags.isEmpty || !$0.linklessRevisions.isEmpty
+                || !$0.layers.isEmpty || $0.isIncomplete
+        }
+        if blobsAbsent && (namesBlobs || !walk.isComplete) {
+            throw SweepError(
+                .invalidStore,
+                "blobs/sha256 is absent but the store holds repositories: their links would all look dangling; refusing (restore blobs/, or check the root)",
+                path: "\(root)/\(StorePath.blobShards)")
+        }
     }
 
     /// Problems for blobs and children that parsed manifests reference but the store lacks.

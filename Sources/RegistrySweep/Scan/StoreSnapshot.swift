@@ -21,9 +21,13 @@ public struct StoreSnapshot: Sendable {
     public var unreadableManifests: BitSet
     /// Ids of layers marked foreign (`urls`) in some manifest: allowed to be missing.
     public var foreignLayers: BitSet
-    /// False when part of the repository tree could not be seen (an unlistable directory, or a
-    /// symlinked one the registry would follow): repositories may exist that the scan does not
-    /// know, so no blob is provably garbage and collection deletes none.
+    /// False when part of the repository tree could not be seen (an unlistable directory, a
+    /// symlinked one the registry would follow, or a file, FIFO or device where a namespace or
+    /// repository directory may have been), or when a repository's revisions
+    /// (`_manifests`, `_manifests/revisions`, `revisions/sha256`) or its `_layers/sha256` could
+    /// not be listed (unreadable, of the wrong type, or missing behind a symbolic link): the
+    /// manifests and blobs it holds are unknown, so no blob is provably garbage and collection
+    /// deletes none. Each cause is among ``problems``.
     public var isTreeComplete: Bool
     /// Every problem found, in a stable order.
     public var problems: [SweepError]

@@ -146,6 +146,15 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     /// Were a read ever cut short otherwise, the content would be a truncated prefix, which
     /// every caller rejects (links and manifests are parsed in full), keeping what it
     /// references. Only a file that fills the buffer is `fstat`'ed and memory-mapped.
+    ///
+    /// Files are opened `O_NONBLOCK`, so nothing here waits on a FIFO. A node that is not a
+    /// regular file throws `.wrongType` without an `fstat` on the fast path: a directory fails
+    /// `pread` with `EISDIR`, a FIFO with `ESPIPE` (both mapped to `.wrongType`); a device or
+    /// anything else is caught by the `fstat` spent only when a read fails otherwise, returns
+    /// 0 bytes (an empty link or manifest is a problem already) or fills the buffer.
+    ///
+    /// - Throws: `.wrongType` if `fd` is not a regular file, the read's error, `.invalidArgument`
+    ///   if the file is larger than `limit`, or what `body` throws.
     private static func withContents<R>(
         of fd: Int32, buffer: UnsafeMutableRawBufferPointer, limit: Int, display: @autoclosure () -> String,
         _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
@@ -154,19 +163,39 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         var filled = 0
         while filled < small {
             let requested = small - filled
-            let count = try SystemCalls.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display())
+            let count: Int
+            do {
+                count = try SystemCalls.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display())
+            } catch where error.code == .io {
+                // EAGAIN and the like: say what the node is if it is not a regular file.
+                try requireRegularFile(fd, display: display())
+                throw error
+            }
             filled += count
             if count < requested { break }  // a short read: the end of the file
         }
-        if filled < small { return try body(UnsafeRawBufferPointer(rebasing: buffer[..<filled])) }
+        if filled < small {
+            if filled == 0 { try requireRegularFile(fd, display: display()) }
+            return try body(UnsafeRawBufferPointer(rebasing: buffer[..<filled]))
+        }
         let info = try SystemCalls.stat(fd, display: display())
-        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display()) }
+        guard info.isFile else { throw notARegularFile(display()) }
         guard info.size <= limit else {
             throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display())
         }
         let region = try SystemCalls.map(fd, length: info.size, display: display())
         defer { SystemCalls.unmap(region) }
         return try body(region)
+    }
+
+    /// Throws `.wrongType` unless the open descriptor `fd` is a regular file (one `fstat`).
+    private static func requireRegularFile(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) {
+        guard try SystemCalls.stat(fd, display: display()).isFile else { throw notARegularFile(display()) }
+    }
+
+    /// The error for a node read as a file that is not a regular file.
+    static func notARegularFile(_ path: String) -> SweepError {
+        SweepError(.wrongType, "not a regular file where the registry layout has one; what it may hold is kept", path: path)
     }
 
     public func stream(
@@ -183,7 +212,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         let fd = try SystemCalls.openFile(rootFD, checked(path), display: display)
         defer { SystemCalls.close(fd) }
         let info = try SystemCalls.stat(fd, display: display)
-        guard info.isFile else { throw SweepError(.io, "not a regular file", path: display) }
+        guard info.isFile else { throw Self.notARegularFile(display) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(chunkSize, 4096), alignment: 64)
         defer { buffer.deallocate() }
         var offset = 0

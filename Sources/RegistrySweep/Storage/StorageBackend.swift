@@ -8,7 +8,11 @@
 ///
 /// Contract for every implementation:
 /// - never resolve a path outside the root, and never follow symbolic links;
-/// - report failures as `SweepError` naming the path (`.notFound` for absent paths);
+/// - report failures as `SweepError` naming the path: `.notFound` only for a path that is
+///   absent, `.wrongType` for a node that is there but of the wrong type (a file where a
+///   directory is listed or the reverse, a symbolic link, a FIFO, socket or device read as a
+///   file); callers take `.notFound` as "nothing there" and must never get it for a node that is;
+/// - never block on a FIFO or device;
 /// - be safe to call concurrently from many tasks.
 public protocol StorageBackend: Sendable {
     /// A human-readable name of the store (its root path or URL), for messages.
@@ -16,7 +20,8 @@ public protocol StorageBackend: Sendable {
 
     /// Lists the entries directly under `path`.
     ///
-    /// - Throws: `.notFound` if `path` does not exist, other codes on failure.
+    /// - Throws: `.notFound` if `path` does not exist, `.wrongType` if it (or a component) is
+    ///   not a directory or is a symbolic link, other codes on failure.
     func list(_ path: String) async throws(SweepError) -> [DirectoryEntry]
 
     /// Lists the entries directly under `path`, digest-named directories as digests.
@@ -31,7 +36,8 @@ public protocol StorageBackend: Sendable {
     ///   - limit: the largest size accepted; larger objects throw `.invalidArgument`
     ///     before anything is read.
     ///   - body: works on the bytes, which are valid only during the call.
-    /// - Throws: `.notFound`, `.permissionDenied`, `.io`, or what `body` throws.
+    /// - Throws: `.notFound`, `.wrongType` (not a regular file, or a symbolic link),
+    ///   `.permissionDenied`, `.io`, or what `body` throws.
     func withContents<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) async throws(SweepError) -> R

@@ -15,8 +15,12 @@ public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, CaseIterable, Codable {
         /// A system call failed (see `syscall` and `errno`).
         case io
-        /// A path does not exist.
+        /// A path does not exist (`ENOENT` only: nothing is there).
         case notFound
+        /// A layout node is of the wrong type: a file where a directory belongs or the reverse,
+        /// a symbolic link (never followed), a FIFO, socket or device where a file belongs.
+        /// Something is there, so it is never taken for "absent": what it may hold is kept.
+        case wrongType
         /// Permission denied.
         case permissionDenied
         /// A digest string is not `sha256:` followed by 64 lowercase hex digits.
@@ -102,14 +106,23 @@ public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
     package static func system(_ syscall: String, errno: Int32, path: String) -> SweepError {
         let code: Code
         switch errno {
-        case ENOENT, ENOTDIR: code = .notFound
+        case ENOENT: code = .notFound
+        // ENOTDIR: a path component is not a directory; EISDIR: a directory read as a file;
+        // ELOOP: a symbolic link met with O_NOFOLLOW; ESPIPE: pread on a FIFO; ENXIO: open of a
+        // socket (or a device without a driver). Each means "something of the wrong type is there".
+        case ENOTDIR, EISDIR, ELOOP, ESPIPE, ENXIO: code = .wrongType
         case EACCES, EPERM: code = .permissionDenied
         default: code = .io
         }
         let reason = String(cString: strerror(errno))
         var message = "\(syscall) failed: \(reason)"
-        if code == .permissionDenied {
+        switch code {
+        case .permissionDenied:
             message += " (run as the user that owns the store, or fix its permissions)"
+        case .wrongType:
+            message += " (a node of the store is not of the type the registry layout requires; what it may hold is kept)"
+        default:
+            break
         }
         return SweepError(code, message, path: path, syscall: syscall, errno: errno)
     }
