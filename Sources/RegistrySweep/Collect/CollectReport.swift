@@ -9,7 +9,8 @@ public struct CollectReport: Sendable, Codable, Equatable {
     /// A link file (layer link or tag-history entry) of one repository.
     public struct LinkRef: Sendable, Codable, Hashable {
         public var repository: String
-        /// `layer`, `tag-history`, or `revision-without-link` (a revision directory the registry emptied).
+        /// `layer`, `tag-history`, `revision-without-link` (a revision directory the registry emptied),
+        /// or `tag-without-link` (a tag directory without `current/link`; `digest` is empty).
         public var kind: String
         /// The tag, for tag-history entries.
         public var tag: String?

@@ -163,6 +163,18 @@ struct Planner: Sendable {
                     ref: .init(repository: repository.name, kind: "revision-without-link", tag: nil, digest: digest.description),
                     path: path, digest: digest))
             }
+            // A tag without current/link (an interrupted write or removal) is an unknown tag to the
+            // registry: garbage to finish once nothing in it is young (a push writes index first).
+            for tag in repository.linklessTags {
+                let path = StorePath.tag(repository.name, tag.name)
+                if await isYoung(path) { continue }
+                if await repository.history(of: tag).asyncContains(where: { id in
+                    await isYoung(StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id]) + "/link")
+                }) { continue }
+                plan.links.append(.init(
+                    ref: .init(repository: repository.name, kind: "tag-without-link", tag: tag.name, digest: ""),
+                    path: path, digest: Digest(w0: 0, w1: 0, w2: 0, w3: 0)))
+            }
             for tag in tags {
                 for id in repository.history(of: tag) where !revisions.contains(id) && tag.current != id {
                     let path = StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id])
@@ -201,5 +213,13 @@ struct Planner: Sendable {
                 plan.repositories.append(repository.name)
             }
         }
+    }
+}
+
+extension Sequence {
+    /// True if `predicate` holds for some element (evaluated in order, stopping at the first).
+    func asyncContains(where predicate: (Element) async -> Bool) async -> Bool {
+        for element in self where await predicate(element) { return true }
+        return false
     }
 }

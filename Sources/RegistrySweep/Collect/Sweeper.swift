@@ -92,7 +92,6 @@ struct Sweeper: Sendable {
         }
 
         // 2. Links.
-        let manifestsEnd = Timestamp.coarseTick()
         await revalidator.refresh()
         var links: [SweepPlan.LinkItem] = []
         for item in plan.links {
@@ -108,7 +107,8 @@ struct Sweeper: Sendable {
             }
             // A repository pushed to during the run may have a new manifest that needs the link.
             let base = StorePath.repository(item.ref.repository)
-            for (part, since) in [("_manifests/tags", manifestLook), ("_uploads", freshness.changedSince), ("_manifests/revisions/sha256", manifestsEnd)] {
+            // (Not `revisions/sha256`: this phase itself removes revision directories left without link.)
+            for (part, since) in [("_manifests/tags", manifestLook), ("_uploads", freshness.changedSince)] {
                 if let info = try? await backend.stat("\(base)/\(part)"), info.modified > since {
                     return "\(item.ref.repository) was written to during the run; its links wait for the next run"
                 }
@@ -238,7 +238,7 @@ struct Sweeper: Sendable {
             let baseline = max(freshness.changedSince, ownChangesEnd[repository] ?? freshness.changedSince)
             for part in ["_uploads", "_layers/sha256", "_manifests/tags"] {
                 if let info = try? await backend.stat("\(base)/\(part)"), info.modified > baseline {
-                    return "\(repository) was written to during the run; its unreferenced blobs wait for the next run"
+                    return "\(repository) was written to during the run (\(part)); its unreferenced blobs wait for the next run"
                 }
             }
             if let revisions = try? await backend.stat("\(base)/_manifests/revisions/sha256"), revisions.modified > lastLook {

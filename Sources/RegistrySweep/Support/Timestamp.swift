@@ -22,13 +22,21 @@ public enum Timestamp {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
-    /// ``coarseNow()``, returned once the coarse clock has moved past it (at most one kernel tick,
-    /// a few milliseconds, later): whatever is modified after this call has an mtime strictly
-    /// greater than the value, and whatever was modified before it has one no greater.
+    /// A point in time that splits file modifications in two: whatever was modified before this
+    /// call has an mtime below the value, whatever is modified after it has one above.
+    ///
+    /// File times come from the kernel's coarse clock, or (multigrain timestamps, Linux 6.13+)
+    /// from a finer one that can run up to one tick ahead of it. So this waits for the coarse
+    /// clock to tick (at most a few milliseconds) and returns the new tick, less a microsecond:
+    /// earlier modifications happened before that tick, later ones are stamped at or after it.
     public static func coarseTick() -> Double {
         let mark = coarseNow()
-        while coarseNow() <= mark { usleep(250) }
-        return mark
+        var next = coarseNow()
+        while next <= mark {
+            usleep(250)
+            next = coarseNow()
+        }
+        return next - 1e-6
     }
 
     /// Monotonic seconds, for measuring phases.
