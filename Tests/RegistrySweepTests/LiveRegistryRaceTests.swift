@@ -138,7 +138,7 @@ struct LiveRegistryRaceTests {
     /// Pushes that reuse a garbage layer at the very moment it is removed are left out here: the
     /// registry checks a layer when the manifest arrives and writes the revision a few
     /// milliseconds later, and a removal inside that gap breaks the image (measured with this
-    /// test: about one run in three when reuse starts with the sweep). That window is the one
+    /// test pushing the garbage layers themselves: 2 of 8 runs broke an image). That window is the one
     /// the README names; `maintenance.readonly` closes it. The reuse races outside it are the
     /// deterministic tests above.
     @Test func pushesRacingRealRunsAllPull() async throws {

@@ -19,12 +19,6 @@ struct Freshness: Sendable {
         youngSince = options.grace > 0 ? min(options.now - options.grace, snapshot.startedAt) : snapshot.startedAt
     }
 
-    /// Explicit cutoffs (tests).
-    init(changedSince: Double, youngSince: Double) {
-        self.changedSince = changedSince
-        self.youngSince = youngSince
-    }
-
     /// True if a file or directory modified at `modified` is young or changed since the scan.
     func isYoung(_ modified: Double) -> Bool { modified > youngSince }
 

@@ -46,6 +46,9 @@ struct Revalidator: Sendable {
     private(set) var blocksBlobs = false
     /// Problems met while revalidating.
     private(set) var problems: [SweepError] = []
+    /// When the last ``refresh()`` began (``Timestamp/coarseTick()``): a directory modified after
+    /// it changed after that refresh looked.
+    private(set) var lookedAt = -Double.infinity
     /// Seconds spent in ``refresh()`` so far, and how many refreshes ran.
     private(set) var seconds = 0.0
     private(set) var refreshes = 0
@@ -96,7 +99,7 @@ struct Revalidator: Sendable {
             seconds += Timestamp.monotonic() - clock
             refreshes += 1
         }
-        let lookedAt = Timestamp.coarseTick()
+        lookedAt = Timestamp.coarseTick()
         let changed = await changedProbes()
         for index in changed.sorted() {
             let probe = probes[index]
@@ -155,15 +158,7 @@ struct Revalidator: Sendable {
     private mutating func reread(_ probe: Probe) async {
         switch probe.kind {
         case .namespace, .repository:
-            let entries: [DirectoryEntry]
-            do {
-                entries = try await backend.list(probe.path)
-            } catch where error.code == .notFound {
-                return
-            } catch {
-                block(error, "cannot list \(probe.path) again")
-                return
-            }
+            guard let entries = await list(probe.path, "cannot list \(probe.path) again") else { return }
             for entry in entries where !entry.name.hasPrefix("_") {
                 let child = "\(probe.path)/\(entry.name)"
                 guard !knownDirectories.contains(child) else { continue }
@@ -193,15 +188,7 @@ struct Revalidator: Sendable {
         case .tags:
             let repository = snapshot.repositories[probe.repository]
             let known = Set(repository.tags.map(\.name))
-            let entries: [DirectoryEntry]
-            do {
-                entries = try await backend.list(probe.path)
-            } catch where error.code == .notFound {
-                return
-            } catch {
-                block(error, "cannot list \(probe.path) again")
-                return
-            }
+            guard let entries = await list(probe.path, "cannot list \(probe.path) again") else { return }
             for entry in entries {
                 let link = "\(probe.path)/\(entry.name)/current/link"
                 if known.contains(entry.name) {
@@ -210,6 +197,19 @@ struct Revalidator: Sendable {
                 }
                 await protectTag(link)
             }
+        }
+    }
+
+    /// The entries of `path`; `nil` when it is absent, or when it cannot be listed (then blob
+    /// removal stops for the run, with `why` in the problem).
+    private mutating func list(_ path: String, _ why: String) async -> [DirectoryEntry]? {
+        do {
+            return try await backend.list(path)
+        } catch where error.code == .notFound {
+            return nil
+        } catch {
+            block(error, why)
+            return nil
         }
     }
 
@@ -254,15 +254,7 @@ struct Revalidator: Sendable {
 
     /// Protects everything a repository tree that the scan did not see references.
     private mutating func protectSubtree(_ path: String) async {
-        let entries: [DirectoryEntry]
-        do {
-            entries = try await backend.list(path)
-        } catch where error.code == .notFound {
-            return
-        } catch {
-            block(error, "a directory created after the scan cannot be listed")
-            return
-        }
+        guard let entries = await list(path, "a directory created after the scan cannot be listed") else { return }
         for entry in entries {
             let child = "\(path)/\(entry.name)"
             switch entry.name {
@@ -272,8 +264,8 @@ struct Revalidator: Sendable {
                 for digest in await listDigests("\(child)/revisions/sha256") ?? [] {
                     await protectRevision("\(child)/revisions/sha256/\(digest.hex)/link", directoryDigest: digest)
                 }
-                if let tags = try? await backend.list("\(child)/tags") {
-                    for tag in tags { await protectTag("\(child)/tags/\(tag.name)/current/link") }
+                for tag in await list("\(child)/tags", "tags created after the scan cannot be listed") ?? [] {
+                    await protectTag("\(child)/tags/\(tag.name)/current/link")
                 }
             default:
                 if !entry.name.hasPrefix("_") && !knownDirectories.contains(child) { await protectSubtree(child) }
@@ -321,10 +313,5 @@ struct Revalidator: Sendable {
     /// Protects `digest` and its closure (a dead manifest found re-pushed).
     mutating func protectManifest(_ digest: Digest) async {
         await protectClosure(of: [digest])
-    }
-
-    /// Protects a digest alone (a layer whose link was rewritten).
-    mutating func protect(_ digest: Digest) {
-        protected.insert(digest)
     }
 }

@@ -69,27 +69,50 @@ struct SweepPlan: Sendable {
     /// - Returns: the dropped items, with the reason.
     mutating func keepProtected(_ revalidator: Revalidator) -> [CollectReport.Skipped] {
         var skipped: [CollectReport.Skipped] = []
-        let protected = revalidator.protected
-        let reason = "referenced by something written after the scan"
-        manifests.removeAll { item in
-            guard protected.contains(item.digest) else { return false }
-            skipped.append(.init(kind: "manifest", path: StorePath.revision(item.repository, item.digest), reason: reason))
-            return true
-        }
-        links.removeAll { item in
-            guard protected.contains(item.digest) else { return false }
-            skipped.append(.init(kind: "link", path: item.path, reason: reason))
-            return true
-        }
-        blobs.removeAll { item in
-            let blocked = revalidator.blocksBlobs
-            guard blocked || protected.contains(item.digest) else { return false }
-            skipped.append(.init(
-                kind: "blob", path: StorePath.blobDirectory(item.digest),
-                reason: blocked ? "the store changed in a way this run could not read (see problems)" : reason))
-            return true
-        }
+        manifests = Self.dropProtected(manifests, by: revalidator, into: &skipped)
+        links = Self.dropProtected(links, by: revalidator, into: &skipped)
+        blobs = Self.dropProtected(blobs, by: revalidator, into: &skipped)
         return skipped
+    }
+
+    /// The items of `items` the revalidator lets go; each other one is appended to `skipped`
+    /// with the reason (blobs also stay all when the revalidator blocks blob removal).
+    static func dropProtected<Item: SweepItem>(
+        _ items: [Item], by revalidator: Revalidator, into skipped: inout [CollectReport.Skipped]
+    ) -> [Item] {
+        items.filter { item in
+            let blocked = Item.kind == "blob" && revalidator.blocksBlobs
+            guard blocked || revalidator.protected.contains(item.digest) else { return true }
+            skipped.append(.init(
+                kind: Item.kind, path: item.path,
+                reason: blocked
+                    ? "the store changed in a way this run could not read (see problems)"
+                    : "referenced by something written after the scan"))
+            return false
+        }
     }
 }
 
+/// An item of a plan that names one digest: what the revalidator may protect.
+protocol SweepItem {
+    /// `manifest`, `link` or `blob`, for reports.
+    static var kind: String { get }
+    /// The digest the item removes or names.
+    var digest: Digest { get }
+    /// The store path it removes.
+    var path: String { get }
+}
+
+extension SweepPlan.ManifestItem: SweepItem {
+    static var kind: String { "manifest" }
+    var path: String { StorePath.revision(repository, digest) }
+}
+
+extension SweepPlan.LinkItem: SweepItem {
+    static var kind: String { "link" }
+}
+
+extension SweepPlan.BlobItem: SweepItem {
+    static var kind: String { "blob" }
+    var path: String { StorePath.blobDirectory(digest) }
+}

@@ -30,7 +30,6 @@ struct Sweeper: Sendable {
         var failures: [SweepError] = []
         var skipped: [CollectReport.Skipped] = []
         var removed = CollectReport.Removed()
-        var removedBlobs: [Digest] = []
     }
 
     /// Executes the plan.
@@ -54,17 +53,9 @@ struct Sweeper: Sendable {
         record(tagResults, kind: "tag", paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
 
         // 1. Dead manifests.
-        let manifestLook = Timestamp.coarseTick()
         await revalidator.refresh()
-        var manifests: [SweepPlan.ManifestItem] = []
-        for item in plan.manifests {
-            let revision = StorePath.revision(item.repository, item.digest)
-            if revalidator.protected.contains(item.digest) {
-                outcome.skipped.append(.init(kind: "manifest", path: revision, reason: "referenced by something written after the scan"))
-            } else {
-                manifests.append(item)
-            }
-        }
+        let manifestLook = revalidator.lookedAt
+        let manifests = SweepPlan.dropProtected(plan.manifests, by: revalidator, into: &outcome.skipped)
         let revived = await run(manifests) { backend, item throws(SweepError) -> String? in
             let link = StorePath.revision(item.repository, item.digest) + "/link"
             if let info = try? await backend.stat(link), info.modified > cutoffExplicit {
@@ -87,20 +78,13 @@ struct Sweeper: Sendable {
         for (index, result) in revived.enumerated() {
             if case .success(.some) = result { await revalidator.protectManifest(manifests[index].digest) }
         }
-        record(revived, kind: "manifest", paths: manifests.map { StorePath.revision($0.repository, $0.digest) }, into: &outcome) {
+        record(revived, kind: "manifest", paths: manifests.map(\.path), into: &outcome) {
             $0.removed.manifests += 1
         }
 
         // 2. Links.
         await revalidator.refresh()
-        var links: [SweepPlan.LinkItem] = []
-        for item in plan.links {
-            if revalidator.protected.contains(item.digest) {
-                outcome.skipped.append(.init(kind: "link", path: item.path, reason: "names something written after the scan"))
-            } else {
-                links.append(item)
-            }
-        }
+        let links = SweepPlan.dropProtected(plan.links, by: revalidator, into: &outcome.skipped)
         let linkResults = await run(links) { backend, item throws(SweepError) -> String? in
             if item.blobGone, (try? await backend.stat(StorePath.blobData(item.digest))) != nil {
                 return "its blob is in the store after all (written after the blob listing)"
@@ -129,25 +113,15 @@ struct Sweeper: Sendable {
         // it goes (see `removeBlob`). Blobs whose holders changed since the last revalidation are
         // tried again after a fresh one.
         var index = 0
-        var lastLook = -Double.infinity
         var lastClock = -Double.infinity
         var sinceRefresh = 0
         var retries: [SweepPlan.BlobItem] = []
         let chunkSize = max(1, options.concurrency) * 4
-        func removeBlobs(_ items: [SweepPlan.BlobItem], lastLook: Double, final: Bool, outcome: inout Outcome, revalidator: Revalidator)
+        func removeBlobs(_ items: [SweepPlan.BlobItem], final: Bool, outcome: inout Outcome, revalidator: Revalidator)
             async -> [SweepPlan.BlobItem]
         {
-            var blobs: [SweepPlan.BlobItem] = []
-            for item in items {
-                let path = StorePath.blobDirectory(item.digest)
-                if revalidator.blocksBlobs {
-                    outcome.skipped.append(.init(kind: "blob", path: path, reason: "the store changed in a way this run could not read (see problems)"))
-                } else if revalidator.protected.contains(item.digest) {
-                    outcome.skipped.append(.init(kind: "blob", path: path, reason: "referenced by something written after the scan"))
-                } else {
-                    blobs.append(item)
-                }
-            }
+            let lastLook = revalidator.lookedAt
+            let blobs = SweepPlan.dropProtected(items, by: revalidator, into: &outcome.skipped)
             let results = await run(blobs) { backend, item throws(SweepError) -> String? in
                 try await removeBlob(
                     item, backend: backend, holders: layerHolders[item.digest] ?? [], lastLook: lastLook,
@@ -165,33 +139,29 @@ struct Sweeper: Sendable {
                     recorded.append(.success("its repositories kept changing during the run"))
                 } else {
                     recorded.append(result)
-                    if case .success(.none) = result {
-                        outcome.removed.bytes += blobs[position].bytes
-                        outcome.removedBlobs.append(blobs[position].digest)
-                    }
+                    if case .success(.none) = result { outcome.removed.bytes += blobs[position].bytes }
                 }
-                paths.append(StorePath.blobDirectory(blobs[position].digest))
+                paths.append(blobs[position].path)
             }
             record(recorded, kind: "blob", paths: paths, into: &outcome) { $0.removed.blobs += 1 }
             return again
         }
         while index < plan.blobs.count || !retries.isEmpty {
             if !retries.isEmpty || sinceRefresh >= blobBatch || Timestamp.monotonic() - lastClock >= refreshInterval {
-                lastLook = Timestamp.coarseTick()
                 lastClock = Timestamp.monotonic()
                 await revalidator.refresh()
                 sinceRefresh = 0
                 if !retries.isEmpty {
                     let again = retries
                     retries = []
-                    _ = await removeBlobs(again, lastLook: lastLook, final: true, outcome: &outcome, revalidator: revalidator)
+                    _ = await removeBlobs(again, final: true, outcome: &outcome, revalidator: revalidator)
                     continue
                 }
             }
             let chunk = Array(plan.blobs[index..<min(index + chunkSize, plan.blobs.count)])
             index += chunk.count
             sinceRefresh += chunk.count
-            retries += await removeBlobs(chunk, lastLook: lastLook, final: false, outcome: &outcome, revalidator: revalidator)
+            retries += await removeBlobs(chunk, final: false, outcome: &outcome, revalidator: revalidator)
         }
 
         // 4. Uploads, by their age alone (`startedat`, as the registry's own purger judges them).
@@ -294,10 +264,10 @@ struct Sweeper: Sendable {
     ///
     /// - Returns: per item, in the items' order: `nil` (done), a reason it was kept, or its error.
     private func run<Item: Sendable>(
-        _ items: [Item], pausing: Bool = true, _ body: @escaping @Sendable (any StorageBackend, Item) async throws(SweepError) -> String?
+        _ items: [Item], _ body: @escaping @Sendable (any StorageBackend, Item) async throws(SweepError) -> String?
     ) async -> [Result<String?, SweepError>] {
         let backend = self.backend
-        let pause = pausing ? options.pauseAfterEachDeletion : 0
+        let pause = options.pauseAfterEachDeletion
         let width = max(1, options.concurrency)
         return await withTaskGroup(of: (Int, Result<String?, SweepError>).self) { group in
             var results = [Result<String?, SweepError>](repeating: .success(nil), count: items.count)
