@@ -31,6 +31,13 @@ struct DeleteCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
+    @Option(name: .long, help: .hidden)
+    var pauseMs: Double = 0
+
+    /// Crash tests: SIGKILL right after this many removals (0: never).
+    @Option(name: .long, help: .hidden)
+    var crashAfterRemovals = 0
+
     func run() async throws {
         guard !image.isEmpty else { throw ValidationError("give at least one --image NAME[:TAG]") }
         guard let graceSeconds = DurationText.parse(grace) else { throw ValidationError("--grace: not a duration: \(grace)") }
@@ -39,6 +46,8 @@ struct DeleteCommand: AsyncParsableCommand {
         options.prune = prune
         options.grace = graceSeconds
         options.uploadAge = nil
+        options.pauseAfterEachDeletion = pauseMs / 1000
+        CrashPoint.arm(afterRemovals: crashAfterRemovals)
         let result: DeleteReport
         do throws(SweepError) {
             let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }

@@ -57,6 +57,10 @@ struct GCCommand: AsyncParsableCommand {
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
 
+    /// Crash tests: SIGKILL right after this many removals (0: never).
+    @Option(name: .long, help: .hidden)
+    var crashAfterRemovals = 0
+
     func run() async throws {
         guard let graceSeconds = DurationText.parse(grace) else { throw ValidationError("--grace: not a duration: \(grace)") }
         let uploadSeconds: Double?
@@ -76,6 +80,7 @@ struct GCCommand: AsyncParsableCommand {
         options.cleanLinks = cleanLinks
         options.prune = prune
         options.pauseAfterEachDeletion = pauseMs / 1000
+        CrashPoint.arm(afterRemovals: crashAfterRemovals)
         let report: CollectReport
         var cached = false
         do throws(SweepError) {

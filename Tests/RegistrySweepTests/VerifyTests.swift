@@ -138,6 +138,22 @@ struct VerifyStore {
         #expect(report.blobs == store.allDigests.count)
     }
 
+    @Test func wrongTypeNodesBreakTheirTags() async throws {
+        let store = try await VerifyStore.make()
+        // A directory where lib/base's config data belongs, a FIFO where app/web:v2's revision link belongs.
+        let config = store.absolute(store.data(store.base.config.digest))
+        try FileManager.default.removeItem(atPath: config)
+        try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: false)
+        let digest = try #require(Digest(store.web2.manifestDigest))
+        let revision = store.absolute(StorePath.revision("app/web", digest) + "/link")
+        try FileManager.default.removeItem(atPath: revision)
+        #expect(mkfifo(revision, 0o644) == 0)
+        let report = try await store.verify()
+        let wrong = report.problems(.wrongType)
+        #expect(wrong.count == 2, "\(report.problems)")
+        #expect(Set(report.brokenTags) == ["lib/base:latest", "app/web:v2"])
+    }
+
     @Test func tagLinkToAbsentManifestBreaksThatTagOnly() async throws {
         let store = try await VerifyStore.make()
         let absent = ImageFactory.digest(of: Array("never pushed".utf8))

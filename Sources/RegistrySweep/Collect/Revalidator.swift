@@ -33,7 +33,7 @@ struct Revalidator: Sendable {
         var kind: Kind
         /// The repository's index in the snapshot (not for namespaces).
         var repository: Int
-        /// Changes after this time (coarse clock) are new to us.
+        /// Changes after this time (a ``Timestamp/modificationSplit()``) are new to us.
         var since: Double
     }
 
@@ -46,7 +46,7 @@ struct Revalidator: Sendable {
     private(set) var blocksBlobs = false
     /// Problems met while revalidating.
     private(set) var problems: [SweepError] = []
-    /// When the last ``refresh()`` began (``Timestamp/coarseTick()``): a directory modified after
+    /// When the last ``refresh()`` began (``Timestamp.modificationSplit()``): a directory modified after
     /// it changed after that refresh looked.
     private(set) var lookedAt = -Double.infinity
     /// Seconds spent in ``refresh()`` so far, and how many refreshes ran.
@@ -99,7 +99,7 @@ struct Revalidator: Sendable {
             seconds += Timestamp.monotonic() - clock
             refreshes += 1
         }
-        lookedAt = Timestamp.coarseTick()
+        lookedAt = Timestamp.modificationSplit()
         let changed = await changedProbes()
         for index in changed.sorted() {
             let probe = probes[index]

@@ -40,14 +40,14 @@ struct Sweeper: Sendable {
     ///   - layerHolders: for each planned blob, the repositories holding a layer link to it.
     func execute(_ plan: SweepPlan, revalidator: inout Revalidator, layerHolders: [Digest: [String]]) async -> Outcome {
         var outcome = Outcome()
-        let cutoffExplicit = explicit ? freshness.changedSince : freshness.youngSince
+        let cutoffExplicit = explicit ? freshness.decidedAt : freshness.youngSince
 
         // 0. Tags the operator deleted; `current/link` last, so that an interrupted removal leaves a tag that still names its manifest.
         let tagResults = await run(plan.tags) { backend, item throws(SweepError) -> String? in
-            if let info = try? await backend.stat(item.path + "/current/link"), info.modified > freshness.changedSince {
+            if let info = try? await backend.stat(item.path + "/current/link"), info.modified > freshness.decidedAt {
                 return "the tag was pushed again after the scan"
             }
-            return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.changedSince, last: "current/link")
+            return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.decidedAt, last: "current/link")
                 ? nil : "a file in the tag was written after the scan"
         }
         record(tagResults, kind: "tag", paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
@@ -102,7 +102,7 @@ struct Sweeper: Sendable {
         }
         record(linkResults, kind: "link", paths: links.map(\.path), into: &outcome) { $0.removed.links += 1 }
         // Repositories this sweep changed, and when it was done with them: later changes are someone else's.
-        let linksEnd = Timestamp.coarseTick()
+        let linksEnd = Timestamp.modificationSplit()
         let ownChangesEnd: [String: Double] = Dictionary(
             (plan.tags.map(\.repository) + plan.manifests.map(\.repository) + links.map(\.ref.repository)).map {
                 ($0, linksEnd)

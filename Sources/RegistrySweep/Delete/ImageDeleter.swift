@@ -72,7 +72,9 @@ public struct ImageDeleter: Sendable {
         let snapshot = try await StoreScanner(backend: backend).scan()
         let (plan, marked) = await plan(journal, snapshot: snapshot)
         var freshness = Freshness(snapshot: snapshot, options: options)
-        freshness.changedSince = min(freshness.changedSince, journal.scannedAt)
+        // Files written since the first run's decision are young; directories changed since then
+        // are not news (this scan read them; the first run's own removals changed them).
+        freshness.decidedAt = min(freshness.decidedAt, journal.scannedAt)
         freshness.youngSince = min(freshness.youngSince, journal.scannedAt)
         let report = await Collector(backend: backend, options: options)
             .finish(plan, snapshot: snapshot, marked: marked, timings: [:], explicit: true, freshness: freshness)

@@ -38,7 +38,7 @@ public struct StoreScanner: Sendable {
     ///   `blobs/sha256`.
     public func scan() async throws(SweepError) -> StoreSnapshot {
         var timings: [String: Double] = [:]
-        let startedAt = Timestamp.coarseTick()
+        let startedAt = Timestamp.modificationSplit()
         let start = Timestamp.monotonic()
         do {
             _ = try await backend.list(StorePath.v2)

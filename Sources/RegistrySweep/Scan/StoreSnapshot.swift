@@ -33,7 +33,7 @@ public struct StoreSnapshot: Sendable {
     public var problems: [SweepError]
     /// Seconds spent per phase (`list`, `parse`, `stat`).
     public var timings: [String: Double]
-    /// When the scan began (``Timestamp/coarseNow()``, seconds since 1970): whatever has a
+    /// When the scan began (``Timestamp/modificationSplit()``, seconds since 1970): whatever has a
     /// modification time after it may have changed after the scan read it.
     public var startedAt: Double = 0
     /// Whether every repository's layer links were listed (``ScanOptions/listLayerLinks``); when

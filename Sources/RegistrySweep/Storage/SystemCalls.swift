@@ -162,6 +162,7 @@ package enum SystemCalls {
         _ = try retrying(directory ? "rmdir" : "unlink", display()) {
             unlinkat(base, path, directory ? AT_REMOVEDIR : 0)
         }
+        CrashPoint.removed()
     }
 
     /// Renames within the tree (atomic on one filesystem).

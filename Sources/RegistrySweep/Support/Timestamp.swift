@@ -23,20 +23,21 @@ public enum Timestamp {
     }
 
     /// A point in time that splits file modifications in two: whatever was modified before this
-    /// call has an mtime below the value, whatever is modified after it has one above.
+    /// call has an mtime at or below the value, whatever is modified after it has one above.
     ///
-    /// File times come from the kernel's coarse clock, or (multigrain timestamps, Linux 6.13+)
-    /// from a finer one that can run up to one tick ahead of it. So this waits for the coarse
-    /// clock to tick (at most a few milliseconds) and returns the new tick, less a microsecond:
-    /// earlier modifications happened before that tick, later ones are stamped at or after it.
-    public static func coarseTick() -> Double {
-        let mark = coarseNow()
-        var next = coarseNow()
-        while next <= mark {
-            usleep(250)
-            next = coarseNow()
-        }
-        return next - 1e-6
+    /// File times are the kernel's coarse clock, raised (multigrain timestamps, Linux 6.13+) to
+    /// the latest fine-grained time handed out, or that fine-grained real time itself: never
+    /// later than the real time of the change. But the coarse clock lags real time by up to a
+    /// tick plus however late the tick is handled (measured here in a VM: hundreds of
+    /// microseconds past the tick), so a change made after a real-time reading can still be
+    /// stamped below it. So this reads the real time `t`, waits until the coarse clock has passed
+    /// `t` (a tick, a few milliseconds), and returns `t` plus half a microsecond (more than the
+    /// rounding of a `Double` near 2^31 seconds): earlier changes are stamped at most `t`, later
+    /// ones at least the coarse clock, which is past `t + 1 µs` by then.
+    public static func modificationSplit() -> Double {
+        let split = now()
+        while coarseNow() <= split + 1e-6 { usleep(250) }
+        return split + 0.5e-6
     }
 
     /// Monotonic seconds, for measuring phases.

@@ -88,7 +88,7 @@ package final class BlobHasher {
             let fd = try SystemCalls.openFile(backend.rootDescriptor, path, display: path)
             defer { SystemCalls.close(fd) }
             let info = try SystemCalls.stat(fd, display: path)
-            guard info.isFile else { throw SweepError(.io, "not a regular file", path: path) }
+            guard info.isFile else { throw SweepError(.wrongType, "not a regular file (a symbolic link is never followed)", path: path) }
             if info.size >= mapThreshold, let slot,
                 let reading = try mappedRead(fd, info, path, slot, sha256: sha256, xxh3: useXXH3)
             {

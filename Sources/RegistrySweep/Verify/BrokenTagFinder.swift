@@ -23,9 +23,11 @@ struct BrokenTagFinder {
     private var badTagLinks: [String: [String: [Int]]] = [:]
     /// Problems a pull of a blob would meet: everything but link trouble, names and layout.
     private static let blobCodes: Set<SweepError.Code> = [
-        .missingBlob, .digestMismatch, .invalidManifest, .io, .permissionDenied, .notFound,
+        .missingBlob, .digestMismatch, .invalidManifest, .io, .permissionDenied, .notFound, .wrongType,
     ]
-    private static let linkCodes: Set<SweepError.Code> = [.emptyLink, .corruptLink, .linkMismatch, .notFound, .io]
+    private static let linkCodes: Set<SweepError.Code> = [
+        .emptyLink, .corruptLink, .linkMismatch, .notFound, .wrongType, .io, .permissionDenied,
+    ]
 
     /// Indexes `problems` by the blob or link they concern.
     ///
