@@ -90,6 +90,9 @@ public struct CollectReport: Sendable, Codable, Equatable {
     public var removed: Removed?
     /// Eligible items kept because the store changed under the run.
     public var skipped: [Skipped] = []
+    /// How many times the run looked for what a live registry wrote since the scan (its cost is
+    /// `timings["revalidate"]`).
+    public var revalidations = 0
 
     /// The reference GC's dry-run lines (`--format distribution`).
     public var distributionLines: [String] {

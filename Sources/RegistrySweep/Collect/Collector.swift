@@ -166,6 +166,6 @@ public struct Collector: Sendable {
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
             problems: (snapshot.problems + revalidator.problems).map(StoreInventory.Problem.init),
             failures: failures.map(StoreInventory.Problem.init),
-            timings: timings, removed: removed, skipped: skipped)
+            timings: timings, removed: removed, skipped: skipped, revalidations: revalidator.refreshes)
     }
 }

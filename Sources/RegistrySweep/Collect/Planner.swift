@@ -133,16 +133,12 @@ struct Planner: Sendable {
             for id in repository.revisions where revisions.insert(id) { touched.append(id) }
             let dead = mark.deadRevisions[index]
             let tags = removedTags.isEmpty ? repository.tags : remainingTags(repository)
-            // Blobs the repository's live manifests need, through index children.
-            var stack = dead.isEmpty ? repository.revisions : repository.revisions.filter { !dead.contains($0) }
-            stack += tags.compactMap(\.current)
-            while let id = stack.popLast() {
+            // Blobs the repository's live manifests need, through index children. Every node the
+            // walk meets (walked manifests included) is inserted into `needed`, so `touched`
+            // lists every id to clear from the scratch sets.
+            let live = dead.isEmpty ? repository.revisions : repository.revisions.filter { !dead.contains($0) }
+            snapshot.walkClosure(from: live + tags.compactMap(\.current), visited: &visited) { id, _ in
                 if needed.insert(id) { touched.append(id) }
-                let firstVisit = visited.insert(id)
-                if firstVisit { touched.append(id) }
-                guard firstVisit, let m = snapshot.manifests.manifest(of: id) else { continue }
-                for blob in snapshot.manifests.blobs(m) where needed.insert(blob) { touched.append(blob) }
-                stack.append(contentsOf: snapshot.manifests.children(m))
             }
             for id in repository.layers {
                 let gone = !snapshot.blobs.contains(id) || deletedBlobs.contains(id)

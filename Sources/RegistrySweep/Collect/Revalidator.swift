@@ -52,6 +52,8 @@ struct Revalidator: Sendable {
     /// Seconds spent in ``refresh()`` so far, and how many refreshes ran.
     private(set) var seconds = 0.0
     private(set) var refreshes = 0
+    /// Seconds the last ``refresh()`` took.
+    private(set) var lastSeconds = 0.0
 
     init(
         backend: any StorageBackend, snapshot: StoreSnapshot, freshness: Freshness, concurrency: Int,
@@ -96,7 +98,8 @@ struct Revalidator: Sendable {
     mutating func refresh() async {
         let clock = Timestamp.monotonic()
         defer {
-            seconds += Timestamp.monotonic() - clock
+            lastSeconds = Timestamp.monotonic() - clock
+            seconds += lastSeconds
             refreshes += 1
         }
         lookedAt = Timestamp.modificationSplit()

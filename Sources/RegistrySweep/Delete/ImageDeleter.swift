@@ -91,6 +91,7 @@ public struct ImageDeleter: Sendable {
             scannedAt: snapshot.startedAt, targets: targets.map(\.description), tags: [], deadRevisions: [:],
             wholeRepositories: [], blobCandidates: [], prune: options.prune)
         var candidates = BitSet(universe: snapshot.digests.count)
+        var walked = BitSet(universe: snapshot.digests.count)
         let byName = Dictionary(snapshot.repositories.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let grouped = Dictionary(grouping: targets, by: \.repository)
         for (name, repositoryTargets) in grouped.sorted(by: { $0.key < $1.key }) {
@@ -128,10 +129,10 @@ public struct ImageDeleter: Sendable {
             for tag in removed {
                 journal.tags.append(.init(repository: name, tag: tag.name, current: current(tag)))
                 // A removed tag's manifest may be no revision here: its content is still the delete's to free.
-                if let id = tag.current { snapshot.collectClosure(of: id, into: &candidates) }
+                if let id = tag.current { snapshot.closure(from: CollectionOfOne(id), into: &candidates, visited: &walked) }
             }
             journal.deadRevisions[name] = dead.sorted().map { snapshot.digests[$0].description }
-            for id in dead { snapshot.collectClosure(of: id, into: &candidates) }
+            snapshot.closure(from: dead, into: &candidates, visited: &walked)
         }
         journal.blobCandidates = candidates.ids.filter(snapshot.blobs.contains).map { snapshot.digests[$0].description }
         return journal

@@ -64,6 +64,8 @@ struct BrokenTagFinder {
     mutating func attribute(_ problems: inout [SweepError]) -> [Int: Set<String>] {
         var broken: [Int: Set<String>] = [:]
         var missingLinks: [String: Int] = [:]
+        // Manifests walked for the current tag; cleared after each tag (each tag walks its own closure).
+        var scratch = BitSet(universe: snapshot.digests.count)
         for repository in snapshot.repositories {
             let revisions = Set(repository.revisions)
             let layers = Set(repository.layers)
@@ -76,10 +78,16 @@ struct BrokenTagFinder {
                     }
                     continue
                 }
-                var visited = Set<UInt32>()
-                var stack: [(id: UInt32, isManifest: Bool)] = [(current, true)]
-                while let (id, isManifest) = stack.popLast() {
-                    guard visited.insert(id).inserted else { continue }
+                var seen = Set<UInt32>()
+                var walked = Set<UInt32>()
+                var nodes: [(id: UInt32, isManifest: Bool)] = []
+                snapshot.walkClosure(from: CollectionOfOne(current), visited: &scratch) { id, node in
+                    if node == .manifest { walked.insert(id) }
+                    if node == .blob && snapshot.foreignLayers.contains(id) { return }
+                    if seen.insert(id).inserted { nodes.append((id, node == .manifest)) }
+                }
+                for id in walked { scratch.remove(id) }
+                for (id, isManifest) in nodes {
                     var met = blobProblems(id, &problems)
                     if let indices = linkProblems[id] {
                         met += indices
@@ -93,11 +101,6 @@ struct BrokenTagFinder {
                         met.append(missingLinks[key]!)
                     }
                     for index in met { broken[index, default: []].insert(reference) }
-                    guard isManifest, let m = snapshot.manifests.manifest(of: id) else { continue }
-                    for blob in snapshot.manifests.blobs(m) where !snapshot.foreignLayers.contains(blob) {
-                        stack.append((blob, false))
-                    }
-                    for child in snapshot.manifests.children(m) { stack.append((child, true)) }
                 }
             }
         }
