@@ -209,7 +209,9 @@ import Testing
         #expect(error?.code == .locked)
         #expect(error?.path?.hasSuffix(StoreLock.fileName) == true)
         let deleter = await #expect(throws: SweepError.self) {
-            try await ImageDeleter(backend: backend, options: options).run([DeleteTarget(repository: "any")])
+            var deleteOptions = DeleteOptions()
+            deleteOptions.dryRun = false
+            return try await ImageDeleter(backend: backend, options: deleteOptions).run([DeleteTarget(repository: "any")])
         }
         #expect(deleter?.code == .locked)
         #expect(store.hasBlob(orphan), "a locked run deleted something")

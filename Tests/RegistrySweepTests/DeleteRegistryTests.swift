@@ -5,12 +5,11 @@ import Testing
 /// delete and store hygiene against stores written by the real registry.
 @Suite(.serialized, .enabled(if: RegistryServer.shouldRun))
 struct DeleteRegistryTests {
-    private func options(dryRun: Bool, prune: Bool = false) -> CollectOptions {
-        var options = CollectOptions()
+    private func options(dryRun: Bool, prune: Bool = false) -> DeleteOptions {
+        var options = DeleteOptions()
         options.dryRun = dryRun
         options.prune = prune
         options.grace = 0
-        options.uploadAge = nil
         return options
     }
 
@@ -138,7 +137,9 @@ struct DeleteRegistryTests {
         try backend.write(StorePath.upload("app", broken) + "/startedat", UnsafeRawBufferPointer(start: nil, count: 0))
         try backend.setModificationTime(StorePath.upload("app", broken), seconds: Int(Timestamp.now()) - 300 * 3600)
 
-        var options = options(dryRun: false)
+        var options = CollectOptions()
+        options.dryRun = false
+        options.grace = 0
         options.uploadAge = 168 * 3600
         let report = try await Collector(backend: backend, options: options).run()
         #expect(Set(report.eligibleUploads.map(\.uuid)) == [old, broken])

@@ -1,5 +1,5 @@
 /// How `gc` decides what is garbage and what it does about it.
-public struct CollectOptions: Sendable {
+public struct CollectOptions: Sendable, Codable, Hashable {
     /// Report only; change nothing (the default).
     public var dryRun = true
     /// Roots are tagged manifests only; untagged manifests (not children of a live index,
