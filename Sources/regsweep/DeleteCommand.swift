@@ -63,13 +63,16 @@ struct DeleteCommand: AsyncParsableCommand {
         options.pauseAfterEachDeletion = pauseMs / 1000
         CrashPoint.arm(afterRemovals: crashAfterRemovals)
         let result: DeleteReport
+        var interrupted = false
         do throws(SweepError) {
             let opened = try store.open()
             let deleter = ImageDeleter(backend: opened.backend, options: options)
-            if let apply {
-                result = try await deleter.execute(try PlanFile.read(apply), maxAge: maxAge)
-            } else {
-                let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
+            let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
+            let (planOut, apply) = (planOut, apply)
+            let outcome = try await Interruption.run { () async throws(SweepError) -> DeleteReport? in
+                if let apply {
+                    return try await deleter.execute(try PlanFile.read(apply), maxAge: maxAge)
+                }
                 if let planOut {
                     let plan = try await deleter.plan(targets)
                     do {
@@ -78,10 +81,13 @@ struct DeleteCommand: AsyncParsableCommand {
                         throw SweepError(.io, "cannot write the plan: \(error)", path: planOut)
                     }
                     if planOut != "-" { print(PlanFile.summary(plan, path: planOut)) }
-                    return
+                    return nil
                 }
-                result = try await deleter.run(targets)
+                return try await deleter.run(targets)
             }
+            guard let made = outcome.value else { return }
+            result = made
+            interrupted = outcome.interrupted
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -101,6 +107,7 @@ struct DeleteCommand: AsyncParsableCommand {
             for warning in result.report.warnings { print("warning: \(warning)") }
             for failure in result.report.failures { print("failed: \(failure.code): \(failure.message) [\(failure.path ?? "")]") }
         }
+        if interrupted || result.report.cancelled { throw Interruption.exitCode }
         if !result.report.failures.isEmpty { throw ExitStatus.problems }
     }
 }

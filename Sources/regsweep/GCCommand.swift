@@ -96,24 +96,32 @@ struct GCCommand: AsyncParsableCommand {
         if apply != nil && planOut != nil { throw ValidationError("--plan-out and --apply cannot be combined") }
         let report: CollectReport
         var cached = false
+        var interrupted = false
         do throws(SweepError) {
             let opened = try store.open()
             cached = opened.cached
-            if let planOut {
-                options.dryRun = true
-                let plan = try await Collector(backend: opened.backend, options: options).plan()
-                do {
-                    try PlanFile.write(plan, to: planOut)
-                } catch {
-                    throw SweepError(.io, "cannot write the plan: \(error)", path: planOut)
+            let backend = opened.backend
+            if planOut != nil { options.dryRun = true }
+            let (planOut, apply, options) = (planOut, apply, options)
+            let outcome = try await Interruption.run { () async throws(SweepError) -> CollectReport? in
+                if let planOut {
+                    let plan = try await Collector(backend: backend, options: options).plan()
+                    do {
+                        try PlanFile.write(plan, to: planOut)
+                    } catch {
+                        throw SweepError(.io, "cannot write the plan: \(error)", path: planOut)
+                    }
+                    if planOut != "-" { print(PlanFile.summary(plan, path: planOut)) }
+                    return nil
+                } else if let apply {
+                    return try await Collector(backend: backend, options: options).execute(try PlanFile.read(apply), maxAge: maxAge)
+                } else {
+                    return try await Collector(backend: backend, options: options).run()
                 }
-                if planOut != "-" { print(PlanFile.summary(plan, path: planOut)) }
-                return
-            } else if let apply {
-                report = try await Collector(backend: opened.backend, options: options).execute(try PlanFile.read(apply), maxAge: maxAge)
-            } else {
-                report = try await Collector(backend: opened.backend, options: options).run()
             }
+            guard let made = outcome.value else { return }
+            report = made
+            interrupted = outcome.interrupted
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -125,6 +133,7 @@ struct GCCommand: AsyncParsableCommand {
         case .text:
             print(ReportText.render(report, verbose: verbose, cacheConfigured: cached))
         }
+        if interrupted || report.cancelled { throw Interruption.exitCode }
         if !report.failures.isEmpty || !report.problems.isEmpty { throw ExitStatus.problems }
     }
 }

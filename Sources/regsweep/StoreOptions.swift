@@ -43,6 +43,7 @@ enum ExitStatus {
         printError("regsweep: \(error)")
         switch error.code {
         case .unknownReference: return unknownReference
+        case .cancelled: return Interruption.exitCode
         case .invalidArgument, .invalidName: return ExitCode(64)
         default: return unusable
         }

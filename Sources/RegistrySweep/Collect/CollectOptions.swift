@@ -24,6 +24,8 @@ public struct CollectOptions: Sendable, Codable, Hashable {
     public var now = Timestamp.now()
     /// Pause after each deletion, in seconds (only for crash tests; 0 in production).
     public var pauseAfterEachDeletion: Double = 0
+    /// Receives progress of the scan, plan and sweep (not encoded, not compared).
+    public var progress: ProgressObserver?
 
     /// The defaults: dry run, every revision is live, 1 h grace, uploads purged after 168 h.
     public init() {}

@@ -93,6 +93,9 @@ public struct CollectReport: Sendable, Codable, Equatable {
     /// How many times the run looked for what a live registry wrote since the scan (its cost is
     /// `timings["revalidate"]`).
     public var revalidations = 0
+    /// The run was cancelled: it stopped at a safe point, having removed only proven garbage,
+    /// references before data; what is left is for the next run.
+    public var cancelled = false
 
     /// The reference GC's dry-run lines (`--format distribution`).
     public var distributionLines: [String] {

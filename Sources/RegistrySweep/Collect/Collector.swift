@@ -119,13 +119,17 @@ public struct Collector: Sendable {
         timings["scan"] = Timestamp.monotonic() - clock
         clock = Timestamp.monotonic()
         let planner = Planner(backend: backend, snapshot: snapshot, options: options)
+        try SweepError.checkCancellation("the collection")
+        options.progress.send(.init(phase: .mark, done: 0, total: 1))
         let mark = await Marker(snapshot: snapshot, options: options).mark { repository, id in
             await planner.isYoung(StorePath.revision(repository.name, snapshot.digests[id]) + "/link")
         }
         timings["mark"] = Timestamp.monotonic() - clock
         clock = Timestamp.monotonic()
+        options.progress.send(.init(phase: .plan, done: 0, total: 1))
         let plan = await planner.plan(mark)
         timings["plan"] = Timestamp.monotonic() - clock
+        try SweepError.checkCancellation("the collection")
         return (snapshot, plan, mark.marked.count, timings)
     }
 
@@ -149,6 +153,7 @@ public struct Collector: Sendable {
         scan.concurrency = options.concurrency
         scan.readTagHistory = options.cleanLinks || options.deleteUntagged
         scan.listLayerLinks = options.cleanLinks
+        scan.progress = options.progress
         return scan
     }
 
@@ -212,6 +217,7 @@ public struct Collector: Sendable {
         var plan = plan
         var skipped: [CollectReport.Skipped] = []
         var removed: CollectReport.Removed?
+        var cancelled = false
         if options.dryRun {
             // What a real run would do now: nothing the registry wrote since the scan is eligible.
             await revalidator.refresh()
@@ -225,6 +231,7 @@ public struct Collector: Sendable {
             failures = outcome.failures
             skipped = outcome.skipped
             removed = outcome.removed
+            cancelled = outcome.cancelled
             timings["sweep"] = Timestamp.monotonic() - clock - revalidator.seconds
             if outcome.removed.blobs > 0 || outcome.removed.manifests > 0 {
                 warnings.append(
@@ -232,6 +239,9 @@ public struct Collector: Sendable {
             }
         }
         timings["revalidate"] = revalidator.seconds
+        if cancelled {
+            warnings.append("cancelled: only proven garbage was removed, references before data; the rest is left for the next run")
+        }
         if !skipped.isEmpty {
             warnings.append("\(skipped.count) eligible items were kept because the store changed under the run (see skipped)")
         }
@@ -244,6 +254,6 @@ public struct Collector: Sendable {
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
             problems: (snapshot.problems + revalidator.problems).map(StoreInventory.Problem.init),
             failures: failures.map(StoreInventory.Problem.init),
-            timings: timings, removed: removed, skipped: skipped, revalidations: revalidator.refreshes)
+            timings: timings, removed: removed, skipped: skipped, revalidations: revalidator.refreshes, cancelled: cancelled)
     }
 }

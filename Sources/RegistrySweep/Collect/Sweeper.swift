@@ -32,6 +32,8 @@ struct Sweeper: Sendable {
         var failures: [SweepError] = []
         var skipped: [CollectReport.Skipped] = []
         var removed = CollectReport.Removed()
+        /// The task was cancelled: the sweep stopped at a safe point (see ``execute``).
+        var cancelled = false
     }
 
     /// Executes the plan.
@@ -40,12 +42,20 @@ struct Sweeper: Sendable {
     ///   - plan: what to remove.
     ///   - revalidator: the store's change detector, refreshed before each phase and blob batch.
     ///   - layerHolders: for each planned blob, the repositories holding a layer link to it.
+    ///
+    /// Cancellation is honoured between removals: no new removal starts (those under way
+    /// finish), no later phase starts, and the outcome says `cancelled`. Phases run in order, so
+    /// what was removed is proven garbage with every reference to it gone first.
     func execute(_ plan: SweepPlan, revalidator: inout Revalidator, layerHolders: [Digest: [String]]) async -> Outcome {
         var outcome = Outcome()
+        func stopped() -> Bool {
+            if Task.isCancelled { outcome.cancelled = true }
+            return outcome.cancelled
+        }
         let cutoffExplicit = explicit ? freshness.decidedAt : freshness.youngSince
 
         // 0. Tags the operator deleted; `current/link` last, so that an interrupted removal leaves a tag that still names its manifest.
-        let tagResults = await run(plan.tags) { backend, item throws(SweepError) -> String? in
+        let tagResults = await run(plan.tags, .removeTags) { backend, item throws(SweepError) -> String? in
             if let info = try? await backend.stat(item.path + "/current/link"), info.modified > freshness.decidedAt {
                 return "the tag was pushed again after the scan"
             }
@@ -55,10 +65,11 @@ struct Sweeper: Sendable {
         record(tagResults, kind: "tag", paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
 
         // 1. Dead manifests.
+        if stopped() { return outcome }
         await revalidator.refresh()
         let manifestLook = revalidator.lookedAt
         let manifests = SweepPlan.dropProtected(plan.manifests, by: revalidator, into: &outcome.skipped)
-        let revived = await run(manifests) { backend, item throws(SweepError) -> String? in
+        let revived = await run(manifests, .removeManifests) { backend, item throws(SweepError) -> String? in
             let link = StorePath.revision(item.repository, item.digest) + "/link"
             if let info = try? await backend.stat(link), info.modified > cutoffExplicit {
                 return "its revision link was written again after the scan (a re-push)"
@@ -78,16 +89,19 @@ struct Sweeper: Sendable {
             return nil
         }
         for (index, result) in revived.enumerated() {
-            if case .success(.some) = result { await revalidator.protectManifest(manifests[index].digest) }
+            if case .success(.some(let reason)) = result, reason != Self.notStarted {
+                await revalidator.protectManifest(manifests[index].digest)
+            }
         }
         record(revived, kind: "manifest", paths: manifests.map(\.path), into: &outcome) {
             $0.removed.manifests += 1
         }
 
         // 2. Links.
+        if stopped() { return outcome }
         await revalidator.refresh()
         let links = SweepPlan.dropProtected(plan.links, by: revalidator, into: &outcome.skipped)
-        let linkResults = await run(links) { backend, item throws(SweepError) -> String? in
+        let linkResults = await run(links, .removeLinks) { backend, item throws(SweepError) -> String? in
             if item.blobGone, (try? await backend.stat(StorePath.blobData(item.digest))) != nil {
                 return "its blob is in the store after all (written after the blob listing)"
             }
@@ -123,7 +137,7 @@ struct Sweeper: Sendable {
         {
             let lastLook = revalidator.lookedAt
             let blobs = SweepPlan.dropProtected(items, by: revalidator, into: &outcome.skipped)
-            let results = await run(blobs) { backend, item throws(SweepError) -> String? in
+            let results = await run(blobs, nil) { backend, item throws(SweepError) -> String? in
                 try await removeBlob(
                     item, backend: backend, holders: layerHolders[item.digest] ?? [], lastLook: lastLook,
                     ownChangesEnd: ownChangesEnd)
@@ -148,6 +162,9 @@ struct Sweeper: Sendable {
             return again
         }
         while index < plan.blobs.count || !retries.isEmpty {
+            if stopped() { return outcome }
+            options.progress.send(.init(
+                phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count, bytes: outcome.removed.bytes))
             let interval = max(refreshInterval, revalidator.lastSeconds * (1 - refreshShare) / refreshShare)
             if !retries.isEmpty || Timestamp.monotonic() - lastClock >= interval {
                 lastClock = Timestamp.monotonic()
@@ -164,14 +181,20 @@ struct Sweeper: Sendable {
             retries += await removeBlobs(chunk, final: false, outcome: &outcome, revalidator: revalidator)
         }
 
+        options.progress.send(.init(
+            phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count, bytes: outcome.removed.bytes))
+        if stopped() { return outcome }
+
         // 4. Uploads, by their age alone (`startedat`, as the registry's own purger judges them).
-        let uploadResults = await run(plan.uploads) { backend, item throws(SweepError) -> String? in
+        let uploadResults = await run(plan.uploads, .removeUploads) { backend, item throws(SweepError) -> String? in
             try await backend.removeUnlessYoung(item.path, modifiedAfter: .infinity) ? nil : "not empty after removal"
         }
         record(uploadResults, kind: "upload", paths: plan.uploads.map(\.path), into: &outcome) { $0.removed.uploads += 1 }
 
         // 5. Repositories left empty: only what is old goes, directories only when empty.
-        for repository in plan.repositories {
+        for (done, repository) in plan.repositories.enumerated() {
+            if stopped() { return outcome }
+            options.progress.send(.init(phase: .removeRepositories, done: done, total: plan.repositories.count))
             do throws(SweepError) {
                 if let reason = try await pruneRepository(repository) {
                     outcome.skipped.append(.init(kind: "repository", path: StorePath.repository(repository), reason: reason))
@@ -254,27 +277,37 @@ struct Sweeper: Sendable {
         for (index, result) in results.enumerated() {
             switch result {
             case .success(.none): count(&outcome)
+            case .success(Self.notStarted): outcome.cancelled = true
             case .success(.some(let reason)): outcome.skipped.append(.init(kind: kind, path: paths[index], reason: reason))
             case .failure(let error): outcome.failures.append(error)
             }
         }
     }
 
-    /// Runs `body` on each item (at most `options.concurrency` at once), in order of start.
+    /// What ``run(_:_:_:)`` answers for an item it did not start because the task was cancelled.
+    static let notStarted = "\u{0}not started"
+
+    /// Runs `body` on each item (at most `options.concurrency` at once), in order of start;
+    /// once the task is cancelled, starts no more (those not started answer ``notStarted``).
     ///
+    /// - Parameter phase: the progress phase to report (done/total), or `nil`.
     /// - Returns: per item, in the items' order: `nil` (done), a reason it was kept, or its error.
     private func run<Item: Sendable>(
-        _ items: [Item], _ body: @escaping @Sendable (any StorageBackend, Item) async throws(SweepError) -> String?
+        _ items: [Item], _ phase: ProgressEvent.Phase?,
+        _ body: @escaping @Sendable (any StorageBackend, Item) async throws(SweepError) -> String?
     ) async -> [Result<String?, SweepError>] {
+        let progress = phase == nil ? nil : options.progress
+        let every = max(64, items.count / 100)
         let backend = self.backend
         let pause = options.pauseAfterEachDeletion
         let width = max(1, options.concurrency)
         return await withTaskGroup(of: (Int, Result<String?, SweepError>).self) { group in
-            var results = [Result<String?, SweepError>](repeating: .success(nil), count: items.count)
+            var results = [Result<String?, SweepError>](repeating: .success(Self.notStarted), count: items.count)
             var next = 0
             var running = 0
+            var done = 0
             while next < items.count || running > 0 {
-                while running < width && next < items.count {
+                while running < width && next < items.count && !Task.isCancelled {
                     let index = next
                     let item = items[index]
                     next += 1
@@ -289,9 +322,12 @@ struct Sweeper: Sendable {
                         }
                     }
                 }
-                if let (index, result) = await group.next() {
-                    running -= 1
-                    results[index] = result
+                guard let (index, result) = await group.next() else { break }
+                running -= 1
+                results[index] = result
+                done += 1
+                if let progress, let phase, done % every == 0 || done == items.count {
+                    progress(.init(phase: phase, done: done, total: items.count))
                 }
             }
             return results

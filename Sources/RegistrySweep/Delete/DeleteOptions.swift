@@ -13,6 +13,8 @@ public struct DeleteOptions: Sendable, Codable, Hashable {
     public var now = Timestamp.now()
     /// Pause after each deletion, in seconds (only for crash tests; 0 in production).
     public var pauseAfterEachDeletion: Double = 0
+    /// Receives progress of the scan, plan and removals (not encoded, not compared).
+    public var progress: ProgressObserver?
 
     /// The defaults: dry run, no pruning, 1 h grace.
     public init() {}
@@ -30,6 +32,7 @@ public struct DeleteOptions: Sendable, Codable, Hashable {
         options.concurrency = concurrency
         options.now = now
         options.pauseAfterEachDeletion = pauseAfterEachDeletion
+        options.progress = progress
         return options
     }
 }

@@ -114,7 +114,8 @@ public struct ImageDeleter: Sendable {
         timings["plan"] = Timestamp.monotonic() - clock
         if !options.dryRun { try journal.save(backend) }
         var report = await collector.finish(plan, snapshot: snapshot, marked: marked, timings: timings, explicit: true)
-        if !options.dryRun && report.failures.isEmpty { try await DeleteJournal.remove(backend) }
+        // A cancelled or failed delete keeps its journal: the next run finishes it.
+        if !options.dryRun && report.failures.isEmpty && !report.cancelled { try await DeleteJournal.remove(backend) }
         report.skipped.insert(contentsOf: gone, at: 0)
         if unreviewed > 0 {
             report.warnings.append("\(unreviewed) items the delete would now remove were not in the reviewed plan; they were left alone")
@@ -141,7 +142,7 @@ public struct ImageDeleter: Sendable {
         freshness.youngSince = min(freshness.youngSince, journal.scannedAt)
         let report = await Collector(backend: backend, options: collectOptions)
             .finish(plan, snapshot: snapshot, marked: marked, timings: [:], explicit: true, freshness: freshness)
-        if report.failures.isEmpty { try await DeleteJournal.remove(backend) }
+        if report.failures.isEmpty && !report.cancelled { try await DeleteJournal.remove(backend) }
         return DeleteReport(
             report: report, removedTags: journal.tags.map { "\($0.repository):\($0.tag)" }.sorted(), paths: plan.paths)
     }

@@ -42,6 +42,7 @@ extension StoreScanner {
             // Shards that finished before an earlier one, held until it is loaded (a few at most).
             var early: [Int: ([Digest], [SweepError])] = [:]
             var nextToLoad = 0
+            var finished = 0
             func startNext() {
                 guard started < shardCount else { return }
                 let index = started
@@ -56,7 +57,9 @@ extension StoreScanner {
             while running < width && started < shardCount { startNext() }
             while let (index, found, shardProblems) = await group.next() {
                 running -= 1
-                startNext()
+                if !Task.isCancelled { startNext() }
+                finished += 1
+                options.progress.send(.init(phase: .listBlobs, done: finished, total: shardCount))
                 early[index] = (found, shardProblems)
                 while let (found, shardProblems) = early.removeValue(forKey: nextToLoad) {
                     if !sized && !found.isEmpty {
@@ -137,7 +140,10 @@ extension StoreScanner {
                     return out
                 }
             }
+            var done = 0
             for await results in group {
+                done += results.count
+                options.progress.send(.init(phase: .statBlobs, done: done, total: blobDigests.count))
                 for (digest, result) in results {
                     guard let id = digests.id(of: digest) else { continue }
                     switch result {

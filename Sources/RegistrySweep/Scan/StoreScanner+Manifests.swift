@@ -85,10 +85,13 @@ extension StoreScanner {
                 }
             }
             while running < width && shard < 256 { startNext() }
+            var done = 0
             while let (first, out) = await group.next() {
                 running -= 1
                 for (offset, result) in out.enumerated() { consume(ordered[first + offset], result, &digests) }
-                startNext()
+                done += out.count
+                options.progress.send(.init(phase: .readManifests, done: done, total: ids.count))
+                if !Task.isCancelled { startNext() }
             }
         }
     }

@@ -65,7 +65,7 @@ extension StoreScanner {
             var running = 0
             var walk = RepositoryWalk()
             while true {
-                while running < width, let next = queue.popLast() {
+                while running < width, !Task.isCancelled, let next = queue.popLast() {
                     running += 1
                     group.addTask { await self.visit(next) }
                 }
@@ -74,6 +74,7 @@ extension StoreScanner {
                 queue.append(contentsOf: visit.subdirectories)
                 if let raw = visit.repository {
                     walk.repositories.append(Self.intern(raw, into: &digests))
+                    options.progress.send(.init(phase: .listRepositories, done: walk.repositories.count))
                     walk.layersListed.append(raw.layersListed)
                     if raw.hidesReferences { walk.isComplete = false }
                 }

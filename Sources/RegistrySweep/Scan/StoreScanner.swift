@@ -55,8 +55,10 @@ public struct StoreScanner: Sendable {
         var digests = DigestTable()
         var blobs = BitSet()
         let (blobProblems, blobsAbsent) = try await listBlobs(into: &digests, blobs: &blobs)
+        try SweepError.checkCancellation("the scan")
         var problems = blobProblems
         let walk = await walkRepositories(into: &digests)
+        try SweepError.checkCancellation("the scan")
         try Self.refuseUnusable(walk: walk, blobCount: blobs.count, blobsAbsent: blobsAbsent, root: backend.displayName)
         var repositories = walk.repositories
         var treeComplete = walk.isComplete
@@ -72,6 +74,7 @@ public struct StoreScanner: Sendable {
             unreadable: &unreadable, foreign: &foreign, problems: &problems)
         manifests.seal()
         timings["parse"] = Timestamp.monotonic() - parseStart
+        try SweepError.checkCancellation("the scan")
         // Repositories kept whole because a manifest is unreadable mark their layer links: list
         // them now if the walk skipped them.
         for index in repositories.indices where !walk.layersListed[index]
@@ -88,6 +91,7 @@ public struct StoreScanner: Sendable {
             let statStart = Timestamp.monotonic()
             (sizes, problems) = await statBlobs(blobs.ids.map { digests[$0] }, digests: digests, problems: problems)
             timings["stat"] = Timestamp.monotonic() - statStart
+            try SweepError.checkCancellation("the scan")
         }
         problems += Self.missingReferences(manifests: manifests, digests: digests, blobs: blobs, foreign: foreign)
         var snapshot = StoreSnapshot(

@@ -127,6 +127,15 @@ public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
         return SweepError(code, message, path: path, syscall: syscall, errno: errno)
     }
 
+    /// Throws `.cancelled` if the current task was cancelled: the check at a safe point.
+    ///
+    /// - Parameter what: the operation, for the message ("the scan").
+    package static func checkCancellation(_ what: @autoclosure () -> String) throws(SweepError) {
+        if Task.isCancelled {
+            throw SweepError(.cancelled, "\(what()) was cancelled; nothing was changed")
+        }
+    }
+
     /// A one-line description: `code: message (path, digest, syscall errno)`.
     public var description: String {
         var parts: [String] = []
