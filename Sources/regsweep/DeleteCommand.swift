@@ -54,7 +54,9 @@ struct DeleteCommand: AsyncParsableCommand {
             let opened = try store.open()
             result = try await ImageDeleter(backend: opened.backend, options: options).run(targets)
         } catch {
-            throw ExitStatus.fail(error)
+            var hints = StoreOptions.hints
+            hints[.invalidStore] = "`regsweep scan ROOT` lists what is wrong with the store"
+            throw ExitStatus.fail(error, hints: hints)
         }
         if json {
             try printJSON(result)
@@ -70,7 +72,7 @@ struct DeleteCommand: AsyncParsableCommand {
             }
             for item in report.skipped { print("kept: \(item.kind) \(item.path): \(item.reason)") }
             for warning in result.report.warnings { print("warning: \(warning)") }
-            for failure in result.report.failures { print("failed: \(failure.code): \(failure.message) [\(failure.path ?? "")]") }
+            for failure in result.report.failures { print("failed: \(failure.code): \(failure.detailedMessage) [\(failure.path ?? "")]") }
         }
         if !result.report.failures.isEmpty { throw ExitStatus.problems }
     }

@@ -88,7 +88,7 @@ struct GCCommand: AsyncParsableCommand {
             cached = opened.cached
             report = try await Collector(backend: opened.backend, options: options).run()
         } catch {
-            throw ExitStatus.fail(error)
+            throw ExitStatus.fail(error, hints: StoreOptions.hints)
         }
         switch json ? .json : format {
         case .json:

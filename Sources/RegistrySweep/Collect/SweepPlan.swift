@@ -21,8 +21,8 @@ struct SweepPlan: Sendable {
     struct LinkItem: Sendable {
         var ref: CollectReport.LinkRef
         var path: String
-        /// The digest the link names.
-        var digest: Digest
+        /// The digest the link names; `nil` for a tag without `current/link`.
+        var digest: Digest?
         /// Planned because the blob it names was gone (or is planned to go): kept if the blob is there after all.
         var blobGone = false
     }
@@ -81,8 +81,8 @@ struct SweepPlan: Sendable {
         _ items: [Item], by revalidator: Revalidator, into skipped: inout [CollectReport.Skipped]
     ) -> [Item] {
         items.filter { item in
-            let blocked = Item.kind == "blob" && revalidator.blocksBlobs
-            guard blocked || revalidator.protected.contains(item.digest) else { return true }
+            let blocked = Item.kind == .blob && revalidator.blocksBlobs
+            guard blocked || item.named.map(revalidator.protected.contains) == true else { return true }
             skipped.append(.init(
                 kind: Item.kind, path: item.path,
                 reason: blocked
@@ -96,23 +96,26 @@ struct SweepPlan: Sendable {
 /// An item of a plan that names one digest: what the revalidator may protect.
 protocol SweepItem {
     /// `manifest`, `link` or `blob`, for reports.
-    static var kind: String { get }
-    /// The digest the item removes or names.
-    var digest: Digest { get }
+    static var kind: CollectReport.ItemKind { get }
+    /// The digest the item removes or names (`nil`: it names none, nothing can protect it).
+    var named: Digest? { get }
     /// The store path it removes.
     var path: String { get }
 }
 
 extension SweepPlan.ManifestItem: SweepItem {
-    static var kind: String { "manifest" }
+    static var kind: CollectReport.ItemKind { .manifest }
+    var named: Digest? { digest }
     var path: String { StorePath.revision(repository, digest) }
 }
 
 extension SweepPlan.LinkItem: SweepItem {
-    static var kind: String { "link" }
+    static var kind: CollectReport.ItemKind { .link }
+    var named: Digest? { digest }
 }
 
 extension SweepPlan.BlobItem: SweepItem {
-    static var kind: String { "blob" }
+    static var kind: CollectReport.ItemKind { .blob }
+    var named: Digest? { digest }
     var path: String { StorePath.blobDirectory(digest) }
 }
