@@ -18,7 +18,9 @@ struct StoreOptions: ParsableArguments {
 
     /// Flag hints for the errors of commands that open a store (see ``ExitStatus/fail(_:hints:)``).
     static let hints: [SweepError.Code: String] = [
-        .invalidStore: "if ROOT is not the store: give the registry's storage rootdirectory (the folder holding docker/), or --config with its config.yml"
+        .invalidStore:
+            "if ROOT is not the store: give the registry's storage rootdirectory (the folder holding docker/), "
+            + "or --config with its config.yml"
     ]
 
     /// The root directory and whether the registry has a blob descriptor cache configured.

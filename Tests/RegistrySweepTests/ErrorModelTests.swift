@@ -40,13 +40,17 @@ struct ErrorModelTests {
         default: matched = "other"
         }
         #expect(matched == "other")
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([SweepError.Code].self, from: Data("[1]".utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([SweepError.Code].self, from: Data("[1]".utf8))
+        }
     }
 
     @Test func causeChainsPrintAndSurviveWrapping() throws {
         let http = HTTPFailure(status: 503)
         let read = SweepError(.io, "cannot read the blob", path: "blobs/sha256/ab/abcd/data", cause: http)
-        #expect(read.description == "io: cannot read the blob [blobs/sha256/ab/abcd/data]: caused by HTTP 503 from the object store")
+        #expect(
+            read.description
+                == "io: cannot read the blob [blobs/sha256/ab/abcd/data]: caused by HTTP 503 from the object store")
         let scan = SweepError(.invalidStore, "the store cannot be scanned", path: "/srv/registry", cause: read)
         #expect(
             scan.description
@@ -68,7 +72,8 @@ struct ErrorModelTests {
         #expect(error(cause: HTTPFailure(status: 503)) == error(cause: HTTPFailure(status: 503)))
         #expect(error(cause: HTTPFailure(status: 503)) != error(cause: HTTPFailure(status: 500)))
         #expect(error(cause: HTTPFailure(status: 503)) != error())
-        #expect(Set([error(cause: HTTPFailure(status: 503)), error(cause: HTTPFailure(status: 503)), error()]).count == 2)
+        let distinct = Set([error(cause: HTTPFailure(status: 503)), error(cause: HTTPFailure(status: 503)), error()])
+        #expect(distinct.count == 2)
     }
 
     @Test func aProblemFromAnErrorKeepsEveryField() throws {
@@ -112,7 +117,8 @@ struct ErrorModelTests {
         #expect(try JSONDecoder().decode(StoreProblem.self, from: try JSONEncoder().encode(verified)) == verified)
         verified.brokenTags = nil
         let scanned = try JSONDecoder().decode(StoreProblem.self, from: try JSONEncoder().encode(verified))
-        #expect(scanned.brokenTags == nil && scanned.syscall == nil && scanned.message == "blob is missing (left by gc)")
+        #expect(scanned.brokenTags == nil && scanned.syscall == nil)
+        #expect(scanned.message == "blob is missing (left by gc)")
     }
 
     @Test func aDigestEncodesAsItsText() throws {
@@ -120,7 +126,9 @@ struct ErrorModelTests {
         let data = try JSONEncoder().encode([digest])
         #expect(String(decoding: data, as: UTF8.self) == "[\"sha256:\(digest.hex)\"]")
         #expect(try JSONDecoder().decode([Digest].self, from: data) == [digest])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Digest].self, from: Data("[\"sha256:00\"]".utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([Digest].self, from: Data("[\"sha256:00\"]".utf8))
+        }
     }
 
     /// A dry run over a store with one of each eligible kind, encoded as `gc --json` encodes it.

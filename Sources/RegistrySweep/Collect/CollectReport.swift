@@ -76,7 +76,8 @@ public struct CollectReport: Sendable, Codable, Equatable {
             } else if let parsed = Digest(text) {
                 digest = parsed
             } else {
-                throw DecodingError.dataCorruptedError(forKey: .digest, in: container, debugDescription: "not a digest: \(text)")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .digest, in: container, debugDescription: "not a digest: \(text)")
             }
         }
 
