@@ -89,7 +89,9 @@ struct DeleteCommand: AsyncParsableCommand {
             result = made
             interrupted = outcome.interrupted
         } catch {
-            throw ExitStatus.fail(error)
+            var hints = StoreOptions.hints
+            hints[.invalidStore] = "`regsweep scan ROOT` lists what is wrong with the store"
+            throw ExitStatus.fail(error, hints: hints)
         }
         if json {
             try printJSON(result)
@@ -105,7 +107,7 @@ struct DeleteCommand: AsyncParsableCommand {
             }
             for item in report.skipped { print("kept: \(item.kind) \(item.path): \(item.reason)") }
             for warning in result.report.warnings { print("warning: \(warning)") }
-            for failure in result.report.failures { print("failed: \(failure.code): \(failure.message) [\(failure.path ?? "")]") }
+            for failure in result.report.failures { print("failed: \(failure.code): \(failure.detailedMessage) [\(failure.path ?? "")]") }
         }
         if interrupted || result.report.cancelled { throw Interruption.exitCode }
         if !result.report.failures.isEmpty { throw ExitStatus.problems }

@@ -123,7 +123,7 @@ struct GCCommand: AsyncParsableCommand {
             report = made
             interrupted = outcome.interrupted
         } catch {
-            throw ExitStatus.fail(error)
+            throw ExitStatus.fail(error, hints: StoreOptions.hints)
         }
         switch json ? .json : format {
         case .json:

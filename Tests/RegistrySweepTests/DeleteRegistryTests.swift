@@ -50,13 +50,13 @@ struct DeleteRegistryTests {
         let result = try await ImageDeleter(backend: backend, options: options(dryRun: false, prune: true)).run(targets)
         #expect(result.paths == dry.paths)
         #expect(result.report.failures.isEmpty)
-        let deletedManifests = Set(result.report.eligibleManifests.map(\.digest))
+        let deletedManifests = Set(result.report.eligibleManifests.map(\.digest.description))
         // app:latest shares its manifest with app:2, which stays: only the tag goes.
         #expect(!deletedManifests.contains(images["app:2"]!.manifestDigest))
         #expect(deletedManifests.contains(images["app:1"]!.manifestDigest))
         #expect(deletedManifests.contains(images["app@sig"]!.manifestDigest))
-        #expect(!result.report.eligibleBlobs.contains(shared.digest))
-        #expect(result.report.eligibleBlobs.contains(images["app:1"]!.layers[1].digest))
+        #expect(!result.report.eligibleBlobs.map(\.description).contains(shared.digest))
+        #expect(result.report.eligibleBlobs.map(\.description).contains(images["app:1"]!.layers[1].digest))
         #expect(result.report.eligibleRepositories == ["gone/x"])
 
         try await registry.restart()

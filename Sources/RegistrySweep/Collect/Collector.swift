@@ -247,13 +247,13 @@ public struct Collector: Sendable {
         }
         return CollectReport(
             dryRun: options.dryRun, markedBlobs: marked,
-            eligibleBlobs: plan.blobs.map(\.digest.description),
-            eligibleManifests: plan.manifests.map { .init(repository: $0.repository, digest: $0.digest.description) },
+            eligibleBlobs: plan.blobs.map(\.digest),
+            eligibleManifests: plan.manifests.map { .init(repository: $0.repository, digest: $0.digest) },
             eligibleBytes: plan.bytes, eligibleUploads: plan.uploads.map(\.ref), eligibleLinks: plan.links.map(\.ref),
             eligibleRepositories: plan.repositories, keptYoungBlobs: plan.keptYoungBlobs,
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
-            problems: (snapshot.problems + revalidator.problems).map(StoreInventory.Problem.init),
-            failures: failures.map(StoreInventory.Problem.init),
+            problems: snapshot.problems + revalidator.problems,
+            failures: failures.map { StoreProblem($0) },
             timings: timings, removed: removed, skipped: skipped, revalidations: revalidator.refreshes, cancelled: cancelled)
     }
 }

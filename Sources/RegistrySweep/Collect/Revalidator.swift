@@ -45,7 +45,7 @@ struct Revalidator: Sendable {
     /// True once something that changed could not be read: no blob may be removed this run.
     private(set) var blocksBlobs = false
     /// Problems met while revalidating.
-    private(set) var problems: [SweepError] = []
+    private(set) var problems: [StoreProblem] = []
     /// When the last ``refresh()`` began (``Timestamp.modificationSplit()``): a directory modified after
     /// it changed after that refresh looked.
     private(set) var lookedAt = -Double.infinity
@@ -152,7 +152,7 @@ struct Revalidator: Sendable {
 
     private mutating func block(_ error: SweepError, _ why: String) {
         blocksBlobs = true
-        var problem = error
+        var problem = StoreProblem(error)
         problem.message = "\(why); no blob is removed this run: \(error.message)"
         problems.append(problem)
     }

@@ -56,18 +56,18 @@ extension SweepPlan {
 
         var gone: [CollectReport.Skipped] = []
         let reason = "no longer eligible: the store changed since the plan was made"
-        func missing<Item>(_ items: [Item], in fresh: [Item], kind: String, key: (Item) -> String, path: (Item) -> String) {
+        func missing<Item>(_ items: [Item], in fresh: [Item], kind: CollectReport.ItemKind, key: (Item) -> String, path: (Item) -> String) {
             let keys = Set(fresh.map(key))
             for item in items where !keys.contains(key(item)) {
                 gone.append(.init(kind: kind, path: path(item), reason: reason))
             }
         }
-        missing(reviewed.tags, in: tags, kind: "tag", key: { $0.path }, path: { $0.path })
-        missing(reviewed.manifests, in: manifests, kind: "manifest", key: { StorePath.revision($0.repository, $0.digest) }, path: { StorePath.revision($0.repository, $0.digest) })
-        missing(reviewed.links, in: links, kind: "link", key: { $0.path }, path: { $0.path })
-        missing(reviewed.blobs, in: blobs, kind: "blob", key: { $0.digest.description }, path: { StorePath.blobDirectory($0.digest) })
-        missing(reviewed.uploads, in: uploads, kind: "upload", key: { $0.path }, path: { $0.path })
-        missing(reviewed.repositories, in: repositories, kind: "repository", key: { $0 }, path: { StorePath.repository($0) })
+        missing(reviewed.tags, in: tags, kind: .tag, key: { $0.path }, path: { $0.path })
+        missing(reviewed.manifests, in: manifests, kind: .manifest, key: { StorePath.revision($0.repository, $0.digest) }, path: { StorePath.revision($0.repository, $0.digest) })
+        missing(reviewed.links, in: links, kind: .link, key: { $0.path }, path: { $0.path })
+        missing(reviewed.blobs, in: blobs, kind: .blob, key: { $0.digest.description }, path: { StorePath.blobDirectory($0.digest) })
+        missing(reviewed.uploads, in: uploads, kind: .upload, key: { $0.path }, path: { $0.path })
+        missing(reviewed.repositories, in: repositories, kind: .repository, key: { $0 }, path: { StorePath.repository($0) })
         return (plan, gone, unreviewed)
     }
 }

@@ -29,8 +29,8 @@ public struct SweepPlan: Sendable, Codable {
         public var ref: CollectReport.LinkRef
         /// The directory removed.
         public var path: String
-        /// The digest the link names (all zero for a tag without `current/link`).
-        public var digest: Digest
+        /// The digest the link names; `nil` for a tag without `current/link`.
+        public var digest: Digest?
         /// Planned because the blob it names was gone (or is planned to go): kept if the blob is there after all.
         public var blobGone = false
     }
@@ -141,8 +141,8 @@ public struct SweepPlan: Sendable, Codable {
         _ items: [Item], by revalidator: Revalidator, into skipped: inout [CollectReport.Skipped]
     ) -> [Item] {
         items.filter { item in
-            let blocked = Item.kind == "blob" && revalidator.blocksBlobs
-            guard blocked || revalidator.protected.contains(item.digest) else { return true }
+            let blocked = Item.kind == .blob && revalidator.blocksBlobs
+            guard blocked || item.named.map(revalidator.protected.contains) == true else { return true }
             skipped.append(.init(
                 kind: Item.kind, path: item.path,
                 reason: blocked
@@ -156,23 +156,26 @@ public struct SweepPlan: Sendable, Codable {
 /// An item of a plan that names one digest: what the revalidator may protect.
 protocol SweepItem {
     /// `manifest`, `link` or `blob`, for reports.
-    static var kind: String { get }
-    /// The digest the item removes or names.
-    var digest: Digest { get }
+    static var kind: CollectReport.ItemKind { get }
+    /// The digest the item removes or names (`nil`: it names none, nothing can protect it).
+    var named: Digest? { get }
     /// The store path it removes.
     var path: String { get }
 }
 
 extension SweepPlan.ManifestItem: SweepItem {
-    static var kind: String { "manifest" }
+    static var kind: CollectReport.ItemKind { .manifest }
+    var named: Digest? { digest }
     var path: String { StorePath.revision(repository, digest) }
 }
 
 extension SweepPlan.LinkItem: SweepItem {
-    static var kind: String { "link" }
+    static var kind: CollectReport.ItemKind { .link }
+    var named: Digest? { digest }
 }
 
 extension SweepPlan.BlobItem: SweepItem {
-    static var kind: String { "blob" }
+    static var kind: CollectReport.ItemKind { .blob }
+    var named: Digest? { digest }
     var path: String { StorePath.blobDirectory(digest) }
 }

@@ -62,7 +62,7 @@ struct Sweeper: Sendable {
             return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.decidedAt, last: "current/link")
                 ? nil : "a file in the tag was written after the scan"
         }
-        record(tagResults, kind: "tag", paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
+        record(tagResults, kind: .tag, paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
 
         // 1. Dead manifests.
         if stopped() { return outcome }
@@ -93,7 +93,7 @@ struct Sweeper: Sendable {
                 await revalidator.protectManifest(manifests[index].digest)
             }
         }
-        record(revived, kind: "manifest", paths: manifests.map(\.path), into: &outcome) {
+        record(revived, kind: .manifest, paths: manifests.map(\.path), into: &outcome) {
             $0.removed.manifests += 1
         }
 
@@ -102,7 +102,7 @@ struct Sweeper: Sendable {
         await revalidator.refresh()
         let links = SweepPlan.dropProtected(plan.links, by: revalidator, into: &outcome.skipped)
         let linkResults = await run(links, .removeLinks) { backend, item throws(SweepError) -> String? in
-            if item.blobGone, (try? await backend.stat(StorePath.blobData(item.digest))) != nil {
+            if item.blobGone, let digest = item.digest, (try? await backend.stat(StorePath.blobData(digest))) != nil {
                 return "its blob is in the store after all (written after the blob listing)"
             }
             // A repository pushed to during the run may have a new manifest that needs the link.
@@ -116,7 +116,7 @@ struct Sweeper: Sendable {
             return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.youngSince, last: "link")
                 ? nil : "written within the grace period or after the scan"
         }
-        record(linkResults, kind: "link", paths: links.map(\.path), into: &outcome) { $0.removed.links += 1 }
+        record(linkResults, kind: .link, paths: links.map(\.path), into: &outcome) { $0.removed.links += 1 }
         // Repositories this sweep changed, and when it was done with them: later changes are someone else's.
         let linksEnd = Timestamp.modificationSplit()
         let ownChangesEnd: [String: Double] = Dictionary(
@@ -158,7 +158,7 @@ struct Sweeper: Sendable {
                 }
                 paths.append(blobs[position].path)
             }
-            record(recorded, kind: "blob", paths: paths, into: &outcome) { $0.removed.blobs += 1 }
+            record(recorded, kind: .blob, paths: paths, into: &outcome) { $0.removed.blobs += 1 }
             return again
         }
         while index < plan.blobs.count || !retries.isEmpty {
@@ -189,7 +189,7 @@ struct Sweeper: Sendable {
         let uploadResults = await run(plan.uploads, .removeUploads) { backend, item throws(SweepError) -> String? in
             try await backend.removeUnlessYoung(item.path, modifiedAfter: .infinity) ? nil : "not empty after removal"
         }
-        record(uploadResults, kind: "upload", paths: plan.uploads.map(\.path), into: &outcome) { $0.removed.uploads += 1 }
+        record(uploadResults, kind: .upload, paths: plan.uploads.map(\.path), into: &outcome) { $0.removed.uploads += 1 }
 
         // 5. Repositories left empty: only what is old goes, directories only when empty.
         for (done, repository) in plan.repositories.enumerated() {
@@ -197,7 +197,7 @@ struct Sweeper: Sendable {
             options.progress.send(.init(phase: .removeRepositories, done: done, total: plan.repositories.count))
             do throws(SweepError) {
                 if let reason = try await pruneRepository(repository) {
-                    outcome.skipped.append(.init(kind: "repository", path: StorePath.repository(repository), reason: reason))
+                    outcome.skipped.append(.init(kind: .repository, path: StorePath.repository(repository), reason: reason))
                 } else {
                     outcome.removed.repositories += 1
                 }
@@ -271,7 +271,7 @@ struct Sweeper: Sendable {
 
     /// Adds each result to the outcome: removed (counted by `count`), skipped, or failed.
     private func record(
-        _ results: [Result<String?, SweepError>], kind: String, paths: [String], into outcome: inout Outcome,
+        _ results: [Result<String?, SweepError>], kind: CollectReport.ItemKind, paths: [String], into outcome: inout Outcome,
         count: (inout Outcome) -> Void
     ) {
         for (index, result) in results.enumerated() {

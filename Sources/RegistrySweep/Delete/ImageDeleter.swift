@@ -165,7 +165,7 @@ public struct ImageDeleter: Sendable {
             if repository.isIncomplete || !repository.hasValidName
                 || repository.revisions.contains(where: snapshot.unreadableManifests.contains)
             {
-                throw SweepError(.invalidStore, "repository \"\(name)\" could not be read completely (run regsweep scan); nothing was changed", path: StorePath.repository(name))
+                throw SweepError(.invalidStore, "repository \"\(name)\" could not be read completely (a scan lists its problems); nothing was changed", path: StorePath.repository(name))
             }
             func current(_ tag: Repository.Tag) -> String? { tag.current.map { snapshot.digests[$0].description } }
             let dead: Set<UInt32>

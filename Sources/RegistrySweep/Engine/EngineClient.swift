@@ -167,7 +167,7 @@ public struct EngineClient: Sendable {
         let call = error.syscall ?? "connect"
         let advice: String
         switch (call, errno) {
-        case ("connect", ENOENT): advice = "no socket file: is dockerd running, and is --host right?"
+        case ("connect", ENOENT): advice = "no socket file: is dockerd running, and is the client's host the right socket?"
         case ("connect", ECONNREFUSED): advice = "nothing listens on the socket: dockerd is not running"
         case (_, EACCES), (_, EPERM): advice = "permission denied: run as root or as a member of the docker group"
         case (_, EAGAIN), (_, EINPROGRESS): advice = "the daemon did not answer within \(Int(timeout)) s"

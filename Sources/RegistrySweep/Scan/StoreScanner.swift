@@ -43,12 +43,12 @@ public struct StoreScanner: Sendable {
         do {
             _ = try await backend.list(StorePath.v2)
         } catch {
-            let reason = error.code == .notFound ? "no docker/registry/v2 under the root" : "docker/registry/v2 cannot be read (\(error.message))"
+            let reason = error.code == .notFound ? "no docker/registry/v2 under the root" : "docker/registry/v2 cannot be read"
             throw SweepError(
                 .invalidStore,
-                "\(reason): pass the storage rootdirectory (the folder holding docker/), or --config with the registry's config.yml",
+                "\(reason): use the storage root directory (the folder holding docker/), or the one the registry's configuration names",
                 path: error.code == .notFound ? backend.displayName : "\(backend.displayName)/\(StorePath.v2)",
-                syscall: error.syscall, errno: error.errno)
+                syscall: error.syscall, errno: error.errno, cause: error)
         }
         // Blobs first, then repositories: each phase keeps every core busy on its own, and
         // running them one after the other lets both intern into one table as they go.
@@ -118,8 +118,8 @@ public struct StoreScanner: Sendable {
             } else {
                 throw SweepError(
                     .invalidStore,
-                    "the repositories directory cannot be read (\(error.message)): which blobs are referenced is unknown; refusing",
-                    path: error.path ?? path, syscall: error.syscall, errno: error.errno)
+                    "the repositories directory cannot be read: which blobs are referenced is unknown; refusing",
+                    path: error.path ?? path, syscall: error.syscall, errno: error.errno, cause: error)
             }
         }
         // Uploads alone are fine (a first push in progress); anything that names a blob is not.
@@ -138,14 +138,14 @@ public struct StoreScanner: Sendable {
     /// Problems for blobs and children that parsed manifests reference but the store lacks.
     private static func missingReferences(
         manifests: ManifestTable, digests: DigestTable, blobs: BitSet, foreign: BitSet
-    ) -> [SweepError] {
+    ) -> [StoreProblem] {
         var reported = BitSet()
-        var problems: [SweepError] = []
+        var problems: [StoreProblem] = []
         for m in 0..<manifests.count where manifests.kind[m] != ManifestTable.unreadable {
             for id in manifests.blobs(m).followedBy(manifests.children(m))
             where !blobs.contains(id) && !foreign.contains(id) && reported.insert(id) {
                 problems.append(
-                    SweepError(
+                    StoreProblem(
                         .missingBlob, "blob referenced by manifest \(digests[manifests.digest[m]]) is missing from the store",
                         path: StorePath.blobData(digests[id]), digest: digests[id]))
             }
