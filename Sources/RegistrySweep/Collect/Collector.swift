@@ -33,7 +33,7 @@ public struct Collector: Sendable {
     public func run(snapshot given: StoreSnapshot? = nil) async throws(SweepError) -> CollectReport {
         var timings: [String: Double] = [:]
         try await Self.checkStore(backend)
-        let lock = try takeLock()
+        let lock = try await takeLock()
         defer { withExtendedLifetime(lock) {} }
         var finishedDelete: String?
         if !options.dryRun, given == nil, let journal = try await DeleteJournal.load(backend) {
@@ -93,10 +93,13 @@ public struct Collector: Sendable {
         }
     }
 
-    /// Takes the store lock for a real run on a filesystem store.
-    func takeLock() throws(SweepError) -> StoreLock? {
-        guard !options.dryRun, let filesystem = backend as? FileSystemBackend else { return nil }
-        return try StoreLock(root: filesystem)
+    /// Takes the store lock for a real run (``StorageBackend/lock()``); a dry run takes none.
+    ///
+    /// - Throws: `.locked`, or the backend's refusal if it cannot lock: a real run never sweeps
+    ///   unlocked.
+    func takeLock() async throws(SweepError) -> StoreLockHandle? {
+        guard !options.dryRun else { return nil }
+        return try await backend.lock()
     }
 
     /// For each blob the plan removes, the repositories holding a layer link to it.

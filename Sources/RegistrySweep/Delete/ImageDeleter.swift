@@ -33,7 +33,7 @@ public struct ImageDeleter: Sendable {
     public func run(_ targets: [DeleteTarget]) async throws(SweepError) -> DeleteReport {
         let collector = Collector(backend: backend, options: options)
         try await Collector.checkStore(backend)
-        let lock = try collector.takeLock()
+        let lock = try await collector.takeLock()
         defer { withExtendedLifetime(lock) {} }
         var finished: DeleteReport?
         if !options.dryRun, let journal = try await DeleteJournal.load(backend) {
