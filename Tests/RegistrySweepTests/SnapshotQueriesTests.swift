@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import RegistrySweep
 import Testing
 
@@ -30,5 +31,26 @@ struct SnapshotQueriesTests {
         #expect(Set(snapshot.layers(of: repository)) == Set([app.config] + app.layers + [child.config] + child.layers))
         let tags = Dictionary(uniqueKeysWithValues: repository.tags.map { ($0.name, snapshot.current(of: $0)) })
         #expect(tags == ["v1": app.manifest, "multi": index])
+    }
+}
+
+/// Progress of verify: one event per blob hashed, in order, adding up to the report's counts.
+struct VerifyProgressTests {
+    private final class Events: Sendable {
+        let list = Mutex<[ProgressEvent]>([])
+    }
+
+    @Test func verifyReportsEveryBlobAndByte() async throws {
+        let store = try FixtureStore()
+        for seed in ["a", "b", "c"] { try store.image("app", tag: seed, seed: seed) }
+        let events = Events()
+        var options = VerifyOptions()
+        options.progress = ProgressObserver { event in events.list.withLock { $0.append(event) } }
+        let report = try await StoreVerifier(backend: try store.backend(), options: options).verify()
+        let seen = events.list.withLock { $0 }
+        #expect(seen.count == report.blobs && report.blobs == 12)
+        #expect(seen.map(\.done) == Array(1...report.blobs))
+        #expect(seen.allSatisfy { $0.phase == .verify && $0.total == report.blobs })
+        #expect(seen.last?.bytes == report.bytesHashed)
     }
 }

@@ -59,6 +59,8 @@ private struct WorkerResult: Sendable {
 /// The next job index for the workers: one atomic counter, no lock.
 private final class JobCursor: Sendable {
     let next = Atomic<Int>(0)
+    /// Jobs and bytes done, for progress (taken only when someone observes it).
+    let done = Mutex<(jobs: Int, bytes: Int)>((0, 0))
 }
 
 extension StoreVerifier {
@@ -114,6 +116,8 @@ extension StoreVerifier {
         let chunkSize = options.chunkSize
         let mapThreshold = options.mapThreshold
         let workers = max(1, min(options.concurrency, sorted.count))
+        let progress = options.progress
+        let total = sorted.count
         var pass = HashPass(jobs: sorted, outcomes: Array(repeating: nil, count: sorted.count))
         await withTaskGroup(of: WorkerResult.self) { group in
             for _ in 0..<workers {
@@ -124,7 +128,17 @@ extension StoreVerifier {
                         let index = cursor.next.add(1, ordering: .relaxed).oldValue
                         guard index < sorted.count else { break }
                         mine.indices.append(index)
+                        let before = mine.counters.bytes
                         mine.outcomes.append(await Self.hash(sorted[index], with: hasher, counters: &mine.counters))
+                        if let progress {
+                            // Under the lock, so that events arrive one at a time and in order.
+                            let bytes = mine.counters.bytes - before
+                            cursor.done.withLock { done in
+                                done.jobs += 1
+                                done.bytes += bytes
+                                progress(.init(phase: .verify, done: done.jobs, total: total, bytes: done.bytes))
+                            }
+                        }
                     }
                     return mine
                 }
