@@ -4,9 +4,18 @@
 # Usage: Benchmarks/compare.sh STORE [RUNS]
 #   STORE  a registry storage rootdirectory (holding docker/registry/v2), e.g. one written by
 #          `regsweep generate`; it is only read (every command is a dry run).
-#   RUNS   measured runs per command (default 5), after one warm-up run each (warm page cache).
+#   RUNS   measured rounds (default 5).
 #
-# Runs, interleaved round by round so that all three see the same cache state:
+# Method (no program is measured right after one that changes the cache state it sees):
+#   phase 1, walkers: `find` and the reference GC walk and stat every file; each is run once to
+#     warm, then measured REFERENCE_RUNS times (default 3) back to back, in their own phase.
+#   phase 2, rounds: each round rotates the order of the fast programs (regsweep, the floors,
+#     and BASELINE if given); each program runs once unmeasured right before its measured run.
+#   Reported: median wall and CPU (user+sys) per program, per-round paired ratios (median, min,
+#   max) of regsweep against each floor and BASELINE, the reference's median over regsweep's,
+#   and the machine's load before and after.
+#
+# Programs:
 #   regsweep gc STORE --dry-run --grace 0 --format distribution   (release build of this checkout)
 #   docker-registry garbage-collect --dry-run CONFIG               (CONFIG: temp config.yml on STORE)
 #   find STORE -type f | wc -l
@@ -15,13 +24,12 @@
 #   io-floor --links STORE   (the "safe floor": also every read a collector that deletes nothing
 #                     unproven must make: revision links, tag current links, tag-history and
 #                     layer-link listings)
-# and prints median wall time and median peak RSS (GNU time's %M) of each, the ratios
-# regsweep/reference, regsweep/find, regsweep/io-floor and regsweep/safe-floor, and whether
-# regsweep's eligible blob set equals the reference's. regsweep is built in release mode with
+# and whether regsweep's eligible blob set equals the reference's (exit 1 if not). regsweep is built in release mode with
 # the Swift runtime linked statically (--static-swift-stdlib, as a deployed CLI would be),
 # under .build/static. Needs: docker-registry (Debian: docker-registry), GNU time (Debian:
 # time), cc (gcc). Environment: REGSWEEP=path to a regsweep binary (skips the build);
-# REFERENCE=reference binary.
+# REFERENCE=reference binary; BASELINE=another regsweep binary to compare with (before/after a
+# change; same command line); REFERENCE_RUNS (default 3; 0 skips the reference and find).
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 ]]; then
@@ -59,67 +67,97 @@ http:
 YAML
 
 run_regsweep()  { "$REGSWEEP" gc "$store" --dry-run --grace 0 --format distribution; }
+run_baseline()  { "$BASELINE" gc "$store" --dry-run --grace 0 --format distribution; }
 run_reference() { "$reference" garbage-collect --dry-run "$work/config.yml"; }
 run_find()      { find "$store" -type f | wc -l; }
 run_floor()     { "$work/io-floor" "$store"; }
 run_safefloor() { "$work/io-floor" --links "$store"; }
-export -f run_regsweep run_reference run_find run_floor run_safefloor
-export REGSWEEP reference store work
+export -f run_regsweep run_baseline run_reference run_find run_floor run_safefloor
+export REGSWEEP BASELINE reference store work
 
-# measure NAME: runs run_NAME once under GNU time; appends "seconds rss_kb" to $work/NAME.times.
+# measure NAME: runs run_NAME once under GNU time; appends "wall cpu rss_kb" to $work/NAME.times.
 measure() {
-    local name=$1 start end
-    start=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$work/$name.rss" bash -c "run_$name" > "$work/$name.out" 2> "$work/$name.err" || {
+    local name=$1
+    /usr/bin/time -f "%e %U %S %M" -o "$work/$name.time" bash -c "run_$name" > "$work/$name.out" 2> "$work/$name.err" || {
         echo "$name failed:" >&2
         tail -5 "$work/$name.err" >&2
         exit 1
     }
-    end=$(date +%s.%N)
-    echo "$(echo "$end - $start" | bc -l) $(tail -1 "$work/$name.rss")" >> "$work/$name.times"
+    awk '{ printf "%s %.3f %s\n", $1, $2 + $3, $4 }' "$work/$name.time" >> "$work/$name.times"
+}
+# warm NAME: one unmeasured run.
+warm() { bash -c "run_$1" > /dev/null 2>&1 || true; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+column() { cut -d' ' -f"$2" "$work/$1.times"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+reference_runs=${REFERENCE_RUNS:-3}
+load_before=$(load)
+walkers=()
+if ((reference_runs > 0)); then walkers=(find reference); fi
+for name in "${walkers[@]}"; do
+    warm "$name"
+    for ((run = 1; run <= reference_runs; run++)); do measure "$name"; done
+    echo "$name: $reference_runs runs done" >&2
+done
+
+fast=(regsweep floor safefloor)
+[[ -n "${BASELINE:-}" ]] && fast+=(baseline)
+for ((round = 0; round < runs; round++)); do
+    count=${#fast[@]}
+    for ((k = 0; k < count; k++)); do
+        name=${fast[$(((round + k) % count))]}
+        warm "$name"
+        measure "$name"
+    done
+    echo "round $((round + 1))/$runs done" >&2
+done
+load_after=$(load)
+
+# Per-round paired ratio of column 1 (wall) of A over B: median min max.
+paired() {
+    paste -d' ' <(column "$1" 1) <(column "$2" 1) | awk '{ print $1 / $2 }' | sort -g \
+        | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f (min %.3f, max %.3f)", m, v[1], v[NR] }'
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-names=(regsweep reference find floor safefloor)
-for name in "${names[@]}"; do measure "$name"; rm -f "$work/$name.times"; done   # warm-up
-for ((round = 1; round <= runs; round++)); do
-    for name in "${names[@]}"; do measure "$name"; done
-    echo "round $round/$runs done" >&2
-done
-
-declare -A secs rss
-for name in "${names[@]}"; do
-    secs[$name]=$(cut -d' ' -f1 "$work/$name.times" | median)
-    rss[$name]=$(cut -d' ' -f2 "$work/$name.times" | median)
-done
-
-files=$(tr -d ' ' < "$work/find.out")
-grep -o 'blob eligible for deletion: sha256:[0-9a-f]*' "$work/regsweep.out" | sort > "$work/regsweep.eligible" || true
-grep -o 'blob eligible for deletion: sha256:[0-9a-f]*' "$work/reference.out" | sort > "$work/reference.eligible" || true
-eligible=$(wc -l < "$work/reference.eligible")
-summary=$(grep -m1 'blobs marked' "$work/reference.out" || echo "(no reference summary)")
-
 echo
+files=unknown
+[[ -s "$work/find.out" ]] && files=$(tr -d ' ' < "$work/find.out")
+summary=$(grep -m1 'blobs marked' "$work/reference.out" 2>/dev/null || echo "(reference not run)")
 echo "store: $store ($files files; reference: $summary)"
-echo "runs: $runs measured after 1 warm-up each, medians"
-printf '%-34s %10s %12s\n' "command" "seconds" "peak RSS MB"
-printf '%-34s %10.3f %12.1f\n' "regsweep gc --dry-run --grace 0" "${secs[regsweep]}" "$(echo "${rss[regsweep]} / 1024" | bc -l)"
-printf '%-34s %10.3f %12.1f\n' "docker-registry garbage-collect -d" "${secs[reference]}" "$(echo "${rss[reference]} / 1024" | bc -l)"
-printf '%-34s %10.3f %12.1f\n' "find -type f | wc -l" "${secs[find]}" "$(echo "${rss[find]} / 1024" | bc -l)"
-printf '%-34s %10.3f %12.1f\n' "io-floor (listings + manifest reads)" "${secs[floor]}" "$(echo "${rss[floor]} / 1024" | bc -l)"
-printf '%-34s %10.3f %12.1f\n' "io-floor --links (safe floor)" "${secs[safefloor]}" "$(echo "${rss[safefloor]} / 1024" | bc -l)"
+echo "load average before: $load_before; after: $load_after ($(nproc) cores)"
+echo "rounds: $runs (fast programs, rotated, each warmed right before); walkers: $reference_runs runs each, own phase"
+printf '%-36s %10s %10s %12s\n' "command (medians)" "wall s" "CPU s" "peak RSS MB"
+row() {
+    [[ -s "$work/$2.times" ]] || return 0
+    printf '%-36s %10.3f %10.3f %12.1f\n' "$1" "$(column "$2" 1 | median)" "$(column "$2" 2 | median)" \
+        "$(echo "$(column "$2" 3 | median) / 1024" | bc -l)"
+}
+row "regsweep gc --dry-run --grace 0" regsweep
+row "baseline regsweep (BASELINE)" baseline
+row "io-floor (listings + manifest reads)" floor
+row "io-floor --links (safe floor)" safefloor
+row "find -type f | wc -l" find
+row "docker-registry garbage-collect -d" reference
 echo
-printf 'time  regsweep/reference: %.4f (%.1fx faster)\n' \
-    "$(echo "${secs[regsweep]} / ${secs[reference]}" | bc -l)" "$(echo "${secs[reference]} / ${secs[regsweep]}" | bc -l)"
-printf 'time  regsweep/find:      %.4f\n' "$(echo "${secs[regsweep]} / ${secs[find]}" | bc -l)"
-printf 'time  regsweep/io-floor:  %.4f\n' "$(echo "${secs[regsweep]} / ${secs[floor]}" | bc -l)"
-printf 'time  regsweep/safe-floor: %.4f\n' "$(echo "${secs[regsweep]} / ${secs[safefloor]}" | bc -l)"
-printf 'RSS   regsweep/reference: %.4f\n' "$(echo "${rss[regsweep]} / ${rss[reference]}" | bc -l)"
-if cmp -s "$work/regsweep.eligible" "$work/reference.eligible"; then
-    echo "eligible blobs: identical sets ($eligible blobs)"
-else
-    echo "eligible blobs: DIFFERENT (regsweep $(wc -l < "$work/regsweep.eligible"), reference $eligible):"
-    diff "$work/regsweep.eligible" "$work/reference.eligible" | head -20
-    exit 1
+echo "per-round paired wall ratios (median, min, max):"
+echo "  regsweep / io-floor:   $(paired regsweep floor)"
+echo "  regsweep / safe floor: $(paired regsweep safefloor)"
+[[ -n "${BASELINE:-}" ]] && echo "  regsweep / baseline:   $(paired regsweep baseline)"
+if [[ -s "$work/reference.times" ]]; then
+    ref=$(column reference 1 | median)
+    ours=$(column regsweep 1 | median)
+    printf '  reference / regsweep (medians): %.1fx faster; CPU %.1fx less\n' "$(echo "$ref / $ours" | bc -l)" \
+        "$(echo "$(column reference 2 | median) / $(column regsweep 2 | median)" | bc -l)"
+    grep -o 'blob eligible for deletion: sha256:[0-9a-f]*' "$work/regsweep.out" | sort > "$work/regsweep.eligible" || true
+    grep -o 'blob eligible for deletion: sha256:[0-9a-f]*' "$work/reference.out" | sort > "$work/reference.eligible" || true
+    eligible=$(wc -l < "$work/reference.eligible")
+    if cmp -s "$work/regsweep.eligible" "$work/reference.eligible"; then
+        echo "eligible blobs: identical sets ($eligible blobs)"
+    else
+        echo "eligible blobs: DIFFERENT (regsweep $(wc -l < "$work/regsweep.eligible"), reference $eligible):"
+        diff "$work/regsweep.eligible" "$work/reference.eligible" | head -20
+        exit 1
+    fi
 fi
