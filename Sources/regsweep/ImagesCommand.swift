@@ -63,9 +63,9 @@ struct ImagesCommand: AsyncParsableCommand {
 
     func run() async throws {
         if prune {
-            try runPrune()
+            try await runPrune()
         } else {
-            try runList()
+            try await runList()
         }
     }
 
@@ -76,11 +76,11 @@ struct ImagesCommand: AsyncParsableCommand {
     ]
 
     /// Lists the data root's images.
-    private func runList() throws {
+    private func runList() async throws {
         let kinds = ImageListing.kinds(all: all, dangling: dangling, intermediate: intermediate)
         let listing: ImageListing
         do throws(SweepError) {
-            listing = try ImageListing.load(dataRoot: dataRoot ?? ".", kinds: kinds, driver: storageDriver)
+            listing = try await ImageListing.load(dataRoot: dataRoot ?? ".", kinds: kinds, driver: storageDriver)
         } catch {
             throw ExitStatus.fail(error, hints: Self.hints)
         }
@@ -99,12 +99,13 @@ struct ImagesCommand: AsyncParsableCommand {
     }
 
     /// Plans and, unless `--dry-run`, performs the prune.
-    private func runPrune() throws {
+    private func runPrune() async throws {
         let report: ImagePruneReport
         do throws(SweepError) {
             let client = try EngineClient(host: host)
-            let offline = try dataRoot.map { (root) throws(SweepError) in
-                try ImageStoreLoader(strict: true, driver: storageDriver).load(dataRoot: root)
+            var offline: ImageStoreModel?
+            if let root = dataRoot {
+                offline = try await ImageStoreLoader(strict: true, driver: storageDriver).load(dataRoot: root)
             }
             let pruner = ImagePruner(client: client, offline: offline)
             let plan = try pruner.plan()

@@ -15,7 +15,7 @@ extension ImageStoreLoaderTests {
     }
 
     @Test(arguments: ConfigDamage.allCases)
-    func damagedImageConfigIsReported(_ damage: ConfigDamage) throws {
+    func damagedImageConfigIsReported(_ damage: ConfigDamage) async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let ids = try ImageStoreFixtures.writeCurrent(
@@ -36,13 +36,13 @@ extension ImageStoreLoaderTests {
             try Data("not json".utf8).write(to: file)
         }
 
-        let error = #expect(throws: SweepError.self) { try ImageStoreLoader().load(dataRoot: dir.path) }
+        let error = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path) }
         #expect(error?.code == .invalidImageStore)
         #expect(error?.path == file.path)
         #expect(error?.digest == child)
         #expect(error?.message.contains("corrupt image config") == true, "\(String(describing: error))")
 
-        let lenient = try ImageStoreLoader(strict: false).loadDetailed(dataRoot: dir.path)
+        let lenient = try await ImageStoreLoader(strict: false).loadDetailed(dataRoot: dir.path)
         #expect(lenient.model.allIDs() == [ids["base"]!])
         #expect(lenient.problems.map(\.path) == [file.path])
         #expect(lenient.problems.map(\.code) == [.invalidImageStore])

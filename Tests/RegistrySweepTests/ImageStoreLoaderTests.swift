@@ -17,7 +17,7 @@ import struct Crypto.SHA256
     }
 
     /// Digest-only references keep an image top-level; a childless one is still dangling (as dockerd 20.10).
-    @Test func digestOnlyReferences() throws {
+    @Test func digestOnlyReferences() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let pin = "sha256:" + String(repeating: "c", count: 64)
@@ -29,7 +29,7 @@ import struct Crypto.SHA256
                 .init(name: "leaf", parent: "mid", newLayers: [], references: ["leaf:1"]),
                 .init(name: "pinned", parent: nil, newLayers: [3], references: ["pin@" + pin]),
             ])
-        let model = try ImageStoreLoader().load(dataRoot: dir.path)
+        let model = try await ImageStoreLoader().load(dataRoot: dir.path)
         let id = { (name: String) in ids[name]! }
         #expect(model.topLevelIDs() == [id("base"), id("mid"), id("leaf"), id("pinned")])
         #expect(model.danglingIDs() == [id("pinned")])
@@ -39,7 +39,7 @@ import struct Crypto.SHA256
     }
 
     /// rmi walks up untagged, childless, unused parents; bytes freed count only layers nothing else uses.
-    @Test func exclusiveAncestorsAndBytesFreed() throws {
+    @Test func exclusiveAncestorsAndBytesFreed() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let ids = try ImageStoreFixtures.writeCurrent(
@@ -52,7 +52,7 @@ import struct Crypto.SHA256
                 .init(name: "old2", parent: "old1", newLayers: []),
                 .init(name: "old3", parent: "old2", newLayers: [4]),
             ])
-        let model = try ImageStoreLoader().load(dataRoot: dir.path)
+        let model = try await ImageStoreLoader().load(dataRoot: dir.path)
         let id = { (name: String) in ids[name]! }
         #expect(model.danglingIDs() == [id("old3")])
         #expect(model.intermediateIDs() == [id("base"), id("shared"), id("old1"), id("old2")])
@@ -73,7 +73,7 @@ import struct Crypto.SHA256
         #expect(used.exclusiveAncestors(of: id("old3")) == [id("old2")])
         #expect(used.deleteConflict(for: id("old1")) == "image has dependent child images")
 
-        let listing = ImageListing(try ImageStoreLoader().loadDetailed(dataRoot: dir.path), kinds: [.dangling])
+        let listing = ImageListing(try await ImageStoreLoader().loadDetailed(dataRoot: dir.path), kinds: [.dangling])
         #expect(listing.ids == [id("old3").description])
         #expect(listing.images.first?.exclusiveAncestors == [id("old2").description, id("old1").description])
         #expect(listing.images.first?.bytesFreed == 34)
@@ -81,7 +81,7 @@ import struct Crypto.SHA256
     }
 
     /// An image whose top layer does not load is left out (as the engine does); its parent loses the child.
-    @Test func missingTopLayerIsSkipped() throws {
+    @Test func missingTopLayerIsSkipped() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let ids = try ImageStoreFixtures.writeCurrent(
@@ -91,11 +91,11 @@ import struct Crypto.SHA256
                 .init(name: "mid", parent: "base", newLayers: []),
                 .init(name: "top", parent: "mid", newLayers: [2], references: ["t:1"]),
             ])
-        let before = try ImageStoreLoader().load(dataRoot: dir.path)
+        let before = try await ImageStoreLoader().load(dataRoot: dir.path)
         let topLayer = try #require(before.images[ids["top"]!]?.layers.last)
         let layerDir = dir.appendingPathComponent("image/vfs/layerdb/sha256/\(topLayer.hex)")
         try FileManager.default.removeItem(at: layerDir.appendingPathComponent("cache-id"))
-        let result = try ImageStoreLoader().loadDetailed(dataRoot: dir.path)
+        let result = try await ImageStoreLoader().loadDetailed(dataRoot: dir.path)
         #expect(result.model.allIDs() == [ids["base"]!, ids["mid"]!])
         #expect(result.model.danglingIDs() == [ids["mid"]!])
         #expect(result.problems.count == 2)
@@ -103,7 +103,7 @@ import struct Crypto.SHA256
     }
 
     /// A corrupt repositories.json is an error naming the file; the engine refuses to start with one.
-    @Test func corruptRepositoriesJSON() throws {
+    @Test func corruptRepositoriesJSON() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         try ImageStoreFixtures.writeCurrent(
@@ -114,7 +114,7 @@ import struct Crypto.SHA256
             "{\"Repositories\":{\"a\":{\"a:1\":\"sha256:zz\"}}}", "",
         ] {
             try Data(text.utf8).write(to: file)
-            let error = #expect(throws: SweepError.self) { try ImageStoreLoader().load(dataRoot: dir.path) }
+            let error = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path) }
             #expect(error?.code == .invalidImageStore, "\(text)")
             #expect(error?.path == file.path, "\(text)")
             #expect(error?.description.contains("repositories") == true)
@@ -122,7 +122,7 @@ import struct Crypto.SHA256
     }
 
     /// A config that does not hash to its name, or lacks rootfs: strict names it; lenient skips it like dockerd.
-    @Test func corruptImageConfig() throws {
+    @Test func corruptImageConfig() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let ids = try ImageStoreFixtures.writeCurrent(
@@ -133,12 +133,12 @@ import struct Crypto.SHA256
             ])
         let file = dir.appendingPathComponent("image/vfs/imagedb/content/sha256/\(ids["b"]!.hex)")
         try Data("not json".utf8).write(to: file)
-        let error = #expect(throws: SweepError.self) { try ImageStoreLoader().load(dataRoot: dir.path) }
+        let error = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path) }
         #expect(error?.code == .invalidImageStore)
         #expect(error?.path == file.path)
         #expect(error?.digest == ids["b"])
         #expect(error?.message.contains(ImageStoreFixtures.digest("not json").description) == true)
-        let lenient = try ImageStoreLoader(strict: false).loadDetailed(dataRoot: dir.path)
+        let lenient = try await ImageStoreLoader(strict: false).loadDetailed(dataRoot: dir.path)
         #expect(lenient.model.allIDs() == [ids["a"]!])
         #expect(lenient.problems.map(\.path) == [file.path])
 
@@ -148,35 +148,35 @@ import struct Crypto.SHA256
             "image/vfs/imagedb/content/sha256/\(ImageStoreFixtures.digest(text).hex)")
         try Data(text.utf8).write(to: named)
         try FileManager.default.removeItem(at: file)
-        let noRootFS = #expect(throws: SweepError.self) { try ImageStoreLoader().load(dataRoot: dir.path) }
+        let noRootFS = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path) }
         #expect(noRootFS?.path == named.path)
         #expect(noRootFS?.message.contains("rootfs") == true)
     }
 
     /// Garbage in a `parent` metadata file: the image still loads (as in the engine), parentless, with a problem.
-    @Test func corruptParentMetadata() throws {
+    @Test func corruptParentMetadata() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let ids = try ImageStoreFixtures.writeCurrent(at: dir, images: [
             .init(name: "base", parent: nil, newLayers: [1]),
             .init(name: "child", parent: "base", newLayers: [2], references: ["c:1"]),
         ])
-        let before = try ImageStoreLoader().load(dataRoot: dir.path)
+        let before = try await ImageStoreLoader().load(dataRoot: dir.path)
         #expect(before.intermediateIDs() == [ids["base"]!])
         let file = dir.appendingPathComponent("image/vfs/imagedb/metadata/sha256/\(ids["child"]!.hex)/parent")
         try Data("sha256:nothex".utf8).write(to: file)
-        let result = try ImageStoreLoader().loadDetailed(dataRoot: dir.path)
+        let result = try await ImageStoreLoader().loadDetailed(dataRoot: dir.path)
         #expect(result.model.images[ids["child"]!]?.parent == nil)
         #expect(result.model.danglingIDs() == [ids["base"]!])
         #expect(result.problems.map(\.path) == [file.path])
     }
 
     /// The legacy graph/ layout loads with the same rules (64-hex IDs, one layer per image).
-    @Test func legacyLayout() throws {
+    @Test func legacyLayout() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try ImageStoreFixtures.writeLegacy(at: dir)
-        let result = try ImageStoreLoader().loadDetailed(dataRoot: dir.path)
+        let result = try await ImageStoreLoader().loadDetailed(dataRoot: dir.path)
         let model = result.model
         #expect(result.layout == .legacy(driver: "vfs"))
         #expect(model.allIDs() == [store.base, store.middle, store.app, store.orphan, store.loose])
@@ -196,26 +196,26 @@ import struct Crypto.SHA256
 
         let json = dir.appendingPathComponent("graph/\(store.app.hex)/json")
         try Data("{\"id\":\"\(store.base.hex)\"}".utf8).write(to: json)
-        let mismatch = #expect(throws: SweepError.self) { try ImageStoreLoader().load(dataRoot: dir.path) }
+        let mismatch = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path) }
         #expect(mismatch?.path == json.path)
     }
 
     /// No store, or several drivers without a choice, are errors naming the directory.
-    @Test func missingOrAmbiguousStore() throws {
+    @Test func missingOrAmbiguousStore() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let none = #expect(throws: SweepError.self) { try ImageStoreLoader().load(dataRoot: dir.path) }
+        let none = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path) }
         #expect(none?.code == .invalidImageStore)
         #expect(none?.path == dir.path)
-        let absent = #expect(throws: SweepError.self) { try ImageStoreLoader().load(dataRoot: dir.path + "/nope") }
+        let absent = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path + "/nope") }
         #expect(absent?.code == .notFound)
 
         let ids = try ImageStoreFixtures.writeCurrent(at: dir, images: [.init(name: "a", parent: nil, newLayers: [1])])
         try FileManager.default.createDirectory(
             at: dir.appendingPathComponent("image/overlay2"), withIntermediateDirectories: true)
-        let several = #expect(throws: SweepError.self) { try ImageStoreLoader().load(dataRoot: dir.path) }
+        let several = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path) }
         #expect(several?.path == dir.appendingPathComponent("image").path)
         #expect(several?.message.contains("overlay2, vfs") == true)
-        #expect(try ImageStoreLoader(driver: "vfs").load(dataRoot: dir.path).allIDs() == [ids["a"]!])
+        #expect(try await ImageStoreLoader(driver: "vfs").load(dataRoot: dir.path).allIDs() == [ids["a"]!])
     }
 }

@@ -9,7 +9,7 @@ import Testing
 struct ImagesTests {
     /// Build the scenario, stop, compare each mode; restart, prune through the API, check with the engine.
     @Test(.timeLimit(.minutes(3)))
-    func listingMatchesEngineAndPruneRemovesOnlyDangling() throws {
+    func listingMatchesEngineAndPruneRemovesOnlyDangling() async throws {
         let fixture = try DockerEngineFixture()
         defer { fixture.shutdown() }
         let engine = try fixture.buildScenario()
@@ -20,19 +20,19 @@ struct ImagesTests {
 
         // 1. Offline, on the stopped engine's files: each mode gives the engine's set (what -q prints).
         fixture.stop()
-        func ids(all: Bool = false, dangling: Bool = false, intermediate: Bool = false) throws -> Set<String> {
+        func ids(all: Bool = false, dangling: Bool = false, intermediate: Bool = false) async throws -> Set<String> {
             let kinds = ImageListing.kinds(all: all, dangling: dangling, intermediate: intermediate)
-            let listing = try ImageListing.load(dataRoot: dataRoot, kinds: kinds)
+            let listing = try await ImageListing.load(dataRoot: dataRoot, kinds: kinds)
             #expect(listing.problems.isEmpty)
             #expect(listing.ids == listing.ids.sorted() && Set(listing.ids).count == listing.ids.count)
             return Set(listing.ids)
         }
-        #expect(try ids() == engine.topLevel)
-        #expect(try ids(all: true) == engine.all)
-        #expect(try ids(dangling: true) == engine.dangling)
-        #expect(try ids(all: true, dangling: true) == engine.dangling)
-        #expect(try ids(intermediate: true) == engine.all.subtracting(engine.topLevel))
-        let model = try ImageStoreLoader().load(dataRoot: dataRoot)
+        #expect(try await ids() == engine.topLevel)
+        #expect(try await ids(all: true) == engine.all)
+        #expect(try await ids(dangling: true) == engine.dangling)
+        #expect(try await ids(all: true, dangling: true) == engine.dangling)
+        #expect(try await ids(intermediate: true) == engine.all.subtracting(engine.topLevel))
+        let model = try await ImageStoreLoader().load(dataRoot: dataRoot)
         #expect(Set(model.taggedIDs().map(\.description)) == Set(engine.tags.values))
         let oldSvc = try #require(model.danglingIDs().first { !model.exclusiveAncestors(of: $0).isEmpty })
         #expect(model.exclusiveAncestors(of: oldSvc).count == 2, "COPY and LABEL steps of the old svc:1")
@@ -85,7 +85,7 @@ struct ImagesTests {
 
         // 6. Stopped: the files agree, removed layers are gone, and the daemon is reported unreachable.
         fixture.stop()
-        let reloaded = try ImageStoreLoader().load(dataRoot: dataRoot)
+        let reloaded = try await ImageStoreLoader().load(dataRoot: dataRoot)
         #expect(Set(reloaded.allIDs().map(\.description)) == after.all)
         let layerdb = fixture.dataRoot.appendingPathComponent("image/vfs/layerdb/sha256")
         for layer in outcome.deletedLayers {

@@ -109,21 +109,21 @@ import Testing
         Array("abc".utf8).withUnsafeBytes { #expect(XXH3Hasher.hash($0) == 0x78AF_5F94_892F_3950) }
     }
 
-    @Test func loadingAMissingFileIsAnInvalidBaseline() throws {
+    @Test func loadingAMissingFileIsAnInvalidBaseline() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("absent-\(UUID().uuidString)").path
-        let error = #expect(throws: SweepError.self) { try VerifyBaseline.load(path: path) }
+        let error = await #expect(throws: SweepError.self) { try await VerifyBaseline.load(path: path) }
         #expect(error?.code == .invalidBaseline)
         #expect(error?.path == path)
     }
 
-    @Test func writeIsAtomicAndReadable() throws {
+    @Test func writeIsAtomicAndReadable() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baseline-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("store.baseline").path
-        try Self.sample(3).write(to: path)
-        try Self.sample(7).write(to: path)
-        #expect(try VerifyBaseline.load(path: path) == Self.sample(7))
+        try await Self.sample(3).write(to: path)
+        try await Self.sample(7).write(to: path)
+        #expect(try await VerifyBaseline.load(path: path) == Self.sample(7))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["store.baseline"])
     }
 }

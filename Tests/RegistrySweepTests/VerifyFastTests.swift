@@ -30,10 +30,10 @@ import Testing
     @Test func flippedByteWithRestoredSizeAndMtimeIsCaught() async throws {
         let (store, path) = try await Self.storeWithBaseline()
         let layer = store.base.layers[0].digest
-        let info = try store.backend.statSync(store.data(layer))
+        let info = try await store.backend.stat(store.data(layer))
         try store.flipByte(layer, at: 2_000_000)
         try store.backend.setModificationTime(store.data(layer), nanoseconds: info.modifiedNanoseconds)
-        let restored = try store.backend.statSync(store.data(layer))
+        let restored = try await store.backend.stat(store.data(layer))
         #expect(restored.size == info.size && restored.modifiedNanoseconds == info.modifiedNanoseconds)
 
         let report = try await store.verify(VerifyOptions(mode: .fast, baseline: path))
@@ -58,7 +58,7 @@ import Testing
             config: ImageFactory.imageConfig(seed: 77))
         store.registry.stop()
         let touched = store.web1.config.digest
-        let info = try store.backend.statSync(store.data(touched))
+        let info = try await store.backend.stat(store.data(touched))
         try store.backend.setModificationTime(store.data(touched), nanoseconds: info.modifiedNanoseconds + 1)
 
         let report = try await store.verify(VerifyOptions(mode: .fast, baseline: path))
@@ -66,7 +66,7 @@ import Testing
         #expect(report.hashedSHA256 == 3 + 1)  // config, layer, manifest of v2; the touched config
         #expect(report.checkedXXH3 == store.allDigests.count - 1)
         #expect(report.baseline?.recordsWritten == store.allDigests.count + 3)
-        let baseline = try VerifyBaseline.load(path: path)
+        let baseline = try await VerifyBaseline.load(path: path)
         #expect(baseline.record(for: Digest(added.manifestDigest)!) != nil)
         #expect(baseline.record(for: Digest(touched)!)?.modifiedNanoseconds == info.modifiedNanoseconds + 1)
 

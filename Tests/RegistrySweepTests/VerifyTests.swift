@@ -91,7 +91,8 @@ struct VerifyStore {
         #expect(report.verified == report.blobs)
         #expect(report.hashedSHA256 == report.blobs)
         #expect(report.corrupt == 0 && report.missing == 0 && report.brokenTags.isEmpty)
-        let sizes = try store.allDigests.map { try store.backend.statSync(store.data($0)).size }
+        var sizes: [Int] = []
+        for digest in store.allDigests { sizes.append(try await store.backend.stat(store.data(digest)).size) }
         #expect(report.bytesHashed == sizes.reduce(0, +))
     }
 
@@ -240,7 +241,7 @@ struct VerifyStore {
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(atPath: elsewhere) }
         var directories = [inside, store.scratch("does-not-exist")]
-        if try FileSystemBackend(root: elsewhere).statSync("").device != store.backend.statSync("").device {
+        if try await FileSystemBackend(root: elsewhere).stat("").device != store.backend.stat("").device {
             directories.append(elsewhere)
         }
         for directory in directories {

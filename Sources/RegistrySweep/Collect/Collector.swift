@@ -31,6 +31,11 @@ public struct Collector: Sendable {
     /// - Throws: `.invalidStore` before anything is written if the root is not a registry store,
     ///   `.locked` if another run holds the lock, the scan's fatal errors.
     public func run(snapshot given: StoreSnapshot? = nil) async throws(SweepError) -> CollectReport {
+        try await backend.onTaskExecutor { () async throws(SweepError) in try await runOnTaskExecutor(given) }
+    }
+
+    /// ``run(snapshot:)``, on the backend's task executor.
+    private func runOnTaskExecutor(_ given: StoreSnapshot?) async throws(SweepError) -> CollectReport {
         try await Self.checkStore(backend)
         let lock = try await takeLock()
         defer { withExtendedLifetime(lock) {} }
@@ -49,6 +54,11 @@ public struct Collector: Sendable {
     ///
     /// - Throws: as ``run(snapshot:)`` (no lock is taken).
     public func plan() async throws(SweepError) -> SweepPlan {
+        try await backend.onTaskExecutor { () async throws(SweepError) in try await planOnTaskExecutor() }
+    }
+
+    /// ``plan()``, on the backend's task executor.
+    private func planOnTaskExecutor() async throws(SweepError) -> SweepPlan {
         try await Self.checkStore(backend)
         let planned = try await scanAndPlan(nil)
         var plan = planned.plan
@@ -80,6 +90,13 @@ public struct Collector: Sendable {
     public func execute(_ reviewed: SweepPlan, maxAge: Double = SweepPlan.defaultMaxAge) async throws(SweepError)
         -> CollectReport
     {
+        try await backend.onTaskExecutor { () async throws(SweepError) in
+            try await executeOnTaskExecutor(reviewed, maxAge: maxAge)
+        }
+    }
+
+    /// ``execute(_:maxAge:)``, on the backend's task executor.
+    private func executeOnTaskExecutor(_ reviewed: SweepPlan, maxAge: Double) async throws(SweepError) -> CollectReport {
         try await Self.checkStore(backend)
         try reviewed.checkExecutable(on: backend, operation: "gc", maxAge: maxAge, now: Timestamp.now())
         guard var planOptions = reviewed.origin?.collect else {

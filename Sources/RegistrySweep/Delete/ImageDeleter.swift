@@ -34,7 +34,7 @@ public struct ImageDeleter: Sendable {
     ///   target repository could not be read completely (fix the reported problems first) or the
     ///   root is not a store, `.locked`, and the scan's fatal errors.
     public func run(_ targets: [DeleteTarget]) async throws(SweepError) -> DeleteReport {
-        try await perform(targets, reviewed: nil)
+        try await backend.onTaskExecutor { () async throws(SweepError) in try await perform(targets, reviewed: nil) }
     }
 
     /// Plans the deletion for review; changes nothing.
@@ -42,6 +42,11 @@ public struct ImageDeleter: Sendable {
     /// - Returns: the plan, with the targets and options it was made for (see ``SweepPlan``).
     /// - Throws: as ``run(_:)``.
     public func plan(_ targets: [DeleteTarget]) async throws(SweepError) -> SweepPlan {
+        try await backend.onTaskExecutor { () async throws(SweepError) in try await planOnTaskExecutor(targets) }
+    }
+
+    /// ``plan(_:)``, on the backend's task executor.
+    private func planOnTaskExecutor(_ targets: [DeleteTarget]) async throws(SweepError) -> SweepPlan {
         try await Collector.checkStore(backend)
         let snapshot = try await StoreScanner(backend: backend).scan()
         var journal = try decide(targets, snapshot: snapshot)
@@ -70,6 +75,13 @@ public struct ImageDeleter: Sendable {
     public func execute(_ reviewed: SweepPlan, maxAge: Double = SweepPlan.defaultMaxAge) async throws(SweepError)
         -> DeleteReport
     {
+        try await backend.onTaskExecutor { () async throws(SweepError) in
+            try await executeOnTaskExecutor(reviewed, maxAge: maxAge)
+        }
+    }
+
+    /// ``execute(_:maxAge:)``, on the backend's task executor.
+    private func executeOnTaskExecutor(_ reviewed: SweepPlan, maxAge: Double) async throws(SweepError) -> DeleteReport {
         try await Collector.checkStore(backend)
         try reviewed.checkExecutable(on: backend, operation: "delete", maxAge: maxAge, now: Timestamp.now())
         guard let request = reviewed.origin?.delete else {

@@ -117,9 +117,9 @@ public struct ImageListing: Sendable, Codable, Equatable {
     ///   - kinds: the kinds to list (see ``kinds(all:dangling:intermediate:)``).
     ///   - driver: the storage driver directory, when `image/` holds several.
     /// - Throws: what ``ImageStoreLoader/loadDetailed(dataRoot:)`` throws.
-    public static func load(dataRoot: String, kinds: Set<ImageKind>, driver: String? = nil) throws(SweepError)
+    public static func load(dataRoot: String, kinds: Set<ImageKind>, driver: String? = nil) async throws(SweepError)
         -> ImageListing
     {
-        ImageListing(try ImageStoreLoader(strict: true, driver: driver).loadDetailed(dataRoot: dataRoot), kinds: kinds)
+        ImageListing(try await ImageStoreLoader(strict: true, driver: driver).loadDetailed(dataRoot: dataRoot), kinds: kinds)
     }
 }

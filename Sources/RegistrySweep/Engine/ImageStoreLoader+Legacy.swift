@@ -67,7 +67,7 @@ extension ImageStoreLoader {
         let display = backend.absolute(path)
         let config: LegacyImageConfig
         do {
-            config = try backend.withContentsSync(of: path, limit: Self.configLimit) {
+            config = try backend.blockingContents(of: path, limit: Self.configLimit) {
                 (bytes) throws(SweepError) -> LegacyImageConfig in try LegacyImageConfig.parse(bytes)
             }
         } catch where error.code == .invalidManifest {
@@ -87,7 +87,7 @@ extension ImageStoreLoader {
         if let driver {
             return ("\(prefix)\(driver)", driver)
         }
-        let names = try backend.listSync("").filter { $0.kind == .file && $0.name.hasPrefix(prefix) }.map(\.name)
+        let names = try backend.blockingList("").filter { $0.kind == .file && $0.name.hasPrefix(prefix) }.map(\.name)
             .sorted()
         guard names.count <= 1 else {
             throw SweepError(

@@ -79,18 +79,25 @@ public struct ImageStoreLoader: Sendable {
     /// - Throws: `SweepError` naming the path: `.notFound`/`.permissionDenied` for an unreadable data root,
     ///   `.invalidImageStore` for a data root without an image store, several drivers, a corrupt
     ///   references file or (strict) a corrupt image config.
-    public func load(dataRoot: String) throws(SweepError) -> ImageStoreModel {
-        try loadDetailed(dataRoot: dataRoot).model
+    public func load(dataRoot: String) async throws(SweepError) -> ImageStoreModel {
+        try await loadDetailed(dataRoot: dataRoot).model
     }
 
     /// Loads the store under `dataRoot`, also reporting the layout and the entries left out.
     ///
+    /// The whole load is one job on the backend's ``IOExecutor`` (it reads many small files).
+    ///
     /// - Throws: as ``load(dataRoot:)``.
-    public func loadDetailed(dataRoot: String) throws(SweepError) -> LoadResult {
+    public func loadDetailed(dataRoot: String) async throws(SweepError) -> LoadResult {
         let backend = try FileSystemBackend(root: dataRoot)
-        let top = try backend.listSync("")
+        return try await backend.executor.run { () throws(SweepError) in try load(backend) }
+    }
+
+    /// ``loadDetailed(dataRoot:)`` on one of the backend's executor threads.
+    private func load(_ backend: FileSystemBackend) throws(SweepError) -> LoadResult {
+        let top = try backend.blockingList("")
         if top.contains(where: { $0.name == "image" && $0.kind == .directory }) {
-            let drivers = try backend.listSync("image").filter { $0.kind == .directory }.map(\.name).sorted()
+            let drivers = try backend.blockingList("image").filter { $0.kind == .directory }.map(\.name).sorted()
             let chosen: String
             if let driver {
                 guard drivers.contains(driver) else {
@@ -269,7 +276,7 @@ public struct ImageStoreLoader: Sendable {
     private func readConfig(_ backend: FileSystemBackend, path: String, id: Digest, display: String)
         throws(SweepError) -> ImageConfig
     {
-        try backend.withContentsSync(of: path, limit: Self.configLimit) { (bytes) throws(SweepError) -> ImageConfig in
+        try backend.blockingContents(of: path, limit: Self.configLimit) { (bytes) throws(SweepError) -> ImageConfig in
             let actual = Digest(bytes: SHA256.hash(data: bytes))
             guard actual == id else {
                 throw SweepError(
@@ -304,7 +311,7 @@ public struct ImageStoreLoader: Sendable {
         for container in containers where container.kind == .directory {
             let path = "containers/\(container.name)/config.v2.json"
             do {
-                let image = try backend.withContentsSync(of: path, limit: Self.configLimit) {
+                let image = try backend.blockingContents(of: path, limit: Self.configLimit) {
                     (bytes) throws(SweepError) -> Digest? in
                     var image: Digest?
                     try JSONCursor.forEachMember(of: bytes, what: "a container config") {
@@ -332,7 +339,7 @@ public struct ImageStoreLoader: Sendable {
         -> [EngineImageReference]
     {
         do {
-            return try backend.withContentsSync(of: path, limit: Self.repositoriesLimit) {
+            return try backend.blockingContents(of: path, limit: Self.repositoriesLimit) {
                 (bytes) throws(SweepError) -> [EngineImageReference] in
                 try RepositoriesFile.parse(bytes, legacy: legacy)
             }
@@ -348,7 +355,7 @@ public struct ImageStoreLoader: Sendable {
     /// A small file's text without surrounding whitespace, or `nil` if it does not exist.
     func readText(_ backend: FileSystemBackend, _ path: String) throws(SweepError) -> String? {
         do {
-            return try backend.withContentsSync(of: path, limit: 4096) { (bytes) throws(SweepError) -> String in
+            return try backend.blockingContents(of: path, limit: 4096) { (bytes) throws(SweepError) -> String in
                 var text = Substring(String(decoding: bytes, as: UTF8.self))
                 while text.first?.isWhitespace == true { text.removeFirst() }
                 while text.last?.isWhitespace == true { text.removeLast() }
@@ -362,7 +369,7 @@ public struct ImageStoreLoader: Sendable {
     /// The entries of a directory; a missing directory is empty.
     func entries(_ backend: FileSystemBackend, _ path: String) throws(SweepError) -> [DirectoryEntry] {
         do {
-            return try backend.listSync(path)
+            return try backend.blockingList(path)
         } catch where error.code == .notFound {
             return []
         }

@@ -37,6 +37,11 @@ public struct StoreScanner: Sendable {
     /// - Throws: `.invalidStore` for each refusal above, or the error that prevents listing
     ///   `blobs/sha256`.
     public func scan() async throws(SweepError) -> StoreSnapshot {
+        try await backend.onTaskExecutor { () async throws(SweepError) in try await scanOnTaskExecutor() }
+    }
+
+    /// ``scan()``, on the backend's task executor.
+    private func scanOnTaskExecutor() async throws(SweepError) -> StoreSnapshot {
         var timings: [String: Double] = [:]
         let startedAt = Timestamp.modificationSplit()
         let start = Timestamp.monotonic()

@@ -5,7 +5,7 @@ extension FileSystemBackend {
     ///   it is released.
     /// - Throws: `.locked` if another process holds it; I/O errors creating the file.
     public func lock() async throws(SweepError) -> StoreLockHandle {
-        let lock = try StoreLock(root: self)
+        let lock = try await executor.run { () throws(SweepError) in try StoreLock(root: self) }
         return StoreLockHandle(absolute(StoreLock.fileName)) { withExtendedLifetime(lock) {} }
     }
 }

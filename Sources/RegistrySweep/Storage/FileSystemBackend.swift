@@ -11,47 +11,65 @@
 /// descend through them. Files up to 64 KiB are read with one `pread`; larger ones are
 /// memory-mapped.
 ///
-/// `@unchecked Sendable`: the only state is an immutable descriptor and strings; the
-/// kernel serializes concurrent calls on the descriptor.
+/// Every system call of the ``StorageBackend`` methods runs on the backend's ``executor``
+/// (threads of its own, never Swift's cooperative pool). A task that makes many calls should
+/// run with that executor as its preference (``taskExecutor``): each call is then a plain call
+/// on the task's thread instead of a thread hop. The writing methods (generator, baselines,
+/// quarantine) are synchronous and run on the caller's thread: call them from such a task,
+/// or inside ``IOExecutor/run(_:)``.
+///
+/// `@unchecked Sendable`: the only state is an immutable descriptor, strings and the executor;
+/// the kernel serializes concurrent calls on the descriptor.
 public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     /// The root directory as given.
     public let root: String
     private let rootFD: Int32
     /// The root's descriptor, for helpers in this module.
     var rootDescriptor: Int32 { rootFD }
+    /// The threads this backend's blocking calls run on.
+    public let executor: IOExecutor
     /// Files larger than this are memory-mapped instead of read.
     static let mapThreshold = 64 * 1024
 
-    /// Opens the store root.
+    /// Opens the store root (one `openat`, on the calling thread).
     ///
-    /// - Parameter root: the registry's `rootdirectory` (holding `docker/registry/v2`),
-    ///   or any directory for generic use.
+    /// - Parameters:
+    ///   - root: the registry's `rootdirectory` (holding `docker/registry/v2`), or any
+    ///     directory for generic use.
+    ///   - executor: the threads for its blocking calls; by default ``IOExecutor/shared``.
     /// - Throws: `.notFound` or `.permissionDenied` if the root cannot be opened.
-    public init(root: String) throws(SweepError) {
+    public init(root: String, executor: IOExecutor = .shared) throws(SweepError) {
         var trimmed = root
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.root = trimmed
+        self.executor = executor
         // The root itself may be a symlink (operators do that); components below it are not followed.
         rootFD = try SystemCalls.openDirectory(AT_FDCWD, trimmed + "/.", display: trimmed)
     }
 
     /// A backend on an already open directory descriptor, which it takes over.
-    init(descriptor: Int32, root: String) {
+    init(descriptor: Int32, root: String, executor: IOExecutor) {
         self.root = root
         rootFD = descriptor
+        self.executor = executor
     }
 
     deinit { SystemCalls.close(rootFD) }
 
     /// Opens `directory` once (no symlink followed in its last component); reads through the
     /// returned view walk only the path below it. Used for the many small reads under one
-    /// directory (revision links, blob shards).
+    /// directory (revision links, blob shards). The view shares this backend's executor.
     public func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend {
-        let fd = try SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
-        return FileSystemBackend(descriptor: fd, root: absolute(directory))
+        let fd = try await executor.run { () throws(SweepError) in
+            try SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
+        }
+        return FileSystemBackend(descriptor: fd, root: absolute(directory), executor: executor)
     }
 
     public var displayName: String { root }
+
+    /// The backend's ``executor``: tasks that prefer it make calls here without a thread hop.
+    public var taskExecutor: (any TaskExecutor)? { executor }
 
     /// The absolute path of a store-relative path, for messages.
     public func absolute(_ path: String) -> String { path.isEmpty ? root : "\(root)/\(path)" }
@@ -64,30 +82,37 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     public func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] {
-        try listSync(path)
+        try await executor.run { () throws(SweepError) in try blockingList(path) }
     }
 
-    /// Synchronous ``list(_:)`` for callers already on a blocking worker.
-    public func listSync(_ path: String) throws(SweepError) -> [DirectoryEntry] {
+    /// ``list(_:)`` on the calling thread, which must be one of the ``executor``'s (inside
+    /// ``IOExecutor/run(_:)``, or a task that prefers it); asserted in debug builds.
+    package func blockingList(_ path: String) throws(SweepError) -> [DirectoryEntry] {
+        assert(executor.isCurrent, "blocking I/O off the backend's executor")
         let fd = try SystemCalls.openDirectory(rootFD, checked(path), display: absolute(path))
         return try SystemCalls.readEntries(fd, display: absolute(path))
     }
 
     public func listDigests(_ path: String) async throws(SweepError) -> DigestListing {
-        let fd = try SystemCalls.openDirectory(rootFD, checked(path), display: absolute(path))
-        return try SystemCalls.readDigestEntries(fd, display: absolute(path))
+        try await executor.run { () throws(SweepError) in
+            let fd = try SystemCalls.openDirectory(rootFD, checked(path), display: absolute(path))
+            return try SystemCalls.readDigestEntries(fd, display: absolute(path))
+        }
     }
 
+    /// `body` runs on the executor's thread, with the bytes.
     public func withContents<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) async throws(SweepError) -> R {
-        try withContentsSync(of: path, limit: limit, body)
+        try await executor.run { () throws(SweepError) in try blockingContents(of: path, limit: limit, body) }
     }
 
-    /// Synchronous ``withContents(of:limit:_:)``.
-    public func withContentsSync<R>(
+    /// ``withContents(of:limit:_:)`` on the calling thread, which must be one of the
+    /// ``executor``'s, as for ``blockingList(_:)``.
+    package func blockingContents<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) throws(SweepError) -> R {
+        assert(executor.isCurrent, "blocking I/O off the backend's executor")
         let fd = try SystemCalls.openFile(rootFD, checked(path), display: self.absolute(path))
         defer { SystemCalls.close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
@@ -98,16 +123,32 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     /// Reads each `directory/<hex>/<leaf>` through one descriptor on `directory` and one
     /// buffer, the path built in place: per file, `openat`, one `pread`, `close`, and no
     /// allocation. If `directory` cannot be opened, each file is read (and fails) on its own.
+    /// The whole batch is one ``IOExecutor/run(_:)``; `body` runs on the executor's thread.
     public func forEachDigestFile(
         in directory: String, _ digests: [Digest], leaf: String, limit: Int,
         _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
     ) async {
         precondition(StorePath.isSafe(leaf) && !leaf.utf8.contains(0x2F), "leaf must be one path component")
+        await executor.run { readDigestFiles(in: directory, digests, leaf: leaf, limit: limit, body) }
+    }
+
+    /// ``forEachDigestFile(in:_:leaf:limit:_:)`` on the calling thread.
+    private func readDigestFiles(
+        in directory: String, _ digests: [Digest], leaf: String, limit: Int,
+        _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
+    ) {
         let directoryFD: Int32
         do {
             directoryFD = try SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
         } catch {
-            await readDigestFilesOneByOne(in: directory, digests, leaf: leaf, limit: limit, body)
+            // Each file read (and failing) on its own, as the protocol's default would.
+            for (index, digest) in digests.enumerated() {
+                do throws(SweepError) {
+                    try blockingContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
+                } catch {
+                    body(index, .failure(error))
+                }
+            }
             return
         }
         defer { SystemCalls.close(directoryFD) }
@@ -198,14 +239,15 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         SweepError(.wrongType, "not a regular file where the registry layout has one; what it may hold is kept", path: path)
     }
 
+    /// `body` runs on the executor's thread, chunk by chunk.
     public func stream(
         _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
     ) async throws(SweepError) -> FileInfo {
-        try streamSync(path, chunkSize: chunkSize, body)
+        try await executor.run { () throws(SweepError) in try streamed(path, chunkSize: chunkSize, body) }
     }
 
-    /// Synchronous ``stream(_:chunkSize:_:)``.
-    public func streamSync(
+    /// ``stream(_:chunkSize:_:)`` on the calling thread.
+    private func streamed(
         _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
     ) throws(SweepError) -> FileInfo {
         let display = absolute(path)
@@ -228,38 +270,40 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     public func stat(_ path: String) async throws(SweepError) -> FileInfo {
-        try statSync(path)
+        try await executor.run { () throws(SweepError) in try blockingStat(path) }
     }
 
-    /// Synchronous ``stat(_:)``.
-    public func statSync(_ path: String) throws(SweepError) -> FileInfo {
-        try SystemCalls.stat(rootFD, checked(path), display: absolute(path))
+    /// ``stat(_:)`` on the calling thread, which must be one of the ``executor``'s, as for
+    /// ``blockingList(_:)``.
+    package func blockingStat(_ path: String) throws(SweepError) -> FileInfo {
+        assert(executor.isCurrent, "blocking I/O off the backend's executor")
+        return try SystemCalls.stat(rootFD, checked(path), display: absolute(path))
     }
 
     public func removeFile(_ path: String) async throws(SweepError) {
-        let relative = try checked(path)
-        try checkParents(relative)
-        try SystemCalls.unlink(rootFD, relative, directory: false, display: absolute(path))
+        try await executor.run { () throws(SweepError) in
+            let relative = try checked(path)
+            try checkParents(relative)
+            try SystemCalls.unlink(rootFD, relative, directory: false, display: absolute(path))
+        }
     }
 
-    public func removeTree(_ path: String) async throws(SweepError) {
-        try removeTreeSync(path)
-    }
-
-    /// Synchronous ``removeTree(_:)``: depth-first, one directory descriptor open per level.
+    /// Depth-first, one directory descriptor open per level, all in one ``IOExecutor/run(_:)``.
     ///
     /// - Throws: `.invalidStore` without removing anything if a parent of `path` below the root
     ///   is a symbolic link; a missing `path` (or parent) is not an error.
-    public func removeTreeSync(_ path: String) throws(SweepError) {
-        do {
-            try checkParents(checked(path))
-        } catch where error.code == .notFound {
-            return
+    public func removeTree(_ path: String) async throws(SweepError) {
+        try await executor.run { () throws(SweepError) in
+            do throws(SweepError) {
+                try checkParents(checked(path))
+            } catch where error.code == .notFound {
+                return
+            }
+            try removeTreeBelow(path)
         }
-        try removeTreeBelow(path)
     }
 
-    /// ``removeTreeSync(_:)`` once the parents are known to be directories: children come from a
+    /// ``removeTree(_:)`` once the parents are known to be directories: children come from a
     /// listing that reports symlinks as such, so the recursion never passes through one.
     private func removeTreeBelow(_ path: String) throws(SweepError) {
         let relative = try checked(path)
@@ -273,7 +317,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
             try SystemCalls.unlink(rootFD, relative, directory: false, display: absolute(path))
             return
         }
-        for entry in try listSync(path) {
+        for entry in try blockingList(path) {
             let child = "\(path)/\(entry.name)"
             if entry.kind == .directory {
                 try removeTreeBelow(child)
@@ -290,13 +334,15 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     }
 
     public func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
-        let relative = try checked(path)
-        try checkParents(relative)
-        do {
-            try SystemCalls.unlink(rootFD, relative, directory: true, display: absolute(path))
-            return true
-        } catch where error.errno == ENOTEMPTY || error.errno == EEXIST {
-            return false
+        try await executor.run { () throws(SweepError) in
+            let relative = try checked(path)
+            try checkParents(relative)
+            do throws(SweepError) {
+                try SystemCalls.unlink(rootFD, relative, directory: true, display: absolute(path))
+                return true
+            } catch where error.errno == ENOTEMPTY || error.errno == EEXIST {
+                return false
+            }
         }
     }
 

@@ -148,7 +148,7 @@ public final class InMemoryBackend: StorageBackend, Sendable {
     /// Removes `path` and everything below it, depth first; a missing `path` is not an error.
     ///
     /// - Throws: `.invalidStore` without removing anything if a parent is not a directory (as
-    ///   ``FileSystemBackend/removeTreeSync(_:)``); the first failing removal (faults included).
+    ///   ``FileSystemBackend/removeTree(_:)``); the first failing removal (faults included).
     public func removeTree(_ path: String) async throws(SweepError) {
         let path = try checked(path)
         try state.withLock { state throws(SweepError) in

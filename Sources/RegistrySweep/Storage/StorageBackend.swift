@@ -20,6 +20,15 @@ public protocol StorageBackend: Sendable {
     /// A human-readable name of the store (its root path or URL), for messages.
     var displayName: String { get }
 
+    /// Where tasks that make many calls on this backend should run, or `nil` for anywhere.
+    ///
+    /// A backend that blocks threads (``FileSystemBackend``) runs its calls on threads of its
+    /// own; a task started with this executor as its preference
+    /// (`group.addTask(executorPreference: backend.taskExecutor)`) runs there too, so its calls
+    /// need no thread hop. Purely a performance hint: every call works from any task. The
+    /// default is `nil`.
+    var taskExecutor: (any TaskExecutor)? { get }
+
     /// Lists the entries directly under `path`.
     ///
     /// - Throws: `.notFound` if `path` does not exist, `.wrongType` if it (or a component) is
@@ -101,6 +110,18 @@ public protocol StorageBackend: Sendable {
 }
 
 extension StorageBackend {
+    /// No preference: the backend does not block threads.
+    public var taskExecutor: (any TaskExecutor)? { nil }
+
+    /// Runs `operation` with ``taskExecutor`` as the task's executor preference (as is, when
+    /// `nil`): the operation and the child tasks it starts then make their calls on this backend
+    /// without a thread hop each. The entry points of scan, collect, delete and verify run so.
+    ///
+    /// - Throws: what `operation` throws.
+    package func onTaskExecutor<T>(_ operation: () async throws(SweepError) -> T) async throws(SweepError) -> T {
+        try await withTaskExecutorPreference(taskExecutor, operation: operation)
+    }
+
     /// The generic digest listing: ``list(_:)``, then split.
     public func listDigests(_ path: String) async throws(SweepError) -> DigestListing {
         DigestListing(try await list(path))
@@ -152,6 +173,7 @@ struct PrefixedBackend: StorageBackend {
     let prefix: String
 
     var displayName: String { "\(base.displayName)/\(prefix)" }
+    var taskExecutor: (any TaskExecutor)? { base.taskExecutor }
     private func full(_ path: String) -> String { path.isEmpty ? prefix : "\(prefix)/\(path)" }
 
     func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] { try await base.list(full(path)) }

@@ -16,7 +16,8 @@ struct Quarantine {
     /// The directory they are moved into.
     let destination: FileSystemBackend
 
-    /// Checks `directory` and opens it.
+    /// Checks `directory` and opens it. Blocking: call inside the store's
+    /// ``FileSystemBackend/executor`` (``IOExecutor/run(_:)``), as for ``move(_:)``.
     ///
     /// - Parameters:
     ///   - store: the store.
@@ -26,7 +27,7 @@ struct Quarantine {
     ///   either cannot be inspected.
     init(store: FileSystemBackend, directory: String) throws(SweepError) {
         do {
-            destination = try FileSystemBackend(root: directory)
+            destination = try FileSystemBackend(root: directory, executor: store.executor)
         } catch where error.code == .notFound {
             throw SweepError(
                 .invalidArgument, "the quarantine directory does not exist: create it first, on the store's filesystem",
@@ -42,11 +43,11 @@ struct Quarantine {
         }
         let blobDevice: UInt64
         do {
-            blobDevice = try store.statSync(StorePath.blobShards).device
+            blobDevice = try store.blockingStat(StorePath.blobShards).device
         } catch where error.code == .notFound {
-            blobDevice = try store.statSync("").device
+            blobDevice = try store.blockingStat("").device
         }
-        guard try destination.statSync("").device == blobDevice else {
+        guard try destination.blockingStat("").device == blobDevice else {
             throw SweepError(
                 .invalidArgument,
                 "the quarantine directory is on another filesystem than the store's blobs; blobs are only ever moved "
@@ -60,6 +61,8 @@ struct Quarantine {
     /// - Parameter digest: a blob present in the store.
     /// - Returns: the absolute path it was moved to.
     /// - Throws: the `renameat` failure; nothing has moved then.
+    ///
+    /// Blocking: call inside the store's ``FileSystemBackend/executor``.
     func move(_ digest: Digest) throws(SweepError) -> String {
         let name = try freeName(digest.hex)
         try store.move(StorePath.blobDirectory(digest), to: destination, at: name)
@@ -71,7 +74,7 @@ struct Quarantine {
         for attempt in 0..<1000 {
             let name = attempt == 0 ? hex : "\(hex).\(attempt)"
             do {
-                _ = try destination.statSync(name)
+                _ = try destination.blockingStat(name)
             } catch where error.code == .notFound {
                 return name
             }

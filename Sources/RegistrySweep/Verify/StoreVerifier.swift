@@ -48,6 +48,11 @@ public struct StoreVerifier: Sendable {
     ///   error writing the baseline. These are checked before any hashing starts.
     /// - Complexity: O(total blob bytes) hashing; O(tags x closure) attribution.
     public func verify() async throws(SweepError) -> VerifyReport {
+        try await backend.onTaskExecutor { () async throws(SweepError) in try await verifyOnTaskExecutor() }
+    }
+
+    /// ``verify()``, on the backend's task executor.
+    private func verifyOnTaskExecutor() async throws(SweepError) -> VerifyReport {
         let start = Timestamp.monotonic()
         var report = VerifyReport(mode: options.mode)
         var previous: VerifyBaseline?
@@ -62,17 +67,20 @@ public struct StoreVerifier: Sendable {
             guard let path = options.baseline else {
                 throw SweepError(.invalidArgument, "fast verification needs a baseline file (VerifyOptions.baseline)")
             }
-            previous = try VerifyBaseline.load(path: path)
+            previous = try await VerifyBaseline.load(path: path)
             report.baseline = VerifyReport.BaselineSummary(path: path, recordsRead: previous?.records.count)
         }
-        let quarantine = try options.quarantine.map { directory throws(SweepError) in
+        var quarantine: Quarantine?
+        if let directory = options.quarantine {
             // Quarantine is a `renameat` between two local directories: a filesystem store only.
             guard let store = backend as? FileSystemBackend else {
                 throw SweepError(
                     .invalidArgument, "quarantine moves blobs with rename and needs a filesystem store",
                     path: directory)
             }
-            return try Quarantine(store: store, directory: directory)
+            quarantine = try await store.executor.run { () throws(SweepError) in
+                try Quarantine(store: store, directory: directory)
+            }
         }
 
         var phase = Timestamp.monotonic()
@@ -150,7 +158,8 @@ public struct StoreVerifier: Sendable {
             phase = Timestamp.monotonic()
             for digest in corrupt {
                 do {
-                    report.quarantined.append(try quarantine.move(digest))
+                    report.quarantined.append(
+                        try await quarantine.store.executor.run { () throws(SweepError) in try quarantine.move(digest) })
                 } catch {
                     report.problems.append(StoreProblem(error, brokenTags: []))
                 }
@@ -159,7 +168,7 @@ public struct StoreVerifier: Sendable {
         }
         if let path = options.baseline {
             phase = Timestamp.monotonic()
-            let written = try writeBaseline(records, previous: previous, to: path)
+            let written = try await writeBaseline(records, previous: previous, to: path)
             report.baseline = VerifyReport.BaselineSummary(
                 path: path, recordsRead: previous?.records.count, recordsWritten: written)
             report.timings["baseline"] = Timestamp.monotonic() - phase
@@ -173,11 +182,11 @@ public struct StoreVerifier: Sendable {
     /// - Returns: the number of records written, or `nil` if nothing was written.
     private func writeBaseline(
         _ records: [VerifyBaseline.Record], previous: VerifyBaseline?, to path: String
-    ) throws(SweepError) -> Int? {
+    ) async throws(SweepError) -> Int? {
         let now = Int64(Timestamp.now() * 1e9)
         let baseline = VerifyBaseline(records: records, createdNanoseconds: now)
         if let previous, previous.records == baseline.records { return nil }
-        try baseline.write(to: path)
+        try await baseline.write(to: path)
         return baseline.records.count
     }
 }

@@ -12,11 +12,11 @@ extension VerifyBaseline {
     /// - Throws: `.invalidBaseline` if the file is absent or damaged (see
     ///   ``decode(_:path:)``); `.permissionDenied` or `.io` if it cannot be read.
     /// - Complexity: O(n); the file is memory-mapped, not copied.
-    public static func load(path: String) throws(SweepError) -> VerifyBaseline {
+    public static func load(path: String) async throws(SweepError) -> VerifyBaseline {
         let (directory, name) = try split(path)
         do {
             let backend = try FileSystemBackend(root: directory)
-            return try backend.withContentsSync(of: name, limit: maximumFileSize) { bytes throws(SweepError) in
+            return try await backend.withContents(of: name, limit: maximumFileSize) { bytes throws(SweepError) in
                 try decode(bytes, path: path)
             }
         } catch where error.code == .notFound {
@@ -35,20 +35,22 @@ extension VerifyBaseline {
     ///
     /// - Parameter path: the file (absolute, or relative to the working directory).
     /// - Throws: `.notFound` if the directory does not exist, `.permissionDenied`, `.io`.
-    /// - Complexity: O(n).
-    public func write(to path: String) throws(SweepError) {
+    /// - Complexity: O(n); the writes run on ``IOExecutor/shared``.
+    public func write(to path: String) async throws(SweepError) {
         let (directory, name) = try Self.split(path)
         let backend = try FileSystemBackend(root: directory)
         let image = encoded()
-        let failure: SweepError? = image.withUnsafeBytes { bytes in
-            do throws(SweepError) {
-                try backend.writeAtomically(name, bytes, durable: true, createDirectories: false)
-                return nil
-            } catch {
-                return error
+        try await backend.executor.run { () throws(SweepError) in
+            let failure: SweepError? = image.withUnsafeBytes { bytes in
+                do throws(SweepError) {
+                    try backend.writeAtomically(name, bytes, durable: true, createDirectories: false)
+                    return nil
+                } catch {
+                    return error
+                }
             }
+            if let failure { throw failure }
         }
-        if let failure { throw failure }
     }
 
     /// Splits a file path into its directory (`.` when none) and its last component.
