@@ -28,7 +28,7 @@ enum ScanBenchmarks {
 
     /// Generates the store unless a complete one is already there.
     static func prepareStore() async throws {
-        if let backend = try? FileSystemBackend(root: root), (try? backend.statSync(marker)) != nil { return }
+        if let backend = try? FileSystemBackend(root: root), (try? await backend.stat(marker)) != nil { return }
         var options = GeneratorOptions()
         options.sizedForBlobs(100_000, repositories: 400)
         let store = try await StoreGenerator(root: root, options: options).generate()

@@ -29,7 +29,7 @@ enum VerifyLargeBlobBenchmarks {
                     benchmark.measurement(megabytesPerSecond, Int(Double(report.bytesHashed) / 1e6 / max(report.hashSeconds, 1e-9)))
                 },
                 setup: {
-                    try prepareStore()
+                    try await prepareStore()
                     if mode == .fast {
                         let options = VerifyOptions(mode: .full, baseline: baseline)
                         _ = try await StoreVerifier(backend: FileSystemBackend(root: root), options: options).verify()
@@ -39,9 +39,9 @@ enum VerifyLargeBlobBenchmarks {
     }
 
     /// Writes the store (blobs only, real SHA-256 addresses) unless it is already complete.
-    static func prepareStore() throws {
+    static func prepareStore() async throws {
         let marker = "regsweep-large-generated"
-        if let backend = try? FileSystemBackend(root: root), (try? backend.statSync(marker)) != nil { return }
+        if let backend = try? FileSystemBackend(root: root), (try? await backend.stat(marker)) != nil { return }
         mkdir(root, 0o755)
         let backend = try FileSystemBackend(root: root)
         try backend.makeDirectories("docker/registry/v2/repositories")
