@@ -142,6 +142,13 @@ public final class IOExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// What a thread does next.
+    private enum Next {
+        case run(UnownedJob)
+        case wait
+        case exit
+    }
+
     /// A thread's loop: take jobs until none comes for ``idleSeconds``.
     private func work() {
         // Safe: an identity for ``isCurrent`` only; this thread holds a strong reference
@@ -151,30 +158,32 @@ public final class IOExecutor: TaskExecutor, @unchecked Sendable {
         var waited = false
         var woke = true
         while true {
-            let job = state.withLock { state -> UnownedJob?? in
+            let next = state.withLock { state -> Next in
                 if waited { state.idle -= 1 }
                 if let job = state.pop() {
                     state.jobsRun += 1
-                    return .some(job)
+                    return .run(job)
                 }
+                // Exit only when a wait timed out and the queue is still empty, decided under
+                // the lock that `enqueue` starts threads under: a job is never left without one.
                 if !woke {
                     state.threads -= 1
-                    return .none
+                    return .exit
                 }
                 state.idle += 1
-                return .some(nil)
+                return .wait
             }
-            switch job {
-            case .none:
-                Self.owner.value = nil
-                return
-            case .some(.some(let job)):
+            switch next {
+            case .run(let job):
                 waited = false
                 woke = true
                 job.runSynchronously(on: executor)
-            case .some(.none):
+            case .wait:
                 waited = true
                 woke = wakeups.wait(seconds: Self.idleSeconds)
+            case .exit:
+                Self.owner.value = nil
+                return
             }
         }
     }
