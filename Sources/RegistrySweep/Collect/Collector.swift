@@ -52,14 +52,11 @@ public struct Collector: Sendable {
         try await Self.checkStore(backend)
         let planned = try await scanAndPlan(nil)
         var plan = planned.plan
-        var revalidator = Revalidator(
-            backend: backend, snapshot: planned.snapshot, freshness: Freshness(snapshot: planned.snapshot, options: options),
-            concurrency: options.concurrency, layersListed: planned.snapshot.layersListed)
-        await revalidator.refresh()
-        _ = plan.keepProtected(revalidator)
         var planOptions = options
         planOptions.dryRun = true
-        plan.origin = .init(operation: "gc", store: backend.displayName, scannedAt: planned.snapshot.startedAt, collect: planOptions)
+        await plan.prepareForReview(
+            backend: backend, snapshot: planned.snapshot, options: options,
+            origin: .init(operation: "gc", store: backend.displayName, scannedAt: planned.snapshot.startedAt, collect: planOptions))
         return plan
     }
 
