@@ -28,7 +28,11 @@ struct Revalidator: Sendable {
 
     /// A directory to watch.
     private struct Probe: Sendable {
-        enum Kind: Sendable { case namespace, repository, layers, revisions, tags }
+        /// `linklessTag`: a tag directory the scan found without `current/link`, or its
+        /// `current/` directory: a push writes a tag's history entry first and its
+        /// `current/link` last, so a scan can meet a tag halfway, and the link's arrival changes
+        /// only these two directories.
+        enum Kind: Sendable { case namespace, repository, layers, revisions, tags, linklessTag }
         var path: String
         var kind: Kind
         /// The repository's index in the snapshot (not for namespaces).
@@ -82,6 +86,11 @@ struct Revalidator: Sendable {
             probes.append(Probe(path: "\(base)/_layers/sha256", kind: .layers, repository: index, since: since))
             probes.append(Probe(path: "\(base)/_manifests/revisions/sha256", kind: .revisions, repository: index, since: since))
             probes.append(Probe(path: "\(base)/_manifests/tags", kind: .tags, repository: index, since: since))
+            for tag in repository.linklessTags {
+                let directory = StorePath.tag(repository.name, tag.name)
+                probes.append(Probe(path: directory, kind: .linklessTag, repository: index, since: since))
+                probes.append(Probe(path: directory + "/current", kind: .linklessTag, repository: index, since: since))
+            }
         }
         // Namespaces that are not repositories themselves (a repository's own probe lists its directory).
         let repositoryPaths = Set(snapshot.repositories.map { StorePath.repository($0.name) })
@@ -200,6 +209,10 @@ struct Revalidator: Sendable {
                 }
                 await protectTag(link)
             }
+        case .linklessTag:
+            // The tag a push was writing when the scan passed: its `current/link` may be there now.
+            let directory = probe.path.hasSuffix("/current") ? String(probe.path.dropLast("/current".count)) : probe.path
+            await protectTag(directory + "/current/link")
         }
     }
 

@@ -102,6 +102,10 @@ struct Sweeper: Sendable {
         await revalidator.refresh()
         let links = SweepPlan.dropProtected(plan.links, by: revalidator, into: &outcome.skipped)
         let linkResults = await run(links, .removeLinks) { backend, item throws(SweepError) -> String? in
+            // A tag the scan met halfway through a push (history written, `current/link` not yet).
+            if item.ref.kind == .tagWithoutLink, (try? await backend.stat(item.path + "/current/link")) != nil {
+                return "the tag was completed after the scan"
+            }
             if item.blobGone, let digest = item.digest, (try? await backend.stat(StorePath.blobData(digest))) != nil {
                 return "its blob is in the store after all (written after the blob listing)"
             }
