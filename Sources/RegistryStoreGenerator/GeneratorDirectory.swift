@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import RegistrySweep
 
 /// A directory the generator writes into, reached through an open descriptor, and the few
 /// system calls the generator makes there.

@@ -1,10 +1,11 @@
-import Crypto
+import struct Crypto.SHA256
 
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import RegistrySweep
 
 /// Reads a Docker data root (the engine's `--data-root`, e.g. `/var/lib/docker`) into an `ImageStoreModel`,
 /// offline and read-only, through `FileSystemBackend` (no symlink is followed, nothing is written).

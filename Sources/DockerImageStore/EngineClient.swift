@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import RegistrySweep
 
 /// A small Docker Engine API client: HTTP/1.1 over the daemon's unix socket, one request per connection.
 ///

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import RegistrySweep
 
 /// The shape of a generated store (see ``StoreGenerator``).
 ///

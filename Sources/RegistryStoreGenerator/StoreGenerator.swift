@@ -1,7 +1,8 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-import Crypto
+import struct Crypto.SHA256
+import RegistrySweep
 
 /// Writes a deterministic registry store directly in the reference on-disk layout, for
 /// tests and benchmarks: no registry needed, a million blobs in minutes.
