@@ -156,17 +156,13 @@ struct CollectRegistryTests {
         defer { try? FileManager.default.removeItem(at: copy) }
         try FileManager.default.copyItem(at: root, to: copy)
 
-        let executable = try regsweepExecutable()
+        let executable = try regsweepExecutable().path
         let arguments = ["--delete-untagged", "--grace", "0", "--uploads", "0", "--prune", "--pause-ms", "40"]
-        let killed = Process()
-        killed.executableURL = executable
-        killed.arguments = ["gc", root.path] + arguments
-        killed.standardOutput = FileHandle.nullDevice
-        try killed.run()
+        let killed = try ChildProcess.spawn(executable, ["gc", root.path] + arguments, error: .inherited)
         try await Task.sleep(nanoseconds: 250_000_000)
         #expect(killed.isRunning, "the sweep should still be running when it is killed")
-        kill(killed.processIdentifier, SIGKILL)
-        killed.waitUntilExit()
+        killed.send(SIGKILL)
+        #expect(killed.wait() == .signaled(SIGKILL))
 
         // Interrupted: no reference may point at something missing.
         let backend = try FileSystemBackend(root: root.path)
@@ -174,13 +170,8 @@ struct CollectRegistryTests {
         #expect(interrupted.problems.filter { $0.code == .missingBlob }.isEmpty, "\(interrupted.problems)")
 
         for target in [root, copy] {
-            let run = Process()
-            run.executableURL = executable
-            run.arguments = ["gc", target.path] + arguments.dropLast(2)
-            run.standardOutput = FileHandle.nullDevice
-            try run.run()
-            run.waitUntilExit()
-            #expect(run.terminationStatus == 0)
+            let run = try ChildProcess.run(executable, ["gc", target.path] + arguments.dropLast(2), output: .discarded)
+            #expect(run.termination == .exited(0), "\(run.errorText)")
         }
         #expect(fileList(root) == fileList(copy))
         try await registry.restart()
