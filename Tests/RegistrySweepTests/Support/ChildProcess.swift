@@ -25,6 +25,13 @@ struct ChildProcessError: Error, CustomStringConvertible {
 ///
 /// Thread-safe: the exit status is collected once, under a lock, and a signal is sent only
 /// while the child has not been reaped, so its pid can never name a reused process.
+///
+/// Why not swift-subprocess (1.0.2): its API is `async` only, and its background form keeps
+/// the child inside a closure's scope, while the fixtures start servers that outlive any one
+/// scope and stop them from synchronous `stop()` and `deinit`; bridging that with blocking
+/// waits on tasks risks starving the cooperative pool (two threads on this machine). It would
+/// also add swift-system and Subprocess to the test build (about 27 s of a cold debug build
+/// here, 16 s of CPU).
 final class ChildProcess: Sendable {
     /// Where one of the child's output streams goes.
     enum Output: Sendable {
