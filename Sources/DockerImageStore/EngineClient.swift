@@ -162,7 +162,7 @@ public struct EngineClient: Sendable {
         let call = error.syscall ?? "connect"
         let advice: String
         switch (call, error.systemFailure) {
-        case ("connect", .noSuchFile): advice = "no socket file: is dockerd running, and is --host right?"
+        case ("connect", .noSuchFile): advice = "no socket file: is dockerd running, and is the client's host the right socket?"
         case ("connect", .connectionRefused): advice = "nothing listens on the socket: dockerd is not running"
         case (_, .permissionDenied): advice = "permission denied: run as root or as a member of the docker group"
         case (_, .timedOut): advice = "the daemon did not answer within \(Int(timeout)) s"

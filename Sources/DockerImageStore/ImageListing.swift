@@ -51,7 +51,7 @@ public struct ImageListing: Sendable, Codable, Equatable {
     /// What pruning every dangling image would remove and free (whatever kinds are listed).
     public var dangling: DanglingTotal
     /// Entries the engine would not load, left out of the listing.
-    public var problems: [StoreInventory.Problem]
+    public var problems: [StoreProblem]
 
     /// The kinds the `docker images` flags select.
     ///
@@ -77,7 +77,7 @@ public struct ImageListing: Sendable, Codable, Equatable {
         dataRoot = result.dataRoot
         layout = result.layout.description
         self.kinds = kinds.sorted { $0.rawValue < $1.rawValue }
-        problems = result.problems.map(StoreInventory.Problem.init)
+        problems = result.problems.map { StoreProblem($0) }
 
         var listed: [Image] = []
         for image in model.images.values {

@@ -94,7 +94,7 @@ extension ImageStoreLoader {
         guard names.count <= 1 else {
             throw SweepError(
                 .invalidImageStore,
-                "several references files (\(names.joined(separator: ", "))); choose one with --storage-driver",
+                "several references files (\(names.joined(separator: ", "))); choose one by its driver name (the loader's driver)",
                 path: backend.root)
         }
         guard let name = names.first else { return (nil, nil) }

@@ -101,7 +101,7 @@ public struct ImageStoreLoader: Sendable {
                 let found = drivers.isEmpty ? "none" : drivers.joined(separator: ", ")
                 throw SweepError(
                     .invalidImageStore,
-                    "expected one storage driver directory, found \(found); choose one with --storage-driver",
+                    "expected one storage driver directory, found \(found); choose one by name (the loader's driver)",
                     path: backend.absolute("image"))
             }
             return try loadCurrent(backend, driver: chosen)

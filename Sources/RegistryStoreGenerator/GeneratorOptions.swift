@@ -77,13 +77,13 @@ public struct GeneratorOptions: Sendable, Equatable {
         func check(_ ok: Bool, _ message: String) throws(SweepError) {
             if !ok { throw SweepError(.invalidArgument, message) }
         }
-        try check(repositories >= 1, "--repos must be at least 1")
-        try check(imagesPerRepository >= 1, "--images must be at least 1")
-        try check(layersPerImage >= 1 && layersPerImage <= 1000, "--layers must be between 1 and 1000")
-        try check(sharedLayers >= 1, "--shared-layers must be at least 1")
-        try check((tagsPerRepository ?? 1) >= 1, "--tags must be at least 1")
-        try check(multiArchEvery >= 0 && referrersEvery >= 0, "--multi-arch-every and --referrers-every must be 0 or more")
-        try check(orphansPerRepository >= 0 && uploadsPerRepository >= 0, "--orphans and --uploads must be 0 or more")
+        try check(repositories >= 1, "repositories must be at least 1")
+        try check(imagesPerRepository >= 1, "imagesPerRepository must be at least 1")
+        try check(layersPerImage >= 1 && layersPerImage <= 1000, "layersPerImage must be between 1 and 1000")
+        try check(sharedLayers >= 1, "sharedLayers must be at least 1")
+        try check((tagsPerRepository ?? 1) >= 1, "tagsPerRepository must be at least 1")
+        try check(multiArchEvery >= 0 && referrersEvery >= 0, "multiArchEvery and referrersEvery must be 0 or more")
+        try check(orphansPerRepository >= 0 && uploadsPerRepository >= 0, "orphansPerRepository and uploadsPerRepository must be 0 or more")
         try check(concurrency >= 1, "concurrency must be at least 1")
     }
 }

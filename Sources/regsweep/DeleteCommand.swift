@@ -10,7 +10,9 @@ struct DeleteCommand: AsyncParsableCommand {
         discussion: """
             A tag's manifest is removed only if no other tag of the repository reaches it; its index children and untagged referrers (signatures, SBOMs) go with it under the same rule. Blobs are removed only when no live manifest in any repository references them. Tags and links are removed before blobs, so a crash leaves only garbage. Several --image may be given.
 
-            Exit codes: 0 done; 1 some deletions failed; 3 the store could not be used; 4 unknown repository or tag (nothing was changed).
+            Review first: --plan-out FILE writes what would be removed (JSON) and changes nothing; --apply FILE later removes what that plan lists and a fresh scan still proves removable (items that changed meanwhile are kept and reported; a plan for another store, or older than --max-plan-age, is refused).
+
+            Exit codes: 0 done; 1 some deletions failed; 3 the store could not be used; 4 unknown repository or tag (nothing was changed); 64 usage error or unusable plan.
             """
     )
 
@@ -31,6 +33,15 @@ struct DeleteCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Write the plan (what would be removed) to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
+    var planOut: String?
+
+    @Option(name: .long, help: ArgumentHelp("Execute a plan written by --plan-out (its targets and options are used; --image is not needed).", valueName: "FILE"))
+    var apply: String?
+
+    @Option(name: .long, help: "With --apply: refuse a plan older than this.")
+    var maxPlanAge = "24h"
+
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
 
@@ -39,22 +50,48 @@ struct DeleteCommand: AsyncParsableCommand {
     var crashAfterRemovals = 0
 
     func run() async throws {
-        guard !image.isEmpty else { throw ValidationError("give at least one --image NAME[:TAG]") }
         guard let graceSeconds = DurationText.parse(grace) else { throw ValidationError("--grace: not a duration: \(grace)") }
-        var options = CollectOptions()
-        options.dryRun = dryRun
+        guard let maxAge = DurationText.parse(maxPlanAge) else { throw ValidationError("--max-plan-age: not a duration: \(maxPlanAge)") }
+        if apply != nil && (planOut != nil || !image.isEmpty) {
+            throw ValidationError("--apply takes its targets from the plan: give no --image and no --plan-out")
+        }
+        guard apply != nil || !image.isEmpty else { throw ValidationError("give at least one --image NAME[:TAG]") }
+        var options = DeleteOptions()
+        options.dryRun = dryRun || planOut != nil
         options.prune = prune
         options.grace = graceSeconds
-        options.uploadAge = nil
         options.pauseAfterEachDeletion = pauseMs / 1000
         CrashPoint.arm(afterRemovals: crashAfterRemovals)
         let result: DeleteReport
+        var interrupted = false
         do throws(SweepError) {
-            let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
             let opened = try store.open()
-            result = try await ImageDeleter(backend: opened.backend, options: options).run(targets)
+            let deleter = ImageDeleter(backend: opened.backend, options: options)
+            let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
+            let (planOut, apply) = (planOut, apply)
+            let outcome = try await Interruption.run { () async throws(SweepError) -> DeleteReport? in
+                if let apply {
+                    return try await deleter.execute(try PlanFile.read(apply), maxAge: maxAge)
+                }
+                if let planOut {
+                    let plan = try await deleter.plan(targets)
+                    do {
+                        try PlanFile.write(plan, to: planOut)
+                    } catch {
+                        throw SweepError(.io, "cannot write the plan: \(error)", path: planOut)
+                    }
+                    if planOut != "-" { print(PlanFile.summary(plan, path: planOut)) }
+                    return nil
+                }
+                return try await deleter.run(targets)
+            }
+            guard let made = outcome.value else { return }
+            result = made
+            interrupted = outcome.interrupted
         } catch {
-            throw ExitStatus.fail(error)
+            var hints = StoreOptions.hints
+            hints[.invalidStore] = "`regsweep scan ROOT` lists what is wrong with the store"
+            throw ExitStatus.fail(error, hints: hints)
         }
         if json {
             try printJSON(result)
@@ -70,8 +107,9 @@ struct DeleteCommand: AsyncParsableCommand {
             }
             for item in report.skipped { print("kept: \(item.kind) \(item.path): \(item.reason)") }
             for warning in result.report.warnings { print("warning: \(warning)") }
-            for failure in result.report.failures { print("failed: \(failure.code): \(failure.message) [\(failure.path ?? "")]") }
+            for failure in result.report.failures { print("failed: \(failure.code): \(failure.detailedMessage) [\(failure.path ?? "")]") }
         }
+        if interrupted || result.report.cancelled { throw Interruption.exitCode }
         if !result.report.failures.isEmpty { throw ExitStatus.problems }
     }
 }

@@ -14,7 +14,9 @@ struct GCCommand: AsyncParsableCommand {
 
             Safe next to a running registry thanks to the grace period, but a registry with storage.cache configured must be restarted after a real run.
 
-            Exit codes: 0 done; 1 done but some deletions failed or problems were found; 64 usage error; 3 the store could not be used (not a store, locked, unreadable).
+            Review first: --plan-out FILE writes what a real run would remove now (JSON: each item, its path, bytes, and why) and changes nothing; --apply FILE later scans again with the plan's options and removes only what the plan lists and is still garbage (items that changed meanwhile are kept and listed as skipped; items that became garbage since are left for the next run). A plan made for another store, or older than --max-plan-age (default 24h), is refused.
+
+            Exit codes: 0 done; 1 done but some deletions failed or problems were found; 64 usage error or unusable plan; 3 the store could not be used (not a store, locked, unreadable).
             """
     )
 
@@ -54,6 +56,15 @@ struct GCCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "List every eligible item in text output.")
     var verbose = false
 
+    @Option(name: .long, help: ArgumentHelp("Write the plan (what a real run would remove now) to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
+    var planOut: String?
+
+    @Option(name: .long, help: ArgumentHelp("Execute a plan written by --plan-out: remove what it lists and a fresh scan still proves garbage (the plan's options are used).", valueName: "FILE"))
+    var apply: String?
+
+    @Option(name: .long, help: "With --apply: refuse a plan older than this.")
+    var maxPlanAge = "24h"
+
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
 
@@ -81,14 +92,38 @@ struct GCCommand: AsyncParsableCommand {
         options.prune = prune
         options.pauseAfterEachDeletion = pauseMs / 1000
         CrashPoint.arm(afterRemovals: crashAfterRemovals)
+        guard let maxAge = DurationText.parse(maxPlanAge) else { throw ValidationError("--max-plan-age: not a duration: \(maxPlanAge)") }
+        if apply != nil && planOut != nil { throw ValidationError("--plan-out and --apply cannot be combined") }
         let report: CollectReport
         var cached = false
+        var interrupted = false
         do throws(SweepError) {
             let opened = try store.open()
             cached = opened.cached
-            report = try await Collector(backend: opened.backend, options: options).run()
+            let backend = opened.backend
+            if planOut != nil { options.dryRun = true }
+            let (planOut, apply, options) = (planOut, apply, options)
+            let outcome = try await Interruption.run { () async throws(SweepError) -> CollectReport? in
+                if let planOut {
+                    let plan = try await Collector(backend: backend, options: options).plan()
+                    do {
+                        try PlanFile.write(plan, to: planOut)
+                    } catch {
+                        throw SweepError(.io, "cannot write the plan: \(error)", path: planOut)
+                    }
+                    if planOut != "-" { print(PlanFile.summary(plan, path: planOut)) }
+                    return nil
+                } else if let apply {
+                    return try await Collector(backend: backend, options: options).execute(try PlanFile.read(apply), maxAge: maxAge)
+                } else {
+                    return try await Collector(backend: backend, options: options).run()
+                }
+            }
+            guard let made = outcome.value else { return }
+            report = made
+            interrupted = outcome.interrupted
         } catch {
-            throw ExitStatus.fail(error)
+            throw ExitStatus.fail(error, hints: StoreOptions.hints)
         }
         switch json ? .json : format {
         case .json:
@@ -98,6 +133,7 @@ struct GCCommand: AsyncParsableCommand {
         case .text:
             print(ReportText.render(report, verbose: verbose, cacheConfigured: cached))
         }
+        if interrupted || report.cancelled { throw Interruption.exitCode }
         if !report.failures.isEmpty || !report.problems.isEmpty { throw ExitStatus.problems }
     }
 }

@@ -55,6 +55,13 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the counts as JSON.")
     var json = false
 
+    /// The flags of the generator's options, for errors that name the options.
+    static let flagNames = """
+        options are flags: repositories --repos, imagesPerRepository --images, layersPerImage --layers, \
+        sharedLayers --shared-layers, tagsPerRepository --tags, multiArchEvery --multi-arch-every, \
+        referrersEvery --referrers-every, orphansPerRepository --orphans, uploadsPerRepository --uploads
+        """
+
     func validate() throws {
         if images != nil && blobs != nil { throw ValidationError("give --images or --blobs, not both") }
     }
@@ -77,7 +84,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do throws(SweepError) {
             store = try await StoreGenerator(root: directory, options: options).generate()
         } catch {
-            throw ExitStatus.fail(error)
+            throw ExitStatus.fail(error, hints: [.invalidArgument: Self.flagNames])
         }
         let counts = store.counts
         if json {

@@ -70,6 +70,12 @@ struct ImagesCommand: AsyncParsableCommand {
         }
     }
 
+    /// Flag hints for the library's errors.
+    static let hints: [SweepError.Code: String] = [
+        .invalidImageStore: "if several storage drivers are present, choose one with --storage-driver",
+        .engine: "--host names the engine's socket (unix:///var/run/docker.sock by default)",
+    ]
+
     /// Lists the data root's images.
     private func runList() throws {
         let kinds = ImageListing.kinds(all: all, dangling: dangling, intermediate: intermediate)
@@ -77,7 +83,7 @@ struct ImagesCommand: AsyncParsableCommand {
         do throws(SweepError) {
             listing = try ImageListing.load(dataRoot: dataRoot ?? ".", kinds: kinds, driver: storageDriver)
         } catch {
-            throw ExitStatus.fail(error)
+            throw ExitStatus.fail(error, hints: Self.hints)
         }
         if json {
             print(try Self.encode(listing))
@@ -88,7 +94,7 @@ struct ImagesCommand: AsyncParsableCommand {
         }
         for problem in listing.problems {
             printError(
-                "regsweep: skipped (the engine does not load it either): \(problem.message) [\(problem.path ?? "")]")
+                "regsweep: skipped (the engine does not load it either): \(problem.detailedMessage) [\(problem.path ?? "")]")
         }
         if !listing.problems.isEmpty { throw ExitStatus.problems }
     }
@@ -106,7 +112,7 @@ struct ImagesCommand: AsyncParsableCommand {
             let outcome = dryRun ? nil : try pruner.prune(plan)
             report = ImagePruneReport(plan: plan, outcome: outcome, socketPath: client.socketPath)
         } catch {
-            throw ExitStatus.fail(error)
+            throw ExitStatus.fail(error, hints: Self.hints)
         }
         if json {
             print(try Self.encode(report))

@@ -24,7 +24,9 @@ enum ReportText {
         lines.append("time:         \(phases.joined(separator: ", "))")
         if verbose {
             for manifest in report.eligibleManifests { lines.append("  manifest \(manifest.repository)@\(manifest.digest)") }
-            for link in report.eligibleLinks { lines.append("  \(link.kind) link \(link.repository) \(link.tag.map { $0 + " " } ?? "")\(link.digest)") }
+            for link in report.eligibleLinks {
+                lines.append("  \(link.kind) link \(link.repository) \(link.tag.map { $0 + " " } ?? "")\(link.digest?.description ?? "")")
+            }
             for blob in report.eligibleBlobs { lines.append("  blob \(blob)") }
             for upload in report.eligibleUploads { lines.append("  upload \(upload.repository) \(upload.uuid) started \(upload.startedAt ?? "unknown")") }
             for repository in report.eligibleRepositories { lines.append("  repository \(repository)") }
@@ -34,8 +36,8 @@ enum ReportText {
         if cacheConfigured && !report.dryRun {
             lines.append("warning: this registry's config.yml sets storage.cache: restart the registry now")
         }
-        for problem in report.problems { lines.append("problem: \(problem.code): \(problem.message)\(problem.path.map { " [\($0)]" } ?? "")") }
-        for failure in report.failures { lines.append("failed: \(failure.code): \(failure.message)\(failure.path.map { " [\($0)]" } ?? "")") }
+        for problem in report.problems { lines.append("problem: \(problem.code): \(problem.detailedMessage)\(problem.path.map { " [\($0)]" } ?? "")") }
+        for failure in report.failures { lines.append("failed: \(failure.code): \(failure.detailedMessage)\(failure.path.map { " [\($0)]" } ?? "")") }
         return lines.joined(separator: "\n")
     }
 }

@@ -26,7 +26,7 @@ struct ScanCommand: AsyncParsableCommand {
             let (backend, _) = try store.open()
             snapshot = try await StoreScanner(backend: backend, options: quick ? ScanOptions() : .inventory).scan()
         } catch {
-            throw ExitStatus.fail(error)
+            throw ExitStatus.fail(error, hints: StoreOptions.hints)
         }
         let inventory = StoreInventory(snapshot)
         if json {
@@ -49,7 +49,7 @@ struct ScanCommand: AsyncParsableCommand {
         lines.append("dangling layer links: \(inventory.danglingLayerLinks)")
         lines.append("problems:     \(inventory.problems.count)")
         for problem in inventory.problems {
-            var line = "  \(problem.code): \(problem.message)"
+            var line = "  \(problem.code): \(problem.detailedMessage)"
             if let path = problem.path { line += " [\(path)]" }
             lines.append(line)
         }

@@ -16,6 +16,13 @@ struct StoreOptions: ParsableArguments {
         if let root, root.isEmpty { throw ValidationError("ROOT is empty: give the registry's storage rootdirectory") }
     }
 
+    /// Flag hints for the errors of commands that open a store (see ``ExitStatus/fail(_:hints:)``).
+    static let hints: [SweepError.Code: String] = [
+        .invalidStore:
+            "if ROOT is not the store: give the registry's storage rootdirectory (the folder holding docker/), "
+            + "or --config with its config.yml"
+    ]
+
     /// The root directory and whether the registry has a blob descriptor cache configured.
     func resolve() throws(SweepError) -> (root: String, cached: Bool) {
         if let config {
@@ -39,10 +46,15 @@ enum ExitStatus {
     static let unknownReference = ExitCode(4)
 
     /// Prints an error to standard error and returns the matching exit code.
-    static func fail(_ error: SweepError) -> ExitCode {
+    ///
+    /// - Parameter hints: a line to print after errors of a given code, naming the command's flags
+    ///   (the library's messages speak of options, not of flags).
+    static func fail(_ error: SweepError, hints: [SweepError.Code: String] = [:]) -> ExitCode {
         printError("regsweep: \(error)")
+        if let hint = hints[error.code] { printError("regsweep: hint: \(hint)") }
         switch error.code {
         case .unknownReference: return unknownReference
+        case .cancelled: return Interruption.exitCode
         case .invalidArgument, .invalidName: return ExitCode(64)
         default: return unusable
         }

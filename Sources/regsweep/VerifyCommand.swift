@@ -43,7 +43,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let options = VerifyOptions(mode: fast ? .fast : .full, baseline: baseline, quarantine: quarantine)
             report = try await StoreVerifier(backend: backend, options: options).verify()
         } catch {
-            throw ExitStatus.fail(error)
+            var hints = StoreOptions.hints
+            hints[.invalidBaseline] = "a full `regsweep verify ROOT --baseline FILE` records a new baseline"
+            throw ExitStatus.fail(error, hints: hints)
         }
         if json {
             try printJSON(report)
@@ -79,15 +81,15 @@ struct VerifyCommand: AsyncParsableCommand {
         for tag in report.brokenTags { lines.append("  \(tag)") }
         lines.append("problems:     \(report.problems.count)")
         for problem in report.problems {
-            var line = "  \(problem.code): \(problem.message)"
+            var line = "  \(problem.code): \(problem.detailedMessage)"
             if let path = problem.path { line += " [\(path)]" }
-            if !problem.brokenTags.isEmpty { line += " breaks \(problem.brokenTags.joined(separator: ", "))" }
+            if let broken = problem.brokenTags, !broken.isEmpty { line += " breaks \(broken.joined(separator: ", "))" }
             lines.append(line)
         }
         if !report.warnings.isEmpty {
             lines.append("warnings:     \(report.warnings.count)")
             for warning in report.warnings {
-                lines.append("  \(warning.code): \(warning.message) [\(warning.path ?? "")]")
+                lines.append("  \(warning.code): \(warning.detailedMessage) [\(warning.path ?? "")]")
             }
         }
         return lines.joined(separator: "\n")

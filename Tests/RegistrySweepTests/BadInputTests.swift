@@ -115,10 +115,10 @@ import Testing
             let mustStay = healthy.all + expected.keep + (mode.deleteUntagged ? [] : expected.keepUnlessUntaggedDeleted)
             for digest in mustStay {
                 #expect(store.hasBlob(digest), "\(mode): \(digest) was deleted")
-                #expect(!report.eligibleBlobs.contains(digest.description), "\(mode): \(digest) was eligible")
+                #expect(!report.eligibleBlobs.contains(digest), "\(mode): \(digest) was eligible")
             }
             if expected.sweepsBlobs {
-                #expect(report.eligibleBlobs.contains(orphan.description), "\(mode): the orphan must be found")
+                #expect(report.eligibleBlobs.contains(orphan), "\(mode): the orphan must be found")
                 #expect(store.hasBlob(orphan) == mode.dryRun, "\(mode): the orphan")
             } else {
                 #expect(report.eligibleBlobs.isEmpty, "\(mode): nothing may be eligible")
@@ -148,7 +148,7 @@ import Testing
         #expect(report.failures.isEmpty)
         for digest in tagged.all { #expect(store.hasBlob(digest)) }
         let collected = Set(report.eligibleBlobs)
-        #expect(collected == Set(([orphan] + (mode.deleteUntagged ? untagged.all : [])).map(\.description)))
+        #expect(collected == Set(([orphan] + (mode.deleteUntagged ? untagged.all : []))))
         for digest in untagged.all { #expect(store.hasBlob(digest) == (mode.dryRun || !mode.deleteUntagged)) }
         #expect(
             !store.exists(FixtureStore.revisionLink(Self.repository, untagged.manifest))
@@ -209,7 +209,9 @@ import Testing
         #expect(error?.code == .locked)
         #expect(error?.path?.hasSuffix(StoreLock.fileName) == true)
         let deleter = await #expect(throws: SweepError.self) {
-            try await ImageDeleter(backend: backend, options: options).run([DeleteTarget(repository: "any")])
+            var deleteOptions = DeleteOptions()
+            deleteOptions.dryRun = false
+            return try await ImageDeleter(backend: backend, options: deleteOptions).run([DeleteTarget(repository: "any")])
         }
         #expect(deleter?.code == .locked)
         #expect(store.hasBlob(orphan), "a locked run deleted something")
@@ -218,13 +220,13 @@ import Testing
         var dry = options
         dry.dryRun = true
         let preview = try await Collector(backend: backend, options: dry).run()
-        #expect(preview.eligibleBlobs == [orphan.description])
+        #expect(preview.eligibleBlobs == [orphan])
         #expect(store.hasBlob(orphan))
 
         withExtendedLifetime(lock) {}
         lock = nil
         let report = try await Collector(backend: backend, options: options).run()
-        #expect(report.eligibleBlobs == [orphan.description])
+        #expect(report.eligibleBlobs == [orphan])
         #expect(!store.hasBlob(orphan))
     }
 }

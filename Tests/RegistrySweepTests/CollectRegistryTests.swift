@@ -53,10 +53,10 @@ struct CollectRegistryTests {
         let backend = try FileSystemBackend(root: registry.rootDirectory.path)
         let report = try await Collector(backend: backend, options: options(dryRun: true, untagged: false)).run()
         #expect(!reference.eligibleBlobs.isEmpty)
-        #expect(Set(report.eligibleBlobs) == reference.eligibleBlobs)
+        #expect(Set(report.eligibleBlobs.map(\.description)) == reference.eligibleBlobs)
         #expect(report.markedBlobs == reference.markedBlobs)
-        #expect(report.eligibleBlobs.contains(scenario.orphan.digest))
-        #expect(report.eligibleBlobs.contains(scenario.deleted.manifestDigest))
+        #expect(report.eligibleBlobs.map(\.description).contains(scenario.orphan.digest))
+        #expect(report.eligibleBlobs.map(\.description).contains(scenario.deleted.manifestDigest))
         #expect(report.eligibleManifests.isEmpty)
         // The distribution format prints the same summary line as the reference.
         let summary = try #require(report.distributionLines.first)
@@ -71,7 +71,7 @@ struct CollectRegistryTests {
         let reference = try registry.garbageCollect(dryRun: true, deleteUntagged: true)
         let backend = try FileSystemBackend(root: registry.rootDirectory.path)
         let report = try await Collector(backend: backend, options: options(dryRun: true, untagged: true)).run()
-        let ours = Set(report.eligibleBlobs)
+        let ours = Set(report.eligibleBlobs.map(\.description))
         #expect(ours.isSubset(of: reference.eligibleBlobs))
         let onlyReference = reference.eligibleBlobs.subtracting(ours)
         // The reference's data-loss bug: it deletes the layers of multi-arch children and the referrer.
@@ -85,7 +85,7 @@ struct CollectRegistryTests {
         for digest in [scenario.oldV1.manifestDigest, scenario.untagged.manifestDigest, scenario.orphan.digest] {
             #expect(ours.contains(digest))
         }
-        let manifests = Set(report.eligibleManifests.map(\.digest))
+        let manifests = Set(report.eligibleManifests.map(\.digest.description))
         #expect(manifests == [scenario.oldV1.manifestDigest, scenario.untagged.manifestDigest])
     }
 
@@ -103,7 +103,7 @@ struct CollectRegistryTests {
         #expect(report.eligibleUploads.map(\.uuid) == [scenario.uploadID])
         #expect(!report.eligibleLinks.isEmpty)
         // The registry's API delete left an empty revision directory behind; it is cleaned.
-        #expect(report.eligibleLinks.contains { $0.kind == "revision-without-link" && $0.digest == scenario.deleted.manifestDigest })
+        #expect(report.eligibleLinks.contains { $0.kind == .revisionWithoutLink && $0.digest?.description == scenario.deleted.manifestDigest })
         #expect(!FileManager.default.fileExists(atPath: registry.rootDirectory.path + "/" + StorePath.revision("library/app", Digest(scenario.deleted.manifestDigest)!)))
         try await registry.restart()
         try await scenario.pullEverythingKept(registry)
@@ -135,13 +135,13 @@ struct CollectRegistryTests {
         var noGrace = options(dryRun: true, untagged: false)
         noGrace.grace = 0
         let revalidated = try await Collector(backend: backend, options: noGrace).run(snapshot: stale)
-        #expect(!revalidated.eligibleBlobs.contains(layer.digest))
-        #expect(revalidated.skipped.contains { $0.kind == "blob" && $0.path.hasSuffix(String(layer.digest.dropFirst(7))) })
+        #expect(!revalidated.eligibleBlobs.map(\.description).contains(layer.digest))
+        #expect(revalidated.skipped.contains { $0.kind == .blob && $0.path.hasSuffix(String(layer.digest.dropFirst(7))) })
 
         var withGrace = options(dryRun: false, untagged: false)
         withGrace.grace = 3600
         let report = try await Collector(backend: backend, options: withGrace).run(snapshot: stale)
-        #expect(!report.eligibleBlobs.contains(layer.digest))
+        #expect(!report.eligibleBlobs.map(\.description).contains(layer.digest))
         #expect(report.keptYoungBlobs >= 2)
         try await registry.pullAndCheck("late/push", reference: "new", expected: image)
     }

@@ -240,10 +240,10 @@ import Testing
             let mustStay = (keep + (mode.deleteUntagged ? [] : keepUnlessUntaggedDeleted)).flatMap(\.all).filter { !removed($0) }
             for digest in mustStay {
                 #expect(fixture.hasBlob(digest), "\(mode): \(digest) was deleted")
-                #expect(!report.eligibleBlobs.contains(digest.description), "\(mode): \(digest) was eligible")
+                #expect(!report.eligibleBlobs.contains(digest), "\(mode): \(digest) was eligible")
             }
             if sweepsBlobs {
-                #expect(report.eligibleBlobs.contains(orphan.description), "\(mode): the orphan must be found")
+                #expect(report.eligibleBlobs.contains(orphan), "\(mode): the orphan must be found")
                 #expect(fixture.hasBlob(orphan) == mode.dryRun, "\(mode): the orphan")
             } else {
                 #expect(report.eligibleBlobs.isEmpty, "\(mode): nothing may be eligible: \(report.eligibleBlobs)")

@@ -142,7 +142,7 @@ struct ManifestCaseRegistryTests {
         dryRun.grace = 0
         dryRun.uploadAge = nil
         let planned = try await Collector(backend: backend, options: dryRun).run()
-        #expect(Set(planned.eligibleBlobs) == reference.eligibleBlobs)
+        #expect(Set(planned.eligibleBlobs.map(\.description)) == reference.eligibleBlobs)
         #expect(reference.eligibleBlobs == [orphan.digest])
 
         // A real sweep, untagged manifests too: children and the referrer stay.
@@ -152,10 +152,10 @@ struct ManifestCaseRegistryTests {
         let report = try await Collector(backend: backend, options: sweep).run()
         #expect(report.failures.isEmpty, "\(report.failures)")
         let parseProblems = report.problems.filter {
-            $0.code == SweepError.Code.invalidManifest.rawValue || $0.code == SweepError.Code.unknownManifestKind.rawValue
+            $0.code == .invalidManifest || $0.code == .unknownManifestKind
         }
         #expect(parseProblems.isEmpty, "\(parseProblems)")
-        #expect(report.eligibleBlobs == [orphan.digest])
+        #expect(report.eligibleBlobs.map(\.description) == [orphan.digest])
         #expect(report.eligibleManifests.isEmpty)
 
         try await registry.restart()

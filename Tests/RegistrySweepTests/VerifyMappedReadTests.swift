@@ -129,6 +129,6 @@ import Testing
             withIntermediateDirectories: true)
         let report = try await StoreVerifier(backend: store.backend).verify()
         #expect(report.corrupt == 1 && report.blobs == 1)
-        #expect(report.problems.contains { $0.code == "digestMismatch" && $0.digest == store.digest.description })
+        #expect(report.problems.contains { $0.code == .digestMismatch && $0.digest == store.digest })
     }
 }

@@ -1,5 +1,5 @@
 /// How `gc` decides what is garbage and what it does about it.
-public struct CollectOptions: Sendable {
+public struct CollectOptions: Sendable, Codable, Hashable {
     /// Report only; change nothing (the default).
     public var dryRun = true
     /// Roots are tagged manifests only; untagged manifests (not children of a live index,
@@ -24,6 +24,8 @@ public struct CollectOptions: Sendable {
     public var now = Timestamp.now()
     /// Pause after each deletion, in seconds (only for crash tests; 0 in production).
     public var pauseAfterEachDeletion: Double = 0
+    /// Receives progress of the scan, plan and sweep (not encoded, not compared).
+    public var progress: ProgressObserver?
 
     /// The defaults: dry run, every revision is live, 1 h grace, uploads purged after 168 h.
     public init() {}

@@ -1,20 +1,94 @@
 /// What `gc` found and did. Field names are stable: automation reads the JSON.
+///
+/// Digests encode as `sha256:<hex>`, kinds as their raw values, problems as ``StoreProblem``.
 public struct CollectReport: Sendable, Codable, Equatable {
     /// A manifest revision of one repository.
     public struct ManifestRef: Sendable, Codable, Hashable {
         public var repository: String
-        public var digest: String
+        public var digest: Digest
+
+        /// Creates a reference.
+        public init(repository: String, digest: Digest) {
+            self.repository = repository
+            self.digest = digest
+        }
+    }
+
+    /// What a link entry is; its raw value is the JSON `kind`.
+    public enum LinkKind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        /// A layer link (`_layers/sha256/<hex>/link`).
+        case layer
+        /// A tag-history entry (`_manifests/tags/<tag>/index/sha256/<hex>/link`).
+        case tagHistory = "tag-history"
+        /// A revision directory the registry emptied (no `link` inside).
+        case revisionWithoutLink = "revision-without-link"
+        /// A tag directory without `current/link` (an unknown tag to the registry); names no digest.
+        case tagWithoutLink = "tag-without-link"
+
+        /// The raw value.
+        public var description: String { rawValue }
+    }
+
+    /// What kind of store item a removal or a kept item is; its raw value is the JSON `kind`.
+    public enum ItemKind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        case tag, manifest, link, blob, upload, repository
+
+        /// The raw value.
+        public var description: String { rawValue }
     }
 
     /// A link file (layer link or tag-history entry) of one repository.
+    ///
+    /// JSON: `digest` is the empty string for a ``LinkKind/tagWithoutLink`` (no digest), as before
+    /// the field was typed; `tag` is omitted when `nil`.
     public struct LinkRef: Sendable, Codable, Hashable {
         public var repository: String
-        /// `layer`, `tag-history`, `revision-without-link` (a revision directory the registry emptied),
-        /// or `tag-without-link` (a tag directory without `current/link`; `digest` is empty).
-        public var kind: String
-        /// The tag, for tag-history entries.
+        /// What the entry is.
+        public var kind: LinkKind
+        /// The tag, for tag-history entries and tags without a link.
         public var tag: String?
-        public var digest: String
+        /// The digest the link names; `nil` for a tag without `current/link`.
+        public var digest: Digest?
+
+        /// Creates a reference.
+        public init(repository: String, kind: LinkKind, tag: String?, digest: Digest?) {
+            self.repository = repository
+            self.kind = kind
+            self.tag = tag
+            self.digest = digest
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case repository, kind, tag, digest
+        }
+
+        /// Decodes the JSON form; an empty `digest` is `nil`.
+        ///
+        /// - Throws: `DecodingError` for a missing field or a malformed digest or kind.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            repository = try container.decode(String.self, forKey: .repository)
+            kind = try container.decode(LinkKind.self, forKey: .kind)
+            tag = try container.decodeIfPresent(String.self, forKey: .tag)
+            let text = try container.decode(String.self, forKey: .digest)
+            if text.isEmpty {
+                digest = nil
+            } else if let parsed = Digest(text) {
+                digest = parsed
+            } else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .digest, in: container, debugDescription: "not a digest: \(text)")
+            }
+        }
+
+        /// Encodes the JSON form; a `nil` digest is the empty string.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(repository, forKey: .repository)
+            try container.encode(kind, forKey: .kind)
+            try container.encodeIfPresent(tag, forKey: .tag)
+            try container.encode(digest?.description ?? "", forKey: .digest)
+        }
     }
 
     /// An upload in progress.
@@ -43,14 +117,15 @@ public struct CollectReport: Sendable, Codable, Equatable {
     /// An eligible item left in place because the store changed under the run (a live registry
     /// wrote it or something it references after the scan) or because it is young.
     public struct Skipped: Sendable, Codable, Hashable {
-        /// `tag`, `manifest`, `link`, `blob`, `upload` or `repository`.
-        public var kind: String
+        /// What was kept.
+        public var kind: ItemKind
         /// The store-relative path kept.
         public var path: String
         /// Why it was kept.
         public var reason: String
 
-        public init(kind: String, path: String, reason: String) {
+        /// Creates an entry.
+        public init(kind: ItemKind, path: String, reason: String) {
             self.kind = kind
             self.path = path
             self.reason = reason
@@ -62,7 +137,7 @@ public struct CollectReport: Sendable, Codable, Equatable {
     /// Distinct digests marked live (the reference GC's "N blobs marked").
     public var markedBlobs: Int
     /// Blobs that are (or were) deleted: unmarked and older than the grace period.
-    public var eligibleBlobs: [String]
+    public var eligibleBlobs: [Digest]
     /// Untagged manifests deleted (only with delete-untagged).
     public var eligibleManifests: [ManifestRef]
     /// Bytes of the eligible blobs' data.
@@ -81,15 +156,21 @@ public struct CollectReport: Sendable, Codable, Equatable {
     /// Things the operator should know (repositories kept whole, cache restarts, …).
     public var warnings: [String]
     /// Problems the scan found (each kept everything it might reference).
-    public var problems: [StoreInventory.Problem]
+    public var problems: [StoreProblem]
     /// Deletions that failed (not dry run); the run goes on and exits non-zero.
-    public var failures: [StoreInventory.Problem]
+    public var failures: [StoreProblem]
     /// Seconds per phase: scan, mark, plan, revalidate, sweep.
     public var timings: [String: Double]
     /// What a real run removed; `nil` for a dry run.
     public var removed: Removed?
     /// Eligible items kept because the store changed under the run.
     public var skipped: [Skipped] = []
+    /// How many times the run looked for what a live registry wrote since the scan (its cost is
+    /// `timings["revalidate"]`).
+    public var revalidations = 0
+    /// The run was cancelled: it stopped at a safe point, having removed only proven garbage,
+    /// references before data; what is left is for the next run.
+    public var cancelled = false
 
     /// The reference GC's dry-run lines (`--format distribution`).
     public var distributionLines: [String] {

@@ -24,25 +24,91 @@ public struct Collector: Sendable {
         self.options = options
     }
 
-    /// Runs the collection.
+    /// Runs the collection: a dry run reports, a real run plans and sweeps at once.
     ///
     /// - Parameter snapshot: a fresh snapshot to reuse; `nil` scans the store first.
     /// - Returns: what was eligible and, unless a dry run, what was deleted.
     /// - Throws: `.invalidStore` before anything is written if the root is not a registry store,
     ///   `.locked` if another run holds the lock, the scan's fatal errors.
     public func run(snapshot given: StoreSnapshot? = nil) async throws(SweepError) -> CollectReport {
-        var timings: [String: Double] = [:]
         try await Self.checkStore(backend)
         let lock = try takeLock()
         defer { withExtendedLifetime(lock) {} }
-        var finishedDelete: String?
-        if !options.dryRun, given == nil, let journal = try await DeleteJournal.load(backend) {
-            // An interrupted delete is finished first: its decisions cannot be made again from the store.
-            var deleteOptions = options
-            deleteOptions.uploadAge = nil
-            let finished = try await ImageDeleter(backend: backend, options: deleteOptions).finish(journal)
-            finishedDelete = "finished first the interrupted delete of \(journal.targets.joined(separator: ", ")) (\(finished.report.removed?.blobs ?? 0) blobs removed)"
+        let finishedDelete = given == nil ? try await finishInterruptedDelete() : nil
+        let planned = try await scanAndPlan(given)
+        var report = await finish(planned.plan, snapshot: planned.snapshot, marked: planned.marked, timings: planned.timings)
+        if let finishedDelete { report.warnings.insert(finishedDelete, at: 0) }
+        return report
+    }
+
+    /// Plans the collection for review; changes nothing.
+    ///
+    /// The plan lists what a real run would remove now (eligible, and not referenced by
+    /// anything the registry wrote since the scan), with the store and options it was made
+    /// for. Review it (it is `Codable`), then hand it to ``execute(_:maxAge:)``.
+    ///
+    /// - Throws: as ``run(snapshot:)`` (no lock is taken).
+    public func plan() async throws(SweepError) -> SweepPlan {
+        try await Self.checkStore(backend)
+        let planned = try await scanAndPlan(nil)
+        var plan = planned.plan
+        var revalidator = Revalidator(
+            backend: backend, snapshot: planned.snapshot, freshness: Freshness(snapshot: planned.snapshot, options: options),
+            concurrency: options.concurrency, layersListed: planned.snapshot.layersListed)
+        await revalidator.refresh()
+        _ = plan.keepProtected(revalidator)
+        var planOptions = options
+        planOptions.dryRun = true
+        plan.origin = .init(operation: "gc", store: backend.displayName, scannedAt: planned.snapshot.startedAt, collect: planOptions)
+        return plan
+    }
+
+    /// Executes a reviewed plan: removes what it lists and a fresh scan still proves garbage.
+    ///
+    /// The store is scanned and planned again with the plan's own options; only items both
+    /// plans list are removed, through the same revalidation and per-item checks as
+    /// ``run(snapshot:)``, so a plan reviewed for an hour is as safe as a fresh run. Items of
+    /// the reviewed plan that are no longer eligible are reported as skipped; items that
+    /// became eligible since are left alone (nobody reviewed them) and counted in a warning.
+    /// With ``CollectOptions/dryRun`` set on this collector, reports what executing would do now.
+    ///
+    /// - Parameters:
+    ///   - reviewed: a plan from ``plan()``, possibly decoded from a file.
+    ///   - maxAge: the oldest plan accepted, in seconds (default ``SweepPlan/defaultMaxAge``).
+    /// - Throws: `.invalidArgument` for a plan of another store, operation or version, or one
+    ///   older than `maxAge` (nothing is changed); otherwise as ``run(snapshot:)``.
+    public func execute(_ reviewed: SweepPlan, maxAge: Double = SweepPlan.defaultMaxAge) async throws(SweepError)
+        -> CollectReport
+    {
+        try await Self.checkStore(backend)
+        try reviewed.checkExecutable(on: backend, operation: "gc", maxAge: maxAge, now: Timestamp.now())
+        guard var planOptions = reviewed.origin?.collect else {
+            throw SweepError(.invalidArgument, "the plan holds no collection options; make it again")
         }
+        planOptions.dryRun = options.dryRun
+        planOptions.now = options.now
+        planOptions.concurrency = options.concurrency
+        planOptions.pauseAfterEachDeletion = options.pauseAfterEachDeletion
+        let collector = Collector(backend: backend, options: planOptions)
+        let lock = try collector.takeLock()
+        defer { withExtendedLifetime(lock) {} }
+        let finishedDelete = try await collector.finishInterruptedDelete()
+        let planned = try await collector.scanAndPlan(nil)
+        let (plan, gone, unreviewed) = planned.plan.restricted(to: reviewed)
+        var report = await collector.finish(plan, snapshot: planned.snapshot, marked: planned.marked, timings: planned.timings)
+        report.skipped.insert(contentsOf: gone, at: 0)
+        if unreviewed > 0 {
+            report.warnings.append("\(unreviewed) items became eligible after the plan was made; they were left alone (not in the reviewed plan)")
+        }
+        if let finishedDelete { report.warnings.insert(finishedDelete, at: 0) }
+        return report
+    }
+
+    /// A scan (unless given), mark and plan.
+    private func scanAndPlan(_ given: StoreSnapshot?) async throws(SweepError)
+        -> (snapshot: StoreSnapshot, plan: SweepPlan, marked: Int, timings: [String: Double])
+    {
+        var timings: [String: Double] = [:]
         var clock = Timestamp.monotonic()
         let snapshot: StoreSnapshot
         if let given {
@@ -53,16 +119,32 @@ public struct Collector: Sendable {
         timings["scan"] = Timestamp.monotonic() - clock
         clock = Timestamp.monotonic()
         let planner = Planner(backend: backend, snapshot: snapshot, options: options)
+        try SweepError.checkCancellation("the collection")
+        options.progress.send(.init(phase: .mark, done: 0, total: 1))
         let mark = await Marker(snapshot: snapshot, options: options).mark { repository, id in
             await planner.isYoung(StorePath.revision(repository.name, snapshot.digests[id]) + "/link")
         }
         timings["mark"] = Timestamp.monotonic() - clock
         clock = Timestamp.monotonic()
+        options.progress.send(.init(phase: .plan, done: 0, total: 1))
         let plan = await planner.plan(mark)
         timings["plan"] = Timestamp.monotonic() - clock
-        var report = await finish(plan, snapshot: snapshot, marked: mark.marked.count, timings: timings)
-        if let finishedDelete { report.warnings.insert(finishedDelete, at: 0) }
-        return report
+        try SweepError.checkCancellation("the collection")
+        return (snapshot, plan, mark.marked.count, timings)
+    }
+
+    /// A real run first finishes an interrupted delete: its decisions cannot be made again from
+    /// the store. Returns what to tell the operator, or `nil` when there was none.
+    private func finishInterruptedDelete() async throws(SweepError) -> String? {
+        guard !options.dryRun, let journal = try await DeleteJournal.load(backend) else { return nil }
+        var deleteOptions = DeleteOptions()
+        deleteOptions.dryRun = false
+        deleteOptions.prune = options.prune
+        deleteOptions.grace = options.grace
+        deleteOptions.concurrency = options.concurrency
+        deleteOptions.now = options.now
+        let finished = try await ImageDeleter(backend: backend, options: deleteOptions).finish(journal)
+        return "finished first the interrupted delete of \(journal.targets.joined(separator: ", ")) (\(finished.report.removed?.blobs ?? 0) blobs removed)"
     }
 
     /// What the scan must read for these options (no more: hygiene costs listings).
@@ -71,6 +153,7 @@ public struct Collector: Sendable {
         scan.concurrency = options.concurrency
         scan.readTagHistory = options.cleanLinks || options.deleteUntagged
         scan.listLayerLinks = options.cleanLinks
+        scan.progress = options.progress
         return scan
     }
 
@@ -134,6 +217,7 @@ public struct Collector: Sendable {
         var plan = plan
         var skipped: [CollectReport.Skipped] = []
         var removed: CollectReport.Removed?
+        var cancelled = false
         if options.dryRun {
             // What a real run would do now: nothing the registry wrote since the scan is eligible.
             await revalidator.refresh()
@@ -147,6 +231,7 @@ public struct Collector: Sendable {
             failures = outcome.failures
             skipped = outcome.skipped
             removed = outcome.removed
+            cancelled = outcome.cancelled
             timings["sweep"] = Timestamp.monotonic() - clock - revalidator.seconds
             if outcome.removed.blobs > 0 || outcome.removed.manifests > 0 {
                 warnings.append(
@@ -154,18 +239,21 @@ public struct Collector: Sendable {
             }
         }
         timings["revalidate"] = revalidator.seconds
+        if cancelled {
+            warnings.append("cancelled: only proven garbage was removed, references before data; the rest is left for the next run")
+        }
         if !skipped.isEmpty {
             warnings.append("\(skipped.count) eligible items were kept because the store changed under the run (see skipped)")
         }
         return CollectReport(
             dryRun: options.dryRun, markedBlobs: marked,
-            eligibleBlobs: plan.blobs.map(\.digest.description),
-            eligibleManifests: plan.manifests.map { .init(repository: $0.repository, digest: $0.digest.description) },
+            eligibleBlobs: plan.blobs.map(\.digest),
+            eligibleManifests: plan.manifests.map { .init(repository: $0.repository, digest: $0.digest) },
             eligibleBytes: plan.bytes, eligibleUploads: plan.uploads.map(\.ref), eligibleLinks: plan.links.map(\.ref),
             eligibleRepositories: plan.repositories, keptYoungBlobs: plan.keptYoungBlobs,
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
-            problems: (snapshot.problems + revalidator.problems).map(StoreInventory.Problem.init),
-            failures: failures.map(StoreInventory.Problem.init),
-            timings: timings, removed: removed, skipped: skipped)
+            problems: snapshot.problems + revalidator.problems,
+            failures: failures.map { StoreProblem($0) },
+            timings: timings, removed: removed, skipped: skipped, revalidations: revalidator.refreshes, cancelled: cancelled)
     }
 }

@@ -94,48 +94,23 @@ struct Marker {
 
     /// Marks a manifest's blob and, if it was parsed, everything it references, recursively.
     private func markManifest(_ id: UInt32, marked: inout BitSet, visited: inout BitSet) {
-        var stack = [id]
-        while let current = stack.popLast() {
-            marked.insert(current)
-            guard visited.insert(current), let m = snapshot.manifests.manifest(of: current) else { continue }
-            for blob in snapshot.manifests.blobs(m) { marked.insert(blob) }
-            for child in snapshot.manifests.children(m) { stack.append(child) }
-        }
+        snapshot.closure(from: CollectionOfOne(id), into: &marked, visited: &visited)
     }
 
-    /// Live and dead revisions of a repository in delete-untagged mode.
+    /// Live and dead revisions of a repository in delete-untagged mode: what its tags reach, and
+    /// what revisions younger than the grace period reach.
     private func liveRevisions(_ repository: Repository, isYoung: (Repository, UInt32) async -> Bool) async -> ([UInt32], [UInt32]) {
         let revisions = Set(repository.revisions)
         var live = Set<UInt32>()
-        var roots = repository.tags.compactMap(\.current).filter { revisions.contains($0) }
-        // Referrers by subject, within this repository.
-        var referrers: [UInt32: [UInt32]] = [:]
-        if options.keepReferrers {
-            for id in repository.revisions {
-                if let m = snapshot.manifests.manifest(of: id), snapshot.manifests.subject[m] != ManifestTable.none {
-                    referrers[snapshot.manifests.subject[m], default: []].append(id)
-                }
-            }
-        }
-        var checkedYoung = false
-        while true {
-            var stack = roots
-            roots = []
-            while let id = stack.popLast() {
-                guard live.insert(id).inserted else { continue }
-                if let m = snapshot.manifests.manifest(of: id) {
-                    for child in snapshot.manifests.children(m) where revisions.contains(child) { stack.append(child) }
-                }
-                for referrer in referrers[id] ?? [] { stack.append(referrer) }
-            }
-            if checkedYoung || options.grace <= 0 { break }
-            checkedYoung = true
+        let roots = repository.tags.compactMap(\.current).filter { revisions.contains($0) }
+        snapshot.reach(from: roots, in: repository, referrers: options.keepReferrers, into: &live)
+        if options.grace > 0 {
+            var young: [UInt32] = []
             for id in repository.revisions where !live.contains(id) {
-                if await isYoung(repository, id) { roots.append(id) }
+                if await isYoung(repository, id) { young.append(id) }
             }
-            if roots.isEmpty { break }
+            snapshot.reach(from: young, in: repository, referrers: options.keepReferrers, into: &live)
         }
-        let dead = repository.revisions.filter { !live.contains($0) }
-        return (repository.revisions.filter { live.contains($0) }, dead)
+        return (repository.revisions.filter { live.contains($0) }, repository.revisions.filter { !live.contains($0) })
     }
 }

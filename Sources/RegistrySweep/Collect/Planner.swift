@@ -133,16 +133,12 @@ struct Planner: Sendable {
             for id in repository.revisions where revisions.insert(id) { touched.append(id) }
             let dead = mark.deadRevisions[index]
             let tags = removedTags.isEmpty ? repository.tags : remainingTags(repository)
-            // Blobs the repository's live manifests need, through index children.
-            var stack = dead.isEmpty ? repository.revisions : repository.revisions.filter { !dead.contains($0) }
-            stack += tags.compactMap(\.current)
-            while let id = stack.popLast() {
+            // Blobs the repository's live manifests need, through index children. Every node the
+            // walk meets (walked manifests included) is inserted into `needed`, so `touched`
+            // lists every id to clear from the scratch sets.
+            let live = dead.isEmpty ? repository.revisions : repository.revisions.filter { !dead.contains($0) }
+            snapshot.walkClosure(from: live + tags.compactMap(\.current), visited: &visited) { id, _ in
                 if needed.insert(id) { touched.append(id) }
-                let firstVisit = visited.insert(id)
-                if firstVisit { touched.append(id) }
-                guard firstVisit, let m = snapshot.manifests.manifest(of: id) else { continue }
-                for blob in snapshot.manifests.blobs(m) where needed.insert(blob) { touched.append(blob) }
-                stack.append(contentsOf: snapshot.manifests.children(m))
             }
             for id in repository.layers {
                 let gone = !snapshot.blobs.contains(id) || deletedBlobs.contains(id)
@@ -153,14 +149,14 @@ struct Planner: Sendable {
                 // a link the scan saw before the blob.
                 if await isYoung(path + "/link") { continue }
                 plan.links.append(.init(
-                    ref: .init(repository: repository.name, kind: "layer", tag: nil, digest: digest.description), path: path,
+                    ref: .init(repository: repository.name, kind: .layer, tag: nil, digest: digest), path: path,
                     digest: digest, blobGone: !snapshot.blobs.contains(id)))
             }
             for digest in repository.linklessRevisions {
                 let path = StorePath.revision(repository.name, digest)
                 if await isYoung(path) { continue }
                 plan.links.append(.init(
-                    ref: .init(repository: repository.name, kind: "revision-without-link", tag: nil, digest: digest.description),
+                    ref: .init(repository: repository.name, kind: .revisionWithoutLink, tag: nil, digest: digest),
                     path: path, digest: digest))
             }
             // A tag without current/link (an interrupted write or removal) is an unknown tag to the
@@ -172,15 +168,15 @@ struct Planner: Sendable {
                     await isYoung(StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id]) + "/link")
                 }) { continue }
                 plan.links.append(.init(
-                    ref: .init(repository: repository.name, kind: "tag-without-link", tag: tag.name, digest: ""),
-                    path: path, digest: Digest(w0: 0, w1: 0, w2: 0, w3: 0)))
+                    ref: .init(repository: repository.name, kind: .tagWithoutLink, tag: tag.name, digest: nil),
+                    path: path, digest: nil))
             }
             for tag in tags {
                 for id in repository.history(of: tag) where !revisions.contains(id) && tag.current != id {
                     let path = StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id])
                     if await isYoung(path + "/link") { continue }
                     plan.links.append(.init(
-                        ref: .init(repository: repository.name, kind: "tag-history", tag: tag.name, digest: snapshot.digests[id].description),
+                        ref: .init(repository: repository.name, kind: .tagHistory, tag: tag.name, digest: snapshot.digests[id]),
                         path: path, digest: snapshot.digests[id]))
                 }
             }

@@ -45,13 +45,15 @@ struct Revalidator: Sendable {
     /// True once something that changed could not be read: no blob may be removed this run.
     private(set) var blocksBlobs = false
     /// Problems met while revalidating.
-    private(set) var problems: [SweepError] = []
+    private(set) var problems: [StoreProblem] = []
     /// When the last ``refresh()`` began (``Timestamp.modificationSplit()``): a directory modified after
     /// it changed after that refresh looked.
     private(set) var lookedAt = -Double.infinity
     /// Seconds spent in ``refresh()`` so far, and how many refreshes ran.
     private(set) var seconds = 0.0
     private(set) var refreshes = 0
+    /// Seconds the last ``refresh()`` took.
+    private(set) var lastSeconds = 0.0
 
     init(
         backend: any StorageBackend, snapshot: StoreSnapshot, freshness: Freshness, concurrency: Int,
@@ -96,7 +98,8 @@ struct Revalidator: Sendable {
     mutating func refresh() async {
         let clock = Timestamp.monotonic()
         defer {
-            seconds += Timestamp.monotonic() - clock
+            lastSeconds = Timestamp.monotonic() - clock
+            seconds += lastSeconds
             refreshes += 1
         }
         lookedAt = Timestamp.modificationSplit()
@@ -149,7 +152,7 @@ struct Revalidator: Sendable {
 
     private mutating func block(_ error: SweepError, _ why: String) {
         blocksBlobs = true
-        var problem = error
+        var problem = StoreProblem(error)
         problem.message = "\(why); no blob is removed this run: \(error.message)"
         problems.append(problem)
     }

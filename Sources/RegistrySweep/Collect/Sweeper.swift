@@ -20,16 +20,20 @@ struct Sweeper: Sendable {
     /// Dead manifests and tags were named by the operator (`delete`): they are kept only when
     /// changed after the scan, not merely young.
     var explicit = false
-    /// The store is revalidated at least every this many blob removals...
-    var blobBatch = 1000
-    /// ...and every this many seconds of the blob phase.
+    /// The blob phase revalidates the store every this many seconds...
     var refreshInterval = 0.25
+    /// ...or, on stores so large that one revalidation takes longer than this share of that, as
+    /// often as keeps revalidation to this share of the phase (at 1M blobs in 2,500 repositories a
+    /// revalidation stats 10,000 directories; every 0.25 s it took 18% of the sweep).
+    var refreshShare = 0.05
 
     /// What a sweep did.
     struct Outcome: Sendable {
         var failures: [SweepError] = []
         var skipped: [CollectReport.Skipped] = []
         var removed = CollectReport.Removed()
+        /// The task was cancelled: the sweep stopped at a safe point (see ``execute``).
+        var cancelled = false
     }
 
     /// Executes the plan.
@@ -38,25 +42,34 @@ struct Sweeper: Sendable {
     ///   - plan: what to remove.
     ///   - revalidator: the store's change detector, refreshed before each phase and blob batch.
     ///   - layerHolders: for each planned blob, the repositories holding a layer link to it.
+    ///
+    /// Cancellation is honoured between removals: no new removal starts (those under way
+    /// finish), no later phase starts, and the outcome says `cancelled`. Phases run in order, so
+    /// what was removed is proven garbage with every reference to it gone first.
     func execute(_ plan: SweepPlan, revalidator: inout Revalidator, layerHolders: [Digest: [String]]) async -> Outcome {
         var outcome = Outcome()
+        func stopped() -> Bool {
+            if Task.isCancelled { outcome.cancelled = true }
+            return outcome.cancelled
+        }
         let cutoffExplicit = explicit ? freshness.decidedAt : freshness.youngSince
 
         // 0. Tags the operator deleted; `current/link` last, so that an interrupted removal leaves a tag that still names its manifest.
-        let tagResults = await run(plan.tags) { backend, item throws(SweepError) -> String? in
+        let tagResults = await run(plan.tags, .removeTags) { backend, item throws(SweepError) -> String? in
             if let info = try? await backend.stat(item.path + "/current/link"), info.modified > freshness.decidedAt {
                 return "the tag was pushed again after the scan"
             }
             return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.decidedAt, last: "current/link")
                 ? nil : "a file in the tag was written after the scan"
         }
-        record(tagResults, kind: "tag", paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
+        record(tagResults, kind: .tag, paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
 
         // 1. Dead manifests.
+        if stopped() { return outcome }
         await revalidator.refresh()
         let manifestLook = revalidator.lookedAt
         let manifests = SweepPlan.dropProtected(plan.manifests, by: revalidator, into: &outcome.skipped)
-        let revived = await run(manifests) { backend, item throws(SweepError) -> String? in
+        let revived = await run(manifests, .removeManifests) { backend, item throws(SweepError) -> String? in
             let link = StorePath.revision(item.repository, item.digest) + "/link"
             if let info = try? await backend.stat(link), info.modified > cutoffExplicit {
                 return "its revision link was written again after the scan (a re-push)"
@@ -76,17 +89,20 @@ struct Sweeper: Sendable {
             return nil
         }
         for (index, result) in revived.enumerated() {
-            if case .success(.some) = result { await revalidator.protectManifest(manifests[index].digest) }
+            if case .success(.some(let reason)) = result, reason != Self.notStarted {
+                await revalidator.protectManifest(manifests[index].digest)
+            }
         }
-        record(revived, kind: "manifest", paths: manifests.map(\.path), into: &outcome) {
+        record(revived, kind: .manifest, paths: manifests.map(\.path), into: &outcome) {
             $0.removed.manifests += 1
         }
 
         // 2. Links.
+        if stopped() { return outcome }
         await revalidator.refresh()
         let links = SweepPlan.dropProtected(plan.links, by: revalidator, into: &outcome.skipped)
-        let linkResults = await run(links) { backend, item throws(SweepError) -> String? in
-            if item.blobGone, (try? await backend.stat(StorePath.blobData(item.digest))) != nil {
+        let linkResults = await run(links, .removeLinks) { backend, item throws(SweepError) -> String? in
+            if item.blobGone, let digest = item.digest, (try? await backend.stat(StorePath.blobData(digest))) != nil {
                 return "its blob is in the store after all (written after the blob listing)"
             }
             // A repository pushed to during the run may have a new manifest that needs the link.
@@ -100,7 +116,7 @@ struct Sweeper: Sendable {
             return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.youngSince, last: "link")
                 ? nil : "written within the grace period or after the scan"
         }
-        record(linkResults, kind: "link", paths: links.map(\.path), into: &outcome) { $0.removed.links += 1 }
+        record(linkResults, kind: .link, paths: links.map(\.path), into: &outcome) { $0.removed.links += 1 }
         // Repositories this sweep changed, and when it was done with them: later changes are someone else's.
         let linksEnd = Timestamp.modificationSplit()
         let ownChangesEnd: [String: Double] = Dictionary(
@@ -108,13 +124,12 @@ struct Sweeper: Sendable {
                 ($0, linksEnd)
             }, uniquingKeysWith: { first, _ in first })
 
-        // 3. Blobs, in small chunks; the store is revalidated at least every `refreshInterval`
-        // seconds and `blobBatch` blobs, and each blob is checked against its holders right before
+        // 3. Blobs, in small chunks; the store is revalidated every `refreshInterval` seconds (or
+        // less often on stores where that would cost more than `refreshShare`), and each blob is checked against its holders right before
         // it goes (see `removeBlob`). Blobs whose holders changed since the last revalidation are
         // tried again after a fresh one.
         var index = 0
         var lastClock = -Double.infinity
-        var sinceRefresh = 0
         var retries: [SweepPlan.BlobItem] = []
         let chunkSize = max(1, options.concurrency) * 4
         func removeBlobs(_ items: [SweepPlan.BlobItem], final: Bool, outcome: inout Outcome, revalidator: Revalidator)
@@ -122,7 +137,7 @@ struct Sweeper: Sendable {
         {
             let lastLook = revalidator.lookedAt
             let blobs = SweepPlan.dropProtected(items, by: revalidator, into: &outcome.skipped)
-            let results = await run(blobs) { backend, item throws(SweepError) -> String? in
+            let results = await run(blobs, nil) { backend, item throws(SweepError) -> String? in
                 try await removeBlob(
                     item, backend: backend, holders: layerHolders[item.digest] ?? [], lastLook: lastLook,
                     ownChangesEnd: ownChangesEnd)
@@ -143,14 +158,17 @@ struct Sweeper: Sendable {
                 }
                 paths.append(blobs[position].path)
             }
-            record(recorded, kind: "blob", paths: paths, into: &outcome) { $0.removed.blobs += 1 }
+            record(recorded, kind: .blob, paths: paths, into: &outcome) { $0.removed.blobs += 1 }
             return again
         }
         while index < plan.blobs.count || !retries.isEmpty {
-            if !retries.isEmpty || sinceRefresh >= blobBatch || Timestamp.monotonic() - lastClock >= refreshInterval {
+            if stopped() { return outcome }
+            options.progress.send(.init(
+                phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count, bytes: outcome.removed.bytes))
+            let interval = max(refreshInterval, revalidator.lastSeconds * (1 - refreshShare) / refreshShare)
+            if !retries.isEmpty || Timestamp.monotonic() - lastClock >= interval {
                 lastClock = Timestamp.monotonic()
                 await revalidator.refresh()
-                sinceRefresh = 0
                 if !retries.isEmpty {
                     let again = retries
                     retries = []
@@ -160,21 +178,26 @@ struct Sweeper: Sendable {
             }
             let chunk = Array(plan.blobs[index..<min(index + chunkSize, plan.blobs.count)])
             index += chunk.count
-            sinceRefresh += chunk.count
             retries += await removeBlobs(chunk, final: false, outcome: &outcome, revalidator: revalidator)
         }
 
+        options.progress.send(.init(
+            phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count, bytes: outcome.removed.bytes))
+        if stopped() { return outcome }
+
         // 4. Uploads, by their age alone (`startedat`, as the registry's own purger judges them).
-        let uploadResults = await run(plan.uploads) { backend, item throws(SweepError) -> String? in
+        let uploadResults = await run(plan.uploads, .removeUploads) { backend, item throws(SweepError) -> String? in
             try await backend.removeUnlessYoung(item.path, modifiedAfter: .infinity) ? nil : "not empty after removal"
         }
-        record(uploadResults, kind: "upload", paths: plan.uploads.map(\.path), into: &outcome) { $0.removed.uploads += 1 }
+        record(uploadResults, kind: .upload, paths: plan.uploads.map(\.path), into: &outcome) { $0.removed.uploads += 1 }
 
         // 5. Repositories left empty: only what is old goes, directories only when empty.
-        for repository in plan.repositories {
+        for (done, repository) in plan.repositories.enumerated() {
+            if stopped() { return outcome }
+            options.progress.send(.init(phase: .removeRepositories, done: done, total: plan.repositories.count))
             do throws(SweepError) {
                 if let reason = try await pruneRepository(repository) {
-                    outcome.skipped.append(.init(kind: "repository", path: StorePath.repository(repository), reason: reason))
+                    outcome.skipped.append(.init(kind: .repository, path: StorePath.repository(repository), reason: reason))
                 } else {
                     outcome.removed.repositories += 1
                 }
@@ -248,33 +271,43 @@ struct Sweeper: Sendable {
 
     /// Adds each result to the outcome: removed (counted by `count`), skipped, or failed.
     private func record(
-        _ results: [Result<String?, SweepError>], kind: String, paths: [String], into outcome: inout Outcome,
+        _ results: [Result<String?, SweepError>], kind: CollectReport.ItemKind, paths: [String], into outcome: inout Outcome,
         count: (inout Outcome) -> Void
     ) {
         for (index, result) in results.enumerated() {
             switch result {
             case .success(.none): count(&outcome)
+            case .success(Self.notStarted): outcome.cancelled = true
             case .success(.some(let reason)): outcome.skipped.append(.init(kind: kind, path: paths[index], reason: reason))
             case .failure(let error): outcome.failures.append(error)
             }
         }
     }
 
-    /// Runs `body` on each item (at most `options.concurrency` at once), in order of start.
+    /// What ``run(_:_:_:)`` answers for an item it did not start because the task was cancelled.
+    static let notStarted = "\u{0}not started"
+
+    /// Runs `body` on each item (at most `options.concurrency` at once), in order of start;
+    /// once the task is cancelled, starts no more (those not started answer ``notStarted``).
     ///
+    /// - Parameter phase: the progress phase to report (done/total), or `nil`.
     /// - Returns: per item, in the items' order: `nil` (done), a reason it was kept, or its error.
     private func run<Item: Sendable>(
-        _ items: [Item], _ body: @escaping @Sendable (any StorageBackend, Item) async throws(SweepError) -> String?
+        _ items: [Item], _ phase: ProgressEvent.Phase?,
+        _ body: @escaping @Sendable (any StorageBackend, Item) async throws(SweepError) -> String?
     ) async -> [Result<String?, SweepError>] {
+        let progress = phase == nil ? nil : options.progress
+        let every = max(64, items.count / 100)
         let backend = self.backend
         let pause = options.pauseAfterEachDeletion
         let width = max(1, options.concurrency)
         return await withTaskGroup(of: (Int, Result<String?, SweepError>).self) { group in
-            var results = [Result<String?, SweepError>](repeating: .success(nil), count: items.count)
+            var results = [Result<String?, SweepError>](repeating: .success(Self.notStarted), count: items.count)
             var next = 0
             var running = 0
+            var done = 0
             while next < items.count || running > 0 {
-                while running < width && next < items.count {
+                while running < width && next < items.count && !Task.isCancelled {
                     let index = next
                     let item = items[index]
                     next += 1
@@ -289,9 +322,12 @@ struct Sweeper: Sendable {
                         }
                     }
                 }
-                if let (index, result) = await group.next() {
-                    running -= 1
-                    results[index] = result
+                guard let (index, result) = await group.next() else { break }
+                running -= 1
+                results[index] = result
+                done += 1
+                if let progress, let phase, done % every == 0 || done == items.count {
+                    progress(.init(phase: phase, done: done, total: items.count))
                 }
             }
             return results

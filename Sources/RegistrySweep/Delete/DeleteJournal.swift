@@ -42,6 +42,21 @@ struct DeleteJournal: Codable, Sendable, Equatable {
 }
 
 extension DeleteJournal {
+    /// Keeps only the decisions a reviewed plan also lists: a reviewed delete never removes a
+    /// tag, manifest, repository or blob its plan did not show.
+    mutating func restrict(to reviewed: SweepPlan) {
+        let tagPaths = Set(reviewed.tags.map(\.path))
+        tags.removeAll { !tagPaths.contains(StorePath.tag($0.repository, $0.tag)) }
+        let manifests = Set(reviewed.manifests.map { "\($0.repository)@\($0.digest)" })
+        for (repository, digests) in deadRevisions {
+            deadRevisions[repository] = digests.filter { manifests.contains("\(repository)@\($0)") }
+        }
+        let repositories = Set(reviewed.repositories)
+        wholeRepositories.removeAll { !repositories.contains($0) }
+        let blobs = Set(reviewed.blobs.map(\.digest.description))
+        blobCandidates.removeAll { !blobs.contains($0) }
+    }
+
     /// Reads the journal of an interrupted delete, if there is one.
     ///
     /// - Returns: `nil` when there is none, or the backend keeps no journal (not a filesystem).

@@ -11,14 +11,17 @@
 public struct ImageDeleter: Sendable {
     /// The store.
     public let backend: any StorageBackend
-    /// Dry run, prune, grace and concurrency (other fields are ignored).
-    public let options: CollectOptions
+    /// Dry run, prune, grace and concurrency.
+    public let options: DeleteOptions
 
     /// Creates a deleter.
-    public init(backend: any StorageBackend, options: CollectOptions) {
+    public init(backend: any StorageBackend, options: DeleteOptions = DeleteOptions()) {
         self.backend = backend
         self.options = options
     }
+
+    /// The options of the shared planner and sweeper.
+    private var collectOptions: CollectOptions { options.collectOptions }
 
     /// Deletes the targets.
     ///
@@ -31,7 +34,59 @@ public struct ImageDeleter: Sendable {
     ///   target repository could not be read completely (fix the reported problems first) or the
     ///   root is not a store, `.locked`, and the scan's fatal errors.
     public func run(_ targets: [DeleteTarget]) async throws(SweepError) -> DeleteReport {
-        let collector = Collector(backend: backend, options: options)
+        try await perform(targets, reviewed: nil)
+    }
+
+    /// Plans the deletion for review; changes nothing.
+    ///
+    /// - Returns: the plan, with the targets and options it was made for (see ``SweepPlan``).
+    /// - Throws: as ``run(_:)``.
+    public func plan(_ targets: [DeleteTarget]) async throws(SweepError) -> SweepPlan {
+        try await Collector.checkStore(backend)
+        let snapshot = try await StoreScanner(backend: backend).scan()
+        var journal = try decide(targets, snapshot: snapshot)
+        journal.prune = options.prune
+        var (plan, _) = await plan(journal, snapshot: snapshot)
+        var revalidator = Revalidator(
+            backend: backend, snapshot: snapshot, freshness: Freshness(snapshot: snapshot, options: collectOptions),
+            concurrency: options.concurrency, layersListed: snapshot.layersListed)
+        await revalidator.refresh()
+        _ = plan.keepProtected(revalidator)
+        var planOptions = options
+        planOptions.dryRun = true
+        plan.origin = .init(
+            operation: "delete", store: backend.displayName, scannedAt: snapshot.startedAt,
+            delete: .init(targets: targets.map(\.description), options: planOptions))
+        return plan
+    }
+
+    /// Executes a reviewed delete plan: decides again against a fresh scan, and removes only
+    /// what both the fresh decision and the reviewed plan list (see
+    /// ``Collector/execute(_:maxAge:)``). With ``DeleteOptions/dryRun`` set on this deleter,
+    /// reports what executing would do now.
+    ///
+    /// - Throws: `.invalidArgument` for a plan of another store, operation or version, or one
+    ///   older than `maxAge`; `.unknownReference` if a target is gone since; as ``run(_:)``.
+    public func execute(_ reviewed: SweepPlan, maxAge: Double = SweepPlan.defaultMaxAge) async throws(SweepError)
+        -> DeleteReport
+    {
+        try await Collector.checkStore(backend)
+        try reviewed.checkExecutable(on: backend, operation: "delete", maxAge: maxAge, now: Timestamp.now())
+        guard let request = reviewed.origin?.delete else {
+            throw SweepError(.invalidArgument, "the plan holds no delete targets; make it again")
+        }
+        let targets = try request.targets.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
+        var planOptions = request.options
+        planOptions.dryRun = options.dryRun
+        planOptions.now = options.now
+        planOptions.concurrency = options.concurrency
+        planOptions.pauseAfterEachDeletion = options.pauseAfterEachDeletion
+        return try await ImageDeleter(backend: backend, options: planOptions).perform(targets, reviewed: reviewed)
+    }
+
+    /// Runs a delete, bounded by a reviewed plan when one is given.
+    private func perform(_ targets: [DeleteTarget], reviewed: SweepPlan?) async throws(SweepError) -> DeleteReport {
+        let collector = Collector(backend: backend, options: collectOptions)
         try await Collector.checkStore(backend)
         let lock = try collector.takeLock()
         defer { withExtendedLifetime(lock) {} }
@@ -39,7 +94,7 @@ public struct ImageDeleter: Sendable {
         if !options.dryRun, let journal = try await DeleteJournal.load(backend) {
             finished = try await finish(journal)
             let covered = Set(journal.targets)
-            if targets.allSatisfy({ covered.contains($0.description) }), var report = finished {
+            if reviewed == nil, targets.allSatisfy({ covered.contains($0.description) }), var report = finished {
                 report.report.warnings.insert("finished the interrupted delete of \(journal.targets.joined(separator: ", "))", at: 0)
                 return report
             }
@@ -51,11 +106,20 @@ public struct ImageDeleter: Sendable {
         clock = Timestamp.monotonic()
         var journal = try decide(targets, snapshot: snapshot)
         journal.prune = options.prune
-        let (plan, marked) = await plan(journal, snapshot: snapshot)
+        if let reviewed { journal.restrict(to: reviewed) }
+        var (plan, marked) = await plan(journal, snapshot: snapshot)
+        var gone: [CollectReport.Skipped] = []
+        var unreviewed = 0
+        if let reviewed { (plan, gone, unreviewed) = plan.restricted(to: reviewed) }
         timings["plan"] = Timestamp.monotonic() - clock
         if !options.dryRun { try journal.save(backend) }
-        let report = await collector.finish(plan, snapshot: snapshot, marked: marked, timings: timings, explicit: true)
-        if !options.dryRun && report.failures.isEmpty { try await DeleteJournal.remove(backend) }
+        var report = await collector.finish(plan, snapshot: snapshot, marked: marked, timings: timings, explicit: true)
+        // A cancelled or failed delete keeps its journal: the next run finishes it.
+        if !options.dryRun && report.failures.isEmpty && !report.cancelled { try await DeleteJournal.remove(backend) }
+        report.skipped.insert(contentsOf: gone, at: 0)
+        if unreviewed > 0 {
+            report.warnings.append("\(unreviewed) items the delete would now remove were not in the reviewed plan; they were left alone")
+        }
         var result = DeleteReport(
             report: report,
             removedTags: journal.tags.map { "\($0.repository):\($0.tag)" }.sorted(),
@@ -71,14 +135,14 @@ public struct ImageDeleter: Sendable {
     func finish(_ journal: DeleteJournal) async throws(SweepError) -> DeleteReport {
         let snapshot = try await StoreScanner(backend: backend).scan()
         let (plan, marked) = await plan(journal, snapshot: snapshot)
-        var freshness = Freshness(snapshot: snapshot, options: options)
+        var freshness = Freshness(snapshot: snapshot, options: collectOptions)
         // Files written since the first run's decision are young; directories changed since then
         // are not news (this scan read them; the first run's own removals changed them).
         freshness.decidedAt = min(freshness.decidedAt, journal.scannedAt)
         freshness.youngSince = min(freshness.youngSince, journal.scannedAt)
-        let report = await Collector(backend: backend, options: options)
+        let report = await Collector(backend: backend, options: collectOptions)
             .finish(plan, snapshot: snapshot, marked: marked, timings: [:], explicit: true, freshness: freshness)
-        if report.failures.isEmpty { try await DeleteJournal.remove(backend) }
+        if report.failures.isEmpty && !report.cancelled { try await DeleteJournal.remove(backend) }
         return DeleteReport(
             report: report, removedTags: journal.tags.map { "\($0.repository):\($0.tag)" }.sorted(), paths: plan.paths)
     }
@@ -91,6 +155,7 @@ public struct ImageDeleter: Sendable {
             scannedAt: snapshot.startedAt, targets: targets.map(\.description), tags: [], deadRevisions: [:],
             wholeRepositories: [], blobCandidates: [], prune: options.prune)
         var candidates = BitSet(universe: snapshot.digests.count)
+        var walked = BitSet(universe: snapshot.digests.count)
         let byName = Dictionary(snapshot.repositories.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let grouped = Dictionary(grouping: targets, by: \.repository)
         for (name, repositoryTargets) in grouped.sorted(by: { $0.key < $1.key }) {
@@ -100,7 +165,7 @@ public struct ImageDeleter: Sendable {
             if repository.isIncomplete || !repository.hasValidName
                 || repository.revisions.contains(where: snapshot.unreadableManifests.contains)
             {
-                throw SweepError(.invalidStore, "repository \"\(name)\" could not be read completely (run regsweep scan); nothing was changed", path: StorePath.repository(name))
+                throw SweepError(.invalidStore, "repository \"\(name)\" could not be read completely (a scan lists its problems); nothing was changed", path: StorePath.repository(name))
             }
             func current(_ tag: Repository.Tag) -> String? { tag.current.map { snapshot.digests[$0].description } }
             let dead: Set<UInt32>
@@ -128,10 +193,10 @@ public struct ImageDeleter: Sendable {
             for tag in removed {
                 journal.tags.append(.init(repository: name, tag: tag.name, current: current(tag)))
                 // A removed tag's manifest may be no revision here: its content is still the delete's to free.
-                if let id = tag.current { snapshot.collectClosure(of: id, into: &candidates) }
+                if let id = tag.current { snapshot.closure(from: CollectionOfOne(id), into: &candidates, visited: &walked) }
             }
             journal.deadRevisions[name] = dead.sorted().map { snapshot.digests[$0].description }
-            for id in dead { snapshot.collectClosure(of: id, into: &candidates) }
+            snapshot.closure(from: dead, into: &candidates, visited: &walked)
         }
         journal.blobCandidates = candidates.ids.filter(snapshot.blobs.contains).map { snapshot.digests[$0].description }
         return journal
@@ -154,7 +219,7 @@ public struct ImageDeleter: Sendable {
             else { continue }
             kept.append("\(tag.repository)@\(current) is still needed by another tag; only the tag was removed")
         }
-        var markerOptions = options
+        var markerOptions = collectOptions
         markerOptions.deleteUntagged = false
         var marker = Marker(snapshot: snapshot, options: markerOptions)
         marker.exclusions = exclusions
@@ -165,7 +230,7 @@ public struct ImageDeleter: Sendable {
         for text in journal.blobCandidates {
             if let digest = Digest(text), let id = snapshot.digests.id(of: digest) { _ = candidates.insert(id) }
         }
-        var planner = Planner(backend: backend, snapshot: snapshot, options: options)
+        var planner = Planner(backend: backend, snapshot: snapshot, options: collectOptions)
         planner.removedTags = exclusions.removedTags
         let affected = Set(journal.tags.map(\.repository)).union(journal.deadRevisions.keys)
         var plan = await planner.plan(mark, blobCandidates: candidates, linkRepositories: affected, uploads: false)

@@ -14,6 +14,8 @@ public struct ScanOptions: Sendable {
     public var listLayerLinks = true
     /// Tasks listing or reading at once; each holds at most one descriptor at a time.
     public var concurrency = ScanOptions.defaultConcurrency
+    /// Receives progress (``ProgressEvent/Phase/listBlobs`` … ``ProgressEvent/Phase/statBlobs``).
+    public var progress: ProgressObserver?
 
     /// Twice the number of online cores, at least 4.
     public static var defaultConcurrency: Int {

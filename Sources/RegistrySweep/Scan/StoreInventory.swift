@@ -1,22 +1,5 @@
 /// A summary of a snapshot for people and scripts (`regsweep scan`).
 public struct StoreInventory: Sendable, Codable, Equatable {
-    /// One problem, flattened for JSON.
-    public struct Problem: Sendable, Codable, Equatable {
-        public var code: String
-        public var message: String
-        public var path: String?
-        public var digest: String?
-
-        /// Flattens an error.
-        public init(_ error: SweepError) {
-            code = error.code.rawValue
-            message = error.message
-            path = error.path
-            digest = error.digest?.description
-            if let syscall = error.syscall, let errno = error.errno { message += " (\(syscall) errno \(errno))" }
-        }
-    }
-
     /// Repositories found.
     public var repositories: Int
     /// Tags, over all repositories.
@@ -40,7 +23,7 @@ public struct StoreInventory: Sendable, Codable, Equatable {
     /// Seconds per scan phase.
     public var timings: [String: Double]
     /// Every problem found.
-    public var problems: [Problem]
+    public var problems: [StoreProblem]
 
     /// Summarizes a snapshot.
     public init(_ snapshot: StoreSnapshot) {
@@ -62,6 +45,6 @@ public struct StoreInventory: Sendable, Codable, Equatable {
         }
         graphBytes = snapshot.memoryFootprint
         timings = snapshot.timings
-        problems = snapshot.problems.map(Problem.init)
+        problems = snapshot.problems
     }
 }

@@ -12,20 +12,20 @@ extension StoreScanner {
     ///   (`ENOENT`: no blobs; the caller decides whether that is believable).
     /// - Throws: the error listing `blobs/sha256` itself when it is there but cannot be listed
     ///   (unreadable, or of the wrong type).
-    func listBlobs(into digests: inout DigestTable, blobs: inout BitSet) async throws(SweepError) -> ([SweepError], Bool) {
+    func listBlobs(into digests: inout DigestTable, blobs: inout BitSet) async throws(SweepError) -> ([StoreProblem], Bool) {
         let shards: [DirectoryEntry]
         do {
             shards = try await backend.list(StorePath.blobShards)
         } catch where error.code == .notFound {
             return ([], true)
         }
-        var problems: [SweepError] = []
+        var problems: [StoreProblem] = []
         var names: [String] = []
         for shard in shards {
             if shard.kind == .directory && shard.name.utf8.count == 2 && Digest.parseHex(shard.name + String(repeating: "0", count: 62)) != nil {
                 names.append(shard.name)
             } else {
-                problems.append(SweepError(.invalidStore, "unexpected entry in blobs/sha256 (left alone)", path: "\(StorePath.blobShards)/\(shard.name)"))
+                problems.append(StoreProblem(.invalidStore, "unexpected entry in blobs/sha256 (left alone)", path: "\(StorePath.blobShards)/\(shard.name)"))
             }
         }
         // Loaded into the table in shard order, each shard sorted: the blobs become the
@@ -34,14 +34,15 @@ extension StoreScanner {
         let backend = self.backend
         let width = options.concurrency
         let shardCount = names.count
-        problems += await withTaskGroup(of: (Int, [Digest], [SweepError]).self) { group in
-            var problems: [SweepError] = []
+        problems += await withTaskGroup(of: (Int, [Digest], [StoreProblem]).self) { group in
+            var problems: [StoreProblem] = []
             var started = 0
             var running = 0
             var sized = false
             // Shards that finished before an earlier one, held until it is loaded (a few at most).
-            var early: [Int: ([Digest], [SweepError])] = [:]
+            var early: [Int: ([Digest], [StoreProblem])] = [:]
             var nextToLoad = 0
+            var finished = 0
             func startNext() {
                 guard started < shardCount else { return }
                 let index = started
@@ -56,7 +57,9 @@ extension StoreScanner {
             while running < width && started < shardCount { startNext() }
             while let (index, found, shardProblems) = await group.next() {
                 running -= 1
-                startNext()
+                if !Task.isCancelled { startNext() }
+                finished += 1
+                options.progress.send(.init(phase: .listBlobs, done: finished, total: shardCount))
                 early[index] = (found, shardProblems)
                 while let (found, shardProblems) = early.removeValue(forKey: nextToLoad) {
                     if !sized && !found.isEmpty {
@@ -78,25 +81,25 @@ extension StoreScanner {
         return (problems, false)
     }
 
-    private static func listShard(_ backend: any StorageBackend, _ shard: String) async -> ([Digest], [SweepError]) {
+    private static func listShard(_ backend: any StorageBackend, _ shard: String) async -> ([Digest], [StoreProblem]) {
         let path = "\(StorePath.blobShards)/\(shard)"
         var listing: DigestListing
         do {
             listing = try await backend.listDigests(path)
         } catch {
-            return ([], [error])
+            return ([], [StoreProblem(error)])
         }
-        var problems: [SweepError] = []
+        var problems: [StoreProblem] = []
         let prefix = Digest.parseHex(shard + String(repeating: "0", count: 62))?.w0 ?? 0
         // A digest in the wrong shard is not where the registry looks for it: not a blob.
         if listing.digests.contains(where: { $0.w0 >> 56 != prefix >> 56 }) {
             for digest in listing.digests where digest.w0 >> 56 != prefix >> 56 {
-                problems.append(SweepError(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(digest.hex)"))
+                problems.append(StoreProblem(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(digest.hex)"))
             }
             listing.digests.removeAll { $0.w0 >> 56 != prefix >> 56 }
         }
         for entry in listing.others {
-            problems.append(SweepError(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(entry.name)"))
+            problems.append(StoreProblem(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(entry.name)"))
         }
         // Sorted here, on a worker: the table takes each shard as a sorted run of distinct
         // digests (a backend listing a name twice must not give a blob two ids).
@@ -114,7 +117,7 @@ extension StoreScanner {
     ///
     /// - Returns: sizes by digest id, and the problems plus one per blob without `data` and
     ///   one (`.wrongType`) per blob whose `data` is not a regular file.
-    func statBlobs(_ blobDigests: [Digest], digests: DigestTable, problems: [SweepError]) async -> ([UInt32: Int], [SweepError]) {
+    func statBlobs(_ blobDigests: [Digest], digests: DigestTable, problems: [StoreProblem]) async -> ([UInt32: Int], [StoreProblem]) {
         let backend = self.backend
         let chunk = max(256, blobDigests.count / (options.concurrency * 4) + 1)
         var sizes: [UInt32: Int] = [:]
@@ -137,19 +140,22 @@ extension StoreScanner {
                     return out
                 }
             }
+            var done = 0
             for await results in group {
+                done += results.count
+                options.progress.send(.init(phase: .statBlobs, done: done, total: blobDigests.count))
                 for (digest, result) in results {
                     guard let id = digests.id(of: digest) else { continue }
                     switch result {
                     case .success(let info) where !info.isFile:
                         // A symbolic link (never followed), a directory, a FIFO or a device.
-                        problems.append(SweepError(
+                        problems.append(StoreProblem(
                             .wrongType, "blob data is not a regular file (a symbolic link is never followed)",
                             path: StorePath.blobData(digest), digest: digest))
                     case .success(let info): sizes[id] = info.size
                     case .failure(let error) where error.code == .notFound:
-                        problems.append(SweepError(.missingBlob, "blob directory has no data file", path: StorePath.blobData(digest), digest: digest))
-                    case .failure(let error): problems.append(error)
+                        problems.append(StoreProblem(.missingBlob, "blob directory has no data file", path: StorePath.blobData(digest), digest: digest))
+                    case .failure(let error): problems.append(StoreProblem(error))
                     }
                 }
             }

@@ -3,7 +3,7 @@ extension StoreScanner {
     /// indexes not read yet, until none is left. Each digest is read once.
     func parseManifests(
         repositories: [Repository], digests: inout DigestTable, blobs: BitSet, manifests: inout ManifestTable,
-        unreadable: inout BitSet, foreign: inout BitSet, problems: inout [SweepError]
+        unreadable: inout BitSet, foreign: inout BitSet, problems: inout [StoreProblem]
     ) async throws(SweepError) {
         var seen = BitSet(universe: digests.count)
         var wave: [UInt32] = []
@@ -32,7 +32,7 @@ extension StoreScanner {
                     manifests.add(id, kind: ManifestTable.unreadable, blobs: [], children: [], subject: ManifestTable.none)
                     let users = repositories.filter { $0.revisions.contains(id) }.prefix(5).map(\.name)
                     if !users.isEmpty { error.message += "; used by \(users.joined(separator: ", ")) (its repositories are kept whole)" }
-                    problems.append(error)
+                    problems.append(StoreProblem(error))
                 }
             }
             wave = next
@@ -85,10 +85,13 @@ extension StoreScanner {
                 }
             }
             while running < width && shard < 256 { startNext() }
+            var done = 0
             while let (first, out) = await group.next() {
                 running -= 1
                 for (offset, result) in out.enumerated() { consume(ordered[first + offset], result, &digests) }
-                startNext()
+                done += out.count
+                options.progress.send(.init(phase: .readManifests, done: done, total: ids.count))
+                if !Task.isCancelled { startNext() }
             }
         }
     }

@@ -28,7 +28,7 @@ private struct DirectoryVisit: Sendable {
     /// or a node of the wrong type where a directory may have been).
     var isComplete = true
     var repository: RawRepository?
-    var problems: [SweepError] = []
+    var problems: [StoreProblem] = []
     /// The error listing `repositories/` itself, if it could not be listed.
     var rootError: SweepError?
 }
@@ -39,7 +39,7 @@ struct RepositoryWalk: Sendable {
     var repositories: [Repository] = []
     /// Per repository: whether its layer links were listed.
     var layersListed: [Bool] = []
-    var problems: [SweepError] = []
+    var problems: [StoreProblem] = []
     /// False if repositories may exist that the walk did not see, or a repository's revisions
     /// or layer links could not be listed: no blob is provably garbage.
     var isComplete = true
@@ -65,7 +65,7 @@ extension StoreScanner {
             var running = 0
             var walk = RepositoryWalk()
             while true {
-                while running < width, let next = queue.popLast() {
+                while running < width, !Task.isCancelled, let next = queue.popLast() {
                     running += 1
                     group.addTask { await self.visit(next) }
                 }
@@ -74,6 +74,7 @@ extension StoreScanner {
                 queue.append(contentsOf: visit.subdirectories)
                 if let raw = visit.repository {
                     walk.repositories.append(Self.intern(raw, into: &digests))
+                    options.progress.send(.init(phase: .listRepositories, done: walk.repositories.count))
                     walk.layersListed.append(raw.layersListed)
                     if raw.hidesReferences { walk.isComplete = false }
                 }
@@ -126,7 +127,7 @@ extension StoreScanner {
             if name.isEmpty {
                 visit.rootError = error
             } else {
-                visit.problems.append(error)
+                visit.problems.append(StoreProblem(error))
                 visit.isComplete = false
             }
             return visit
@@ -147,7 +148,7 @@ extension StoreScanner {
             case .directory:
                 if !isPart && !entry.name.hasPrefix("_") { visit.subdirectories.append(child) }
             case .symlink:
-                visit.problems.append(SweepError(.invalidStore, "symbolic link in the repository tree is not followed", path: StorePath.repository(child)))
+                visit.problems.append(StoreProblem(.invalidStore, "symbolic link in the repository tree is not followed", path: StorePath.repository(child)))
                 if entry.name.hasPrefix("_") {
                     hasSymlinkedPart = hasSymlinkedPart || isPart
                 } else {
@@ -156,12 +157,12 @@ extension StoreScanner {
                 }
             case .file, .other, .unknown:
                 if isPart {
-                    visit.problems.append(SweepError(
+                    visit.problems.append(StoreProblem(
                         .wrongType, "not a directory where the registry keeps a repository's \(entry.name); what it may reference is kept",
                         path: StorePath.repository(child)))
                 } else if !entry.name.hasPrefix("_") {
                     // It may have replaced a namespace or repository directory: what that held is unknown.
-                    visit.problems.append(SweepError(
+                    visit.problems.append(StoreProblem(
                         .wrongType, "not a directory in the repository tree (it may stand where repositories were): no blob is deleted this run",
                         path: StorePath.repository(child)))
                     visit.isComplete = false
@@ -171,7 +172,7 @@ extension StoreScanner {
         if isRepository {
             var repository = RawRepository(name: name, hasValidName: NameGrammar.isValidRepository(name))
             if !repository.hasValidName {
-                visit.problems.append(SweepError(.invalidName, "repository name breaks the registry's grammar; kept and not modified", path: path))
+                visit.problems.append(StoreProblem(.invalidName, "repository name breaks the registry's grammar; kept and not modified", path: path))
                 repository.isIncomplete = true
             }
             // A symlinked `_manifests`, `_layers` or `_uploads`: what the registry reaches through it
@@ -187,7 +188,7 @@ extension StoreScanner {
     ///
     /// - Parameter parts: the kind of each of `_manifests`, `_layers`, `_uploads` present.
     private func scanRepository(
-        _ repository: inout RawRepository, parts: [String: DirectoryEntry.Kind], problems: inout [SweepError]
+        _ repository: inout RawRepository, parts: [String: DirectoryEntry.Kind], problems: inout [StoreProblem]
     ) async {
         if let kind = parts["_manifests"] {
             await scanManifests(&repository, kind: kind, problems: &problems)
@@ -208,7 +209,7 @@ extension StoreScanner {
     /// Revisions that cannot be enumerated (`_manifests`, `revisions` or `revisions/sha256`
     /// unlistable or of the wrong type, or absent behind a symbolic link) set
     /// ``RawRepository/hidesReferences``: which manifests the repository holds is unknown.
-    private func scanManifests(_ repository: inout RawRepository, kind: DirectoryEntry.Kind, problems: inout [SweepError]) async {
+    private func scanManifests(_ repository: inout RawRepository, kind: DirectoryEntry.Kind, problems: inout [StoreProblem]) async {
         let path = "\(StorePath.repository(repository.name))/_manifests"
         var revisionsKind: DirectoryEntry.Kind? = nil
         var tagsKind: DirectoryEntry.Kind? = nil
@@ -220,11 +221,11 @@ extension StoreScanner {
                     if entry.name == "tags" { tagsKind = entry.kind }
                     switch entry.kind {
                     case .symlink:
-                        problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed to modify anything; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                        problems.append(StoreProblem(.invalidStore, "symbolic link in a repository is not followed to modify anything; the repository is kept whole", path: "\(path)/\(entry.name)"))
                         repository.isIncomplete = true
                     case .file, .other, .unknown:
                         guard entry.name == "revisions" || entry.name == "tags" else { break }
-                        problems.append(SweepError(.wrongType, "not a directory where the registry keeps a repository's \(entry.name); the repository is kept whole", path: "\(path)/\(entry.name)"))
+                        problems.append(StoreProblem(.wrongType, "not a directory where the registry keeps a repository's \(entry.name); the repository is kept whole", path: "\(path)/\(entry.name)"))
                         repository.isIncomplete = true
                     default:
                         break
@@ -254,7 +255,7 @@ extension StoreScanner {
                     repository.revisions = listed
                 } else {
                     repository.hidesReferences = true
-                    problems.append(SweepError(
+                    problems.append(StoreProblem(
                         .invalidStore, "the repository's manifest revisions cannot be listed: the manifests and blobs it holds are unknown, so no blob is deleted this run",
                         path: revisions))
                 }
@@ -269,8 +270,8 @@ extension StoreScanner {
     }
 
     /// Records that a repository's revisions cannot be listed because of `error`.
-    private func cannotEnumerateRevisions(_ error: SweepError, _ repository: inout RawRepository, problems: inout [SweepError]) {
-        var problem = error
+    private func cannotEnumerateRevisions(_ error: SweepError, _ repository: inout RawRepository, problems: inout [StoreProblem]) {
+        var problem = StoreProblem(error)
         problem.message += "; the repository's manifests are unknown, so no blob is deleted this run"
         problems.append(problem)
         repository.isIncomplete = true
@@ -280,13 +281,13 @@ extension StoreScanner {
     /// Reports tags whose `current/link` names a manifest without a revision link here: the
     /// registry answers "manifest unknown" for them. Not a reason to keep the repository whole
     /// (mark keeps the manifest the tag names regardless).
-    private func reportTagsWithoutRevision(_ repository: RawRepository, problems: inout [SweepError]) {
+    private func reportTagsWithoutRevision(_ repository: RawRepository, problems: inout [StoreProblem]) {
         let named = repository.tags.compactMap(\.current)
         guard !named.isEmpty else { return }
         let revisions = Set(repository.revisions)
         for tag in repository.tags {
             guard let current = tag.current, !revisions.contains(current) else { continue }
-            problems.append(SweepError(
+            problems.append(StoreProblem(
                 .notFound, "tag \(tag.name) names manifest \(current), which has no revision link in this repository: the registry answers 'manifest unknown' for the tag",
                 path: StorePath.revision(repository.name, current) + "/link", digest: current))
         }
@@ -294,14 +295,14 @@ extension StoreScanner {
 
     /// Lists a part of a repository; `nil` if it is absent, or unreadable (then reported, and
     /// the repository kept whole).
-    private func listPart(_ path: String, repository: inout RawRepository, problems: inout [SweepError]) async
+    private func listPart(_ path: String, repository: inout RawRepository, problems: inout [StoreProblem]) async
         -> [DirectoryEntry]?
     {
         do {
             return try await backend.list(path)
         } catch {
             if error.code != .notFound {
-                problems.append(error)
+                problems.append(StoreProblem(error))
                 repository.isIncomplete = true
             }
             return nil
@@ -321,7 +322,7 @@ extension StoreScanner {
     /// ``RawRepository/hidesReferences``: the blobs the repository may serve are unknown.
     ///
     /// - Parameter throughSymlink: `_layers` is a symbolic link (then absence is not "empty").
-    func listLayers(_ repository: inout RawRepository, throughSymlink: Bool = false, problems: inout [SweepError]) async {
+    func listLayers(_ repository: inout RawRepository, throughSymlink: Bool = false, problems: inout [StoreProblem]) async {
         let path = "\(StorePath.repository(repository.name))/_layers/sha256"
         if let layers = await listDigests(
             path, link: "link", absentIsUnknown: throughSymlink, repository: &repository, problems: &problems)
@@ -329,7 +330,7 @@ extension StoreScanner {
             repository.layers = layers
         } else {
             repository.hidesReferences = true
-            problems.append(SweepError(
+            problems.append(StoreProblem(
                 .invalidStore, "the repository's layer links cannot be listed: the blobs it may serve are unknown, so no blob is deleted this run",
                 path: path))
         }
@@ -349,14 +350,14 @@ extension StoreScanner {
     ///   repository kept whole); an absent directory lists as empty unless `absentIsUnknown`.
     private func listDigests(
         _ path: String, link: String, requireLink: Bool = false, absentIsUnknown: Bool = false,
-        repository: inout RawRepository, problems: inout [SweepError]
+        repository: inout RawRepository, problems: inout [StoreProblem]
     ) async -> [Digest]? {
         let listing: DigestListing
         do {
             listing = try await backend.listDigests(path)
         } catch {
             if error.code == .notFound && !absentIsUnknown { return [] }
-            problems.append(error)
+            problems.append(StoreProblem(error))
             repository.isIncomplete = true
             return nil
         }
@@ -366,14 +367,14 @@ extension StoreScanner {
             if let digest = Digest.parseHex(entry.name) {
                 if entry.kind == .symlink {
                     // The registry follows it: trust its name as for a directory, keep the repository whole.
-                    problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
+                    problems.append(StoreProblem(.invalidStore, "symbolic link in a repository is not followed; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
                 } else {
-                    problems.append(SweepError(.wrongType, "not a directory where the registry keeps a digest's link; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
+                    problems.append(StoreProblem(.wrongType, "not a directory where the registry keeps a digest's link; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
                 }
                 repository.isIncomplete = true
                 digests.append(digest)
             } else if !Self.isTemporary(entry.name) {
-                problems.append(SweepError(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
+                problems.append(StoreProblem(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
             }
         }
         guard requireLink || options.checkLinks else {
@@ -393,7 +394,7 @@ extension StoreScanner {
                     repository.linklessRevisions.append(digest)
                     return
                 }
-                problems.append(error)
+                problems.append(StoreProblem(error))
                 // An unreadable revision link: which manifest the registry serves is unknown.
                 if requireLink { repository.isIncomplete = true }
                 digests.append(digest)
@@ -403,13 +404,13 @@ extension StoreScanner {
                 if requireLink {
                     // The registry serves the blob the link names, which must be marked even
                     // when it differs from the directory's name.
-                    problems.append(SweepError(
+                    problems.append(StoreProblem(
                         .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
                         path: "\(display)/\(digest.hex)/\(link)", digest: digest))
                     repository.isIncomplete = true
                     digests.append(named)
                 } else {
-                    problems.append(SweepError(.linkMismatch, "link names \(named) but its directory is \(digest)", path: "\(display)/\(digest.hex)/\(link)", digest: digest))
+                    problems.append(StoreProblem(.linkMismatch, "link names \(named) but its directory is \(digest)", path: "\(display)/\(digest.hex)/\(link)", digest: digest))
                 }
             }
             digests.append(digest)
@@ -422,13 +423,13 @@ extension StoreScanner {
     ///
     /// - Returns: `nil` if `child` is absent or a directory; else the problem (`.wrongType` for
     ///   a symbolic link or non-directory, or the stat's error).
-    private func confirmAbsent(_ reader: any StorageBackend, _ path: String, display: String) async -> SweepError? {
+    private func confirmAbsent(_ reader: any StorageBackend, _ path: String, display: String) async -> StoreProblem? {
         do {
             let info = try await reader.stat(path)
             if info.isDirectory { return nil }
-            return SweepError(.wrongType, "not a directory where the registry layout has one (a symbolic link is never followed); the repository is kept whole", path: display)
+            return StoreProblem(.wrongType, "not a directory where the registry layout has one (a symbolic link is never followed); the repository is kept whole", path: display)
         } catch {
-            return error.code == .notFound ? nil : error
+            return error.code == .notFound ? nil : StoreProblem(error)
         }
     }
 
@@ -438,7 +439,7 @@ extension StoreScanner {
     /// directory) is an unknown tag to the registry: recorded in ``RawRepository/linklessTags``,
     /// not a problem. Any other failure, wrong types included, is a problem that keeps the
     /// repository whole.
-    private func scanTags(_ repository: inout RawRepository, problems: inout [SweepError]) async {
+    private func scanTags(_ repository: inout RawRepository, problems: inout [StoreProblem]) async {
         let path = "\(StorePath.repository(repository.name))/_manifests/tags"
         guard let entries = await listPart(path, repository: &repository, problems: &problems) else { return }
         let (reader, prefix) = await view(of: path)
@@ -448,18 +449,18 @@ extension StoreScanner {
                 break
             case .symlink:
                 // The registry resolves the tag through it: which manifest it names is not known here.
-                problems.append(SweepError(.invalidStore, "symbolic link in a repository is not followed; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                problems.append(StoreProblem(.invalidStore, "symbolic link in a repository is not followed; the repository is kept whole", path: "\(path)/\(entry.name)"))
                 repository.isIncomplete = true
                 continue
             default:
                 if !Self.isTemporary(entry.name) {
-                    problems.append(SweepError(.wrongType, "not a directory where the registry keeps a tag; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                    problems.append(StoreProblem(.wrongType, "not a directory where the registry keeps a tag; the repository is kept whole", path: "\(path)/\(entry.name)"))
                     repository.isIncomplete = true
                 }
                 continue
             }
             if !NameGrammar.isValidTag(entry.name) {
-                problems.append(SweepError(.invalidName, "tag name breaks the registry's grammar", path: "\(path)/\(entry.name)"))
+                problems.append(StoreProblem(.invalidName, "tag name breaks the registry's grammar", path: "\(path)/\(entry.name)"))
             }
             var tag = RawRepository.Tag(name: entry.name, current: nil, history: [])
             var linkless = false
@@ -475,7 +476,7 @@ extension StoreScanner {
                 }
             } catch {
                 // Which manifest the tag names is unknown: keep everything in this repository.
-                problems.append(error)
+                problems.append(StoreProblem(error))
                 repository.isIncomplete = true
             }
             if options.readTagHistory {
@@ -497,18 +498,18 @@ extension StoreScanner {
     }
 
     /// Lists `_uploads/<uuid>` and reads each `startedat`.
-    private func scanUploads(_ repository: inout RawRepository, problems: inout [SweepError]) async {
+    private func scanUploads(_ repository: inout RawRepository, problems: inout [StoreProblem]) async {
         let path = "\(StorePath.repository(repository.name))/_uploads"
         let entries: [DirectoryEntry]
         do {
             entries = try await backend.list(path)
         } catch {
-            if error.code != .notFound { problems.append(error) }
+            if error.code != .notFound { problems.append(StoreProblem(error)) }
             return
         }
         for entry in entries {
             guard entry.kind == .directory else {
-                problems.append(SweepError(.wrongType, "not a directory where the registry keeps an upload (left alone)", path: "\(path)/\(entry.name)"))
+                problems.append(StoreProblem(.wrongType, "not a directory where the registry keeps an upload (left alone)", path: "\(path)/\(entry.name)"))
                 continue
             }
             var upload = Repository.Upload(uuid: entry.name, startedAt: nil)
@@ -517,10 +518,10 @@ extension StoreScanner {
                 let text = try await backend.withContents(of: file, limit: 256) { String(decoding: $0, as: UTF8.self) }
                 upload.startedAt = Timestamp.parseRFC3339(text)
                 if upload.startedAt == nil {
-                    problems.append(SweepError(.invalidStore, "upload startedat is not an RFC 3339 time", path: file))
+                    problems.append(StoreProblem(.invalidStore, "upload startedat is not an RFC 3339 time", path: file))
                 }
             } catch {
-                problems.append(SweepError(error.code, "upload has no readable startedat: \(error.message)", path: file))
+                problems.append(StoreProblem(error.code, "upload has no readable startedat: \(error.message)", path: file))
             }
             repository.uploads.append(upload)
         }

@@ -43,20 +43,22 @@ public struct StoreScanner: Sendable {
         do {
             _ = try await backend.list(StorePath.v2)
         } catch {
-            let reason = error.code == .notFound ? "no docker/registry/v2 under the root" : "docker/registry/v2 cannot be read (\(error.message))"
+            let reason = error.code == .notFound ? "no docker/registry/v2 under the root" : "docker/registry/v2 cannot be read"
             throw SweepError(
                 .invalidStore,
-                "\(reason): pass the storage rootdirectory (the folder holding docker/), or --config with the registry's config.yml",
+                "\(reason): use the storage root directory (the folder holding docker/), or the one the registry's configuration names",
                 path: error.code == .notFound ? backend.displayName : "\(backend.displayName)/\(StorePath.v2)",
-                syscall: error.syscall, errno: error.errno)
+                syscall: error.syscall, errno: error.errno, cause: error)
         }
         // Blobs first, then repositories: each phase keeps every core busy on its own, and
         // running them one after the other lets both intern into one table as they go.
         var digests = DigestTable()
         var blobs = BitSet()
         let (blobProblems, blobsAbsent) = try await listBlobs(into: &digests, blobs: &blobs)
+        try SweepError.checkCancellation("the scan")
         var problems = blobProblems
         let walk = await walkRepositories(into: &digests)
+        try SweepError.checkCancellation("the scan")
         try Self.refuseUnusable(walk: walk, blobCount: blobs.count, blobsAbsent: blobsAbsent, root: backend.displayName)
         var repositories = walk.repositories
         var treeComplete = walk.isComplete
@@ -72,6 +74,7 @@ public struct StoreScanner: Sendable {
             unreadable: &unreadable, foreign: &foreign, problems: &problems)
         manifests.seal()
         timings["parse"] = Timestamp.monotonic() - parseStart
+        try SweepError.checkCancellation("the scan")
         // Repositories kept whole because a manifest is unreadable mark their layer links: list
         // them now if the walk skipped them.
         for index in repositories.indices where !walk.layersListed[index]
@@ -88,6 +91,7 @@ public struct StoreScanner: Sendable {
             let statStart = Timestamp.monotonic()
             (sizes, problems) = await statBlobs(blobs.ids.map { digests[$0] }, digests: digests, problems: problems)
             timings["stat"] = Timestamp.monotonic() - statStart
+            try SweepError.checkCancellation("the scan")
         }
         problems += Self.missingReferences(manifests: manifests, digests: digests, blobs: blobs, foreign: foreign)
         var snapshot = StoreSnapshot(
@@ -114,8 +118,8 @@ public struct StoreScanner: Sendable {
             } else {
                 throw SweepError(
                     .invalidStore,
-                    "the repositories directory cannot be read (\(error.message)): which blobs are referenced is unknown; refusing",
-                    path: error.path ?? path, syscall: error.syscall, errno: error.errno)
+                    "the repositories directory cannot be read: which blobs are referenced is unknown; refusing",
+                    path: error.path ?? path, syscall: error.syscall, errno: error.errno, cause: error)
             }
         }
         // Uploads alone are fine (a first push in progress); anything that names a blob is not.
@@ -134,14 +138,14 @@ public struct StoreScanner: Sendable {
     /// Problems for blobs and children that parsed manifests reference but the store lacks.
     private static func missingReferences(
         manifests: ManifestTable, digests: DigestTable, blobs: BitSet, foreign: BitSet
-    ) -> [SweepError] {
+    ) -> [StoreProblem] {
         var reported = BitSet()
-        var problems: [SweepError] = []
+        var problems: [StoreProblem] = []
         for m in 0..<manifests.count where manifests.kind[m] != ManifestTable.unreadable {
             for id in manifests.blobs(m).followedBy(manifests.children(m))
             where !blobs.contains(id) && !foreign.contains(id) && reported.insert(id) {
                 problems.append(
-                    SweepError(
+                    StoreProblem(
                         .missingBlob, "blob referenced by manifest \(digests[manifests.digest[m]]) is missing from the store",
                         path: StorePath.blobData(digests[id]), digest: digests[id]))
             }

@@ -30,7 +30,7 @@ public struct StoreSnapshot: Sendable {
     /// deletes none. Each cause is among ``problems``.
     public var isTreeComplete: Bool
     /// Every problem found, in a stable order.
-    public var problems: [SweepError]
+    public var problems: [StoreProblem]
     /// Seconds spent per phase (`list`, `parse`, `stat`).
     public var timings: [String: Double]
     /// When the scan began (``Timestamp/modificationSplit()``, seconds since 1970): whatever has a

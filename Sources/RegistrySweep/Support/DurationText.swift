@@ -38,4 +38,16 @@ public enum DurationText {
         }
         return sawUnit && number.isEmpty ? total : nil
     }
+
+    /// Formats seconds as the largest two units, e.g. `1h30m`, `2d3h`, `45s`, `0s`.
+    public static func format(_ seconds: Double) -> String {
+        var rest = Int(max(0, seconds).rounded())
+        var parts: [String] = []
+        for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size || (size == 1 && parts.isEmpty) {
+            parts.append("\(rest / size)\(unit)")
+            rest %= size
+            if parts.count == 2 { break }
+        }
+        return parts.joined()
+    }
 }

@@ -6,63 +6,20 @@
 
 /// The one error type of RegistrySweep: what failed, where, and why.
 ///
-/// Every failure the library reports, thrown or collected as a problem during a scan,
-/// is a `SweepError`. It names the store path and digest involved, and, when the
-/// cause is a system call, the call and its `errno`. Its `description` is a sentence
-/// meant for an operator: what is wrong and, where it helps, what to do.
+/// Every failure the library throws is a `SweepError`. It names the store path and digest
+/// involved, and, when the cause is a system call, the call and its `errno`. An error that
+/// wraps another (an HTTP failure under an `.io` on a path, a parse error under an
+/// `.invalidConfig`) keeps it as ``cause``. Its `description` is a sentence meant for an
+/// operator: what is wrong and, where it helps, what to do, followed by the cause chain.
+///
+/// What a scan finds wrong with a store is not thrown: it is a ``StoreProblem``, made from an
+/// error with ``StoreProblem/init(_:brokenTags:)`` where one was caught.
+///
+/// ## Equality
+/// Two errors are equal when their code, message, path, digest, syscall and errno are equal
+/// and their causes are both absent or have the same `String(describing:)` (an arbitrary
+/// `Error` is not `Equatable`); hashing follows the same fields.
 public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// What kind of failure this is. Stable: scripts and JSON consumers may match on it.
-    public enum Code: String, Sendable, Hashable, CaseIterable, Codable {
-        /// A system call failed (see `syscall` and `errno`).
-        case io
-        /// A path does not exist (`ENOENT` only: nothing is there).
-        case notFound
-        /// A layout node is of the wrong type: a file where a directory belongs or the reverse,
-        /// a symbolic link (never followed), a FIFO, socket or device where a file belongs.
-        /// Something is there, so it is never taken for "absent": what it may hold is kept.
-        case wrongType
-        /// Permission denied.
-        case permissionDenied
-        /// A digest string is not `sha256:` followed by 64 lowercase hex digits.
-        case invalidDigest
-        /// A digest uses an algorithm this tool does not handle.
-        case unsupportedAlgorithm
-        /// A link file is empty (an interrupted write).
-        case emptyLink
-        /// A link file's content is not a valid digest.
-        case corruptLink
-        /// A link file names another digest than its path.
-        case linkMismatch
-        /// A manifest is not valid JSON, is truncated, empty, or too large.
-        case invalidManifest
-        /// A manifest is valid JSON of a kind this tool does not know.
-        case unknownManifestKind
-        /// A blob referenced by a link or a manifest is absent from `blobs/`.
-        case missingBlob
-        /// A blob's content does not hash to its digest.
-        case digestMismatch
-        /// A repository path component or tag does not follow the name grammar.
-        case invalidName
-        /// The store root is not a registry store.
-        case invalidStore
-        /// A configuration file is unreadable or lacks the filesystem root directory.
-        case invalidConfig
-        /// Another regsweep run holds the store lock.
-        case locked
-        /// A repository or tag asked for does not exist.
-        case unknownReference
-        /// A baseline file is damaged or of another version.
-        case invalidBaseline
-        /// A Docker data root or engine answer could not be understood.
-        case invalidImageStore
-        /// The Docker engine could not be reached or refused a request.
-        case engine
-        /// The work was cancelled.
-        case cancelled
-        /// An argument is outside what the operation accepts.
-        case invalidArgument
-    }
-
     /// What kind of failure this is.
     public var code: Code
     /// A sentence saying what went wrong.
@@ -75,6 +32,8 @@ public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
     public var syscall: String?
     /// The `errno` the system call set, if any.
     public var errno: Int32?
+    /// The underlying error this one wraps, if any (itself possibly a `SweepError` with a cause).
+    public var cause: (any Error)?
 
     /// Creates an error.
     ///
@@ -85,9 +44,10 @@ public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
     ///   - digest: the digest involved.
     ///   - syscall: the failing system call.
     ///   - errno: the `errno` it set.
+    ///   - cause: the underlying error, kept whole (its description ends this one's).
     public init(
         _ code: Code, _ message: String, path: String? = nil, digest: Digest? = nil,
-        syscall: String? = nil, errno: Int32? = nil
+        syscall: String? = nil, errno: Int32? = nil, cause: (any Error)? = nil
     ) {
         self.code = code
         self.message = message
@@ -95,6 +55,18 @@ public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
         self.digest = digest
         self.syscall = syscall
         self.errno = errno
+        self.cause = cause
+    }
+
+    /// The chain of causes, nearest first: ``cause``, its cause if it is a `SweepError`, and so on.
+    public var causes: [any Error] {
+        var chain: [any Error] = []
+        var next = cause
+        while let error = next {
+            chain.append(error)
+            next = (error as? SweepError)?.cause
+        }
+        return chain
     }
 
     /// Maps a failed system call's `errno` to an error; the single place errno is interpreted.
@@ -127,13 +99,43 @@ public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
         return SweepError(code, message, path: path, syscall: syscall, errno: errno)
     }
 
-    /// A one-line description: `code: message (path, digest, syscall errno)`.
+    /// Throws `.cancelled` if the current task was cancelled: the check at a safe point.
+    ///
+    /// - Parameter what: the operation, for the message ("the scan").
+    package static func checkCancellation(_ what: @autoclosure () -> String) throws(SweepError) {
+        if Task.isCancelled {
+            throw SweepError(.cancelled, "\(what()) was cancelled; nothing was changed")
+        }
+    }
+
+    /// A one-line description: `code: message [path, digest, syscall errno]`, then
+    /// `: caused by <cause>` for the cause (whose own description continues the chain).
     public var description: String {
         var parts: [String] = []
         if let path { parts.append(path) }
         if let digest { parts.append(digest.description) }
         if let syscall, let errno { parts.append("\(syscall) errno \(errno)") }
         let context = parts.isEmpty ? "" : " [\(parts.joined(separator: ", "))]"
-        return "\(code.rawValue): \(message)\(context)"
+        let caused = cause.map { ": caused by \(String(describing: $0))" } ?? ""
+        return "\(code.rawValue): \(message)\(context)\(caused)"
+    }
+
+    /// Equal code, message, path, digest, syscall and errno, and causes both absent or
+    /// described alike (see the type's "Equality").
+    public static func == (lhs: SweepError, rhs: SweepError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.path == rhs.path && lhs.digest == rhs.digest
+            && lhs.syscall == rhs.syscall && lhs.errno == rhs.errno
+            && lhs.cause.map { String(describing: $0) } == rhs.cause.map { String(describing: $0) }
+    }
+
+    /// Hashes the fields ``==(_:_:)`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+        hasher.combine(path)
+        hasher.combine(digest)
+        hasher.combine(syscall)
+        hasher.combine(errno)
+        hasher.combine(cause.map { String(describing: $0) })
     }
 }

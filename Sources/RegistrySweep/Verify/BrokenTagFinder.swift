@@ -34,7 +34,7 @@ struct BrokenTagFinder {
     /// - Parameters:
     ///   - snapshot: the scanned store.
     ///   - problems: every problem found so far (scan and hashing).
-    init(snapshot: StoreSnapshot, problems: [SweepError]) {
+    init(snapshot: StoreSnapshot, problems: [StoreProblem]) {
         self.snapshot = snapshot
         for (index, problem) in problems.enumerated() {
             if let link = problem.path.flatMap(LinkPath.init), Self.linkCodes.contains(problem.code) {
@@ -61,9 +61,11 @@ struct BrokenTagFinder {
     /// - Parameter problems: the problems the finder was created with; problems for absent
     ///   links (and for absent blobs nothing reported yet) are appended.
     /// - Returns: per problem index, the broken `repository:tag` references.
-    mutating func attribute(_ problems: inout [SweepError]) -> [Int: Set<String>] {
+    mutating func attribute(_ problems: inout [StoreProblem]) -> [Int: Set<String>] {
         var broken: [Int: Set<String>] = [:]
         var missingLinks: [String: Int] = [:]
+        // Manifests walked for the current tag; cleared after each tag (each tag walks its own closure).
+        var scratch = BitSet(universe: snapshot.digests.count)
         for repository in snapshot.repositories {
             let revisions = Set(repository.revisions)
             let layers = Set(repository.layers)
@@ -76,10 +78,16 @@ struct BrokenTagFinder {
                     }
                     continue
                 }
-                var visited = Set<UInt32>()
-                var stack: [(id: UInt32, isManifest: Bool)] = [(current, true)]
-                while let (id, isManifest) = stack.popLast() {
-                    guard visited.insert(id).inserted else { continue }
+                var seen = Set<UInt32>()
+                var walked = Set<UInt32>()
+                var nodes: [(id: UInt32, isManifest: Bool)] = []
+                snapshot.walkClosure(from: CollectionOfOne(current), visited: &scratch) { id, node in
+                    if node == .manifest { walked.insert(id) }
+                    if node == .blob && snapshot.foreignLayers.contains(id) { return }
+                    if seen.insert(id).inserted { nodes.append((id, node == .manifest)) }
+                }
+                for id in walked { scratch.remove(id) }
+                for (id, isManifest) in nodes {
                     var met = blobProblems(id, &problems)
                     if let indices = linkProblems[id] {
                         met += indices
@@ -93,11 +101,6 @@ struct BrokenTagFinder {
                         met.append(missingLinks[key]!)
                     }
                     for index in met { broken[index, default: []].insert(reference) }
-                    guard isManifest, let m = snapshot.manifests.manifest(of: id) else { continue }
-                    for blob in snapshot.manifests.blobs(m) where !snapshot.foreignLayers.contains(blob) {
-                        stack.append((blob, false))
-                    }
-                    for child in snapshot.manifests.children(m) { stack.append((child, true)) }
                 }
             }
         }
@@ -105,21 +108,21 @@ struct BrokenTagFinder {
     }
 
     /// The problems that make blob `id` unusable; reports an absent blob nobody reported yet.
-    private mutating func blobProblems(_ id: UInt32, _ problems: inout [SweepError]) -> [Int] {
+    private mutating func blobProblems(_ id: UInt32, _ problems: inout [StoreProblem]) -> [Int] {
         if let indices = badBlobs[id] { return indices }
         guard !snapshot.blobs.contains(id) else { return [] }
         let digest = snapshot.digests[id]
         problems.append(
-            SweepError(.missingBlob, "blob is missing from the store", path: StorePath.blobData(digest), digest: digest)
+            StoreProblem(.missingBlob, "blob is missing from the store", path: StorePath.blobData(digest), digest: digest)
         )
         badBlobs[id] = [problems.count - 1]
         return [problems.count - 1]
     }
 
-    private func missingLink(_ repository: String, _ digest: Digest, isManifest: Bool) -> SweepError {
+    private func missingLink(_ repository: String, _ digest: Digest, isManifest: Bool) -> StoreProblem {
         let path = isManifest ? StorePath.revision(repository, digest) : StorePath.layerLink(repository, digest)
         let what = isManifest ? "revision link for manifest" : "layer link for blob"
-        return SweepError(
+        return StoreProblem(
             .notFound, "repository \(repository) has no \(what) \(digest): the registry answers 'unknown' for it",
             path: "\(path)/link", digest: digest)
     }

@@ -6,12 +6,12 @@ extension StoreVerifier {
     ///
     /// An absent `data` (`.notFound`) is a `.missingBlob`: the blob directory exists but the
     /// registry cannot serve it. Other failures keep their code and gain the digest.
-    static func readProblem(_ error: SweepError, _ digest: Digest, _ backend: FileSystemBackend) -> SweepError {
+    static func readProblem(_ error: SweepError, _ digest: Digest, _ backend: FileSystemBackend) -> StoreProblem {
         let path = backend.absolute(StorePath.blobData(digest))
         if error.code == .notFound {
-            return SweepError(.missingBlob, "blob directory has no data file", path: path, digest: digest)
+            return StoreProblem(.missingBlob, "blob directory has no data file", path: path, digest: digest)
         }
-        var problem = error
+        var problem = StoreProblem(error)
         problem.message = "blob data could not be read: \(error.message)"
         problem.path = problem.path ?? path
         problem.digest = digest
@@ -25,7 +25,7 @@ extension StoreVerifier {
     ///   - record: the baseline record, when there is one, to say what changed.
     static func mismatchProblem(
         _ digest: Digest, _ reading: BlobReading, _ record: VerifyBaseline.Record?, _ backend: FileSystemBackend
-    ) -> SweepError {
+    ) -> StoreProblem {
         var message = "content (\(reading.size) bytes) hashes to \(reading.sha256?.description ?? "?"), not its digest"
         if let record {
             if record.size != reading.size {
@@ -39,22 +39,22 @@ extension StoreVerifier {
             message += "; the file is empty (an interrupted write)"
         }
         message += ". Push the image again, or restore the blob from a backup"
-        return SweepError(.digestMismatch, message, path: backend.absolute(StorePath.blobData(digest)), digest: digest)
+        return StoreProblem(.digestMismatch, message, path: backend.absolute(StorePath.blobData(digest)), digest: digest)
     }
 
     /// Warnings for layer links whose blob is absent: what garbage collection leaves behind.
     ///
     /// They break nothing by themselves (a pull that needs the blob is reported as a
     /// problem with its tags); listed so an operator can see them.
-    static func danglingLayerLinks(_ snapshot: StoreSnapshot) -> [SweepError] {
-        var warnings: [SweepError] = []
+    static func danglingLayerLinks(_ snapshot: StoreSnapshot) -> [StoreProblem] {
+        var warnings: [StoreProblem] = []
         for repository in snapshot.repositories {
             for id in repository.layers where !snapshot.blobs.contains(id) {
                 let digest = snapshot.digests[id]
                 warnings.append(
-                    SweepError(
+                    StoreProblem(
                         .missingBlob, "layer link names a blob absent from the store (left by garbage collection?)",
-                        path: StorePath.layerLink(repository.name, digest) + "/link", digest: digest))
+                        path: StorePath.layerLink(repository.name, digest) + "/link", digest: digest, brokenTags: []))
             }
         }
         return warnings

@@ -59,7 +59,7 @@ public struct StoreVerifier: Sendable {
         }
         if options.mode == .fast {
             guard let path = options.baseline else {
-                throw SweepError(.invalidArgument, "fast verification needs a baseline file (--baseline FILE)")
+                throw SweepError(.invalidArgument, "fast verification needs a baseline file (VerifyOptions.baseline)")
             }
             previous = try VerifyBaseline.load(path: path)
             report.baseline = VerifyReport.BaselineSummary(path: path, recordsRead: previous?.records.count)
@@ -131,13 +131,12 @@ public struct StoreVerifier: Sendable {
         phase = Timestamp.monotonic()
         var finder = BrokenTagFinder(snapshot: snapshot, problems: problems)
         let broken = finder.attribute(&problems)
-        report.problems = problems.indices.map { index in
-            VerifyReport.Problem(problems[index], brokenTags: broken[index].map { $0.sorted() } ?? [])
-        }
+        for index in problems.indices { problems[index].brokenTags = broken[index].map { $0.sorted() } ?? [] }
+        report.problems = problems
         report.brokenTags = Set(broken.values.joined()).sorted()
         report.missing = Set(problems.lazy.filter { $0.code == .missingBlob }.compactMap(\.digest)).count
         report.unreadable = problems.lazy.filter { Self.unreadableCodes.contains($0.code) && $0.digest != nil }.count
-        report.warnings = Self.danglingLayerLinks(snapshot).map { VerifyReport.Problem($0) }
+        report.warnings = Self.danglingLayerLinks(snapshot)
         report.timings["attribute"] = Timestamp.monotonic() - phase
 
         if let quarantine {
@@ -146,7 +145,7 @@ public struct StoreVerifier: Sendable {
                 do {
                     report.quarantined.append(try quarantine.move(digest))
                 } catch {
-                    report.problems.append(VerifyReport.Problem(error))
+                    report.problems.append(StoreProblem(error, brokenTags: []))
                 }
             }
             report.timings["quarantine"] = Timestamp.monotonic() - phase

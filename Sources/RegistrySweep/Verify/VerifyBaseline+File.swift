@@ -22,7 +22,7 @@ extension VerifyBaseline {
         } catch where error.code == .notFound {
             throw SweepError(
                 .invalidBaseline,
-                "no baseline file: run a full `regsweep verify ROOT --baseline FILE` first to record one",
+                "no baseline file: run a full verification that writes this baseline first to record one",
                 path: path)
         }
     }

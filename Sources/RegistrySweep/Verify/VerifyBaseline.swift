@@ -129,7 +129,7 @@ public struct VerifyBaseline: Sendable, Equatable {
         func invalid(_ reason: String) -> SweepError {
             SweepError(
                 .invalidBaseline,
-                "\(reason); run a full `regsweep verify ROOT --baseline FILE` to write a new baseline",
+                "\(reason); run a full verification that writes this baseline to record a new one",
                 path: path)
         }
         guard bytes.count >= headerSize + trailerSize else {

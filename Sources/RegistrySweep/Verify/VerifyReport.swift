@@ -4,34 +4,6 @@
 /// `isClean` is true when there is none. Warnings are leftovers that break nothing
 /// (layer links whose blob a garbage collection removed).
 public struct VerifyReport: Sendable, Codable, Equatable {
-    /// One problem, flattened for JSON, with the tags it breaks.
-    public struct Problem: Sendable, Codable, Equatable {
-        /// The ``SweepError/Code`` raw value (`digestMismatch`, `missingBlob`, …).
-        public var code: String
-        /// What is wrong, as a sentence.
-        public var message: String
-        /// The path involved, if any.
-        public var path: String?
-        /// The digest involved, if any.
-        public var digest: String?
-        /// `repository:tag` references that fail to pull because of this problem, sorted.
-        public var brokenTags: [String]
-
-        /// Flattens an error.
-        ///
-        /// - Parameters:
-        ///   - error: the problem.
-        ///   - brokenTags: the tags it breaks.
-        public init(_ error: SweepError, brokenTags: [String] = []) {
-            code = error.code.rawValue
-            message = error.message
-            path = error.path
-            digest = error.digest?.description
-            if let syscall = error.syscall, let errno = error.errno { message += " (\(syscall) errno \(errno))" }
-            self.brokenTags = brokenTags
-        }
-    }
-
     /// What the baseline file became in this run.
     public struct BaselineSummary: Sendable, Codable, Equatable {
         /// The file.
@@ -74,10 +46,11 @@ public struct VerifyReport: Sendable, Codable, Equatable {
     public var baseline: BaselineSummary?
     /// Seconds per phase: `scan`, `stat`, `hash`, `attribute`, `quarantine`, `baseline`.
     public var timings: [String: Double]
-    /// Everything wrong with the store.
-    public var problems: [Problem]
-    /// Leftovers that break nothing.
-    public var warnings: [Problem]
+    /// Everything wrong with the store, each with the `repository:tag` pulls it breaks
+    /// (``StoreProblem/brokenTags`` is never `nil` here).
+    public var problems: [StoreProblem]
+    /// Leftovers that break nothing (``StoreProblem/brokenTags`` empty).
+    public var warnings: [StoreProblem]
 
     /// True when no problem was found.
     public var isClean: Bool { problems.isEmpty }
@@ -105,7 +78,7 @@ public struct VerifyReport: Sendable, Codable, Equatable {
     }
 
     /// The problems with a given code.
-    public func problems(_ code: SweepError.Code) -> [Problem] {
-        problems.filter { $0.code == code.rawValue }
+    public func problems(_ code: SweepError.Code) -> [StoreProblem] {
+        problems.filter { $0.code == code }
     }
 }
