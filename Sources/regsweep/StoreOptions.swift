@@ -23,19 +23,19 @@ struct StoreOptions: ParsableArguments {
             + "or --config with its config.yml"
     ]
 
-    /// The root directory and whether the registry has a blob descriptor cache configured.
-    func resolve() throws(SweepError) -> (root: String, cached: Bool) {
-        if let config {
-            let parsed = try RegistryConfig.load(path: config)
-            return (parsed.rootDirectory, parsed.hasBlobDescriptorCache)
+    /// Opens the store: ROOT as a filesystem store, or the store `--config FILE` describes
+    /// (its storage driver and parameters), and whether the registry has a blob descriptor
+    /// cache configured.
+    func open() throws(SweepError) -> (backend: any StorageBackend, cached: Bool) {
+        guard let config else { return (try FileSystemBackend(root: root ?? "."), false) }
+        let parsed = try RegistryConfig.load(path: config)
+        do {
+            return (try parsed.storage.makeBackend(), parsed.hasBlobDescriptorCache)
+        } catch {
+            var error = error
+            if error.path == nil { error.path = config }
+            throw error
         }
-        return (root ?? ".", false)
-    }
-
-    /// Opens the backend on the resolved root.
-    func open() throws(SweepError) -> (backend: FileSystemBackend, cached: Bool) {
-        let (root, cached) = try resolve()
-        return (try FileSystemBackend(root: root), cached)
     }
 }
 

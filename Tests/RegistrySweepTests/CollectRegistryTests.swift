@@ -145,36 +145,4 @@ struct CollectRegistryTests {
         #expect(report.keptYoungBlobs >= 2)
         try await registry.pullAndCheck("late/push", reference: "new", expected: image)
     }
-
-    @Test func sweepKilledMidwayEndsInTheSameState() async throws {
-        let registry = try await RegistryServer.start()
-        defer { registry.stop() }
-        let scenario = try await RegistryScenario.build(registry)
-        registry.stop()
-        let root = registry.rootDirectory
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("regsweep-copy-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: copy) }
-        try FileManager.default.copyItem(at: root, to: copy)
-
-        let executable = try regsweepExecutable().path
-        let arguments = ["--delete-untagged", "--grace", "0", "--uploads", "0", "--prune", "--pause-ms", "40"]
-        let killed = try ChildProcess.spawn(executable, ["gc", root.path] + arguments, error: .inherited)
-        try await Task.sleep(nanoseconds: 250_000_000)
-        #expect(killed.isRunning, "the sweep should still be running when it is killed")
-        killed.send(SIGKILL)
-        #expect(killed.wait() == .signaled(SIGKILL))
-
-        // Interrupted: no reference may point at something missing.
-        let backend = try FileSystemBackend(root: root.path)
-        let interrupted = try await StoreScanner(backend: backend, options: .inventory).scan()
-        #expect(interrupted.problems.filter { $0.code == .missingBlob }.isEmpty, "\(interrupted.problems)")
-
-        for target in [root, copy] {
-            let run = try ChildProcess.run(executable, ["gc", target.path] + arguments.dropLast(2), output: .discarded)
-            #expect(run.termination == .exited(0), "\(run.errorText)")
-        }
-        #expect(fileList(root) == fileList(copy))
-        try await registry.restart()
-        try await scenario.pullEverythingKept(registry)
-    }
 }

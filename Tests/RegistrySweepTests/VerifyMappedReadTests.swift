@@ -34,12 +34,12 @@ import Testing
     static func xxh3(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { ContentHash.xxh3($0) } }
 
     @Test(arguments: [600_000, 2 << 20, (3 << 20) + 4097])
-    func mappedAndStreamedReadsAgree(size: Int) throws {
+    func mappedAndStreamedReadsAgree(size: Int) async throws {
         let store = try OneBlobStore(size: size, seed: UInt64(size))
         defer { store.remove() }
-        let mapped = try BlobHasher(backend: store.backend, chunkSize: 1 << 16, mapThreshold: 4096)
+        let mapped = try await BlobHasher(backend: store.backend, chunkSize: 1 << 16, mapThreshold: 4096)
             .read(store.digest, sha256: true, xxh3: true)
-        let streamed = try BlobHasher(backend: store.backend, chunkSize: 1 << 16, mapThreshold: .max)
+        let streamed = try await BlobHasher(backend: store.backend, chunkSize: 1 << 16, mapThreshold: .max)
             .read(store.digest, sha256: true, xxh3: true)
         #expect(mapped.mapped && !streamed.mapped)
         #expect(mapped.size == size && streamed.size == size)
@@ -48,23 +48,23 @@ import Testing
         #expect(mapped.modifiedNanoseconds == streamed.modifiedNanoseconds)
     }
 
-    @Test func blobsBelowTheThresholdAreNotMapped() throws {
+    @Test func blobsBelowTheThresholdAreNotMapped() async throws {
         let store = try OneBlobStore(size: 100_000, seed: 3)
         defer { store.remove() }
-        let reading = try BlobHasher(backend: store.backend, chunkSize: 1 << 20, mapThreshold: 512 << 10)
+        let reading = try await BlobHasher(backend: store.backend, chunkSize: 1 << 20, mapThreshold: 512 << 10)
             .read(store.digest, sha256: true, xxh3: false)
         #expect(!reading.mapped)
         #expect(reading.sha256 == store.digest && reading.xxh3 == nil)
     }
 
-    @Test func flippedByteInAMappedBlobIsAMismatch() throws {
+    @Test func flippedByteInAMappedBlobIsAMismatch() async throws {
         let store = try OneBlobStore(size: 1 << 20, seed: 4)
         defer { store.remove() }
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: store.dataPath))
         try handle.seek(toOffset: 777_777)
         try handle.write(contentsOf: [store.bytes[777_777] ^ 0x80])
         try handle.close()
-        let reading = try BlobHasher(backend: store.backend, chunkSize: 1 << 20, mapThreshold: 4096)
+        let reading = try await BlobHasher(backend: store.backend, chunkSize: 1 << 20, mapThreshold: 4096)
             .read(store.digest, sha256: true, xxh3: true)
         #expect(reading.mapped)
         #expect(reading.sha256 != nil && reading.sha256 != store.digest)
@@ -73,7 +73,7 @@ import Testing
 
     /// Truncated after `mmap`, before the read: the pages past the new end raise `SIGBUS`.
     @Test(arguments: [0, 100_000, 1 << 20])
-    func blobTruncatedWhileMappedIsReadAgainWithPread(truncatedSize: Int) throws {
+    func blobTruncatedWhileMappedIsReadAgainWithPread(truncatedSize: Int) async throws {
         let store = try OneBlobStore(size: 3 << 20, seed: 5)
         defer { store.remove() }
         let hasher = BlobHasher(backend: store.backend, chunkSize: 1 << 20, mapThreshold: 4096)
@@ -83,7 +83,7 @@ import Testing
             #expect(truncate(path, off_t(truncatedSize)) == 0)
             truncated = true
         }
-        let reading = try hasher.read(store.digest, sha256: true, xxh3: true)
+        let reading = try await hasher.read(store.digest, sha256: true, xxh3: true)
         #expect(truncated, "the blob was mapped")
         #expect(!reading.mapped)
         #expect(reading.size == truncatedSize)
@@ -95,13 +95,13 @@ import Testing
         hasher.afterMapping = nil
         let other = try OneBlobStore(size: 1 << 20, seed: 6)
         defer { other.remove() }
-        let next = try BlobHasher(backend: other.backend, chunkSize: 1 << 20, mapThreshold: 4096)
+        let next = try await BlobHasher(backend: other.backend, chunkSize: 1 << 20, mapThreshold: 4096)
             .read(other.digest, sha256: true, xxh3: false)
         #expect(next.mapped && next.sha256 == other.digest)
     }
 
     /// Rewritten in place (same size, new mtime) while mapped: the mapped result is not trusted.
-    @Test func blobRewrittenWhileMappedIsReadAgain() throws {
+    @Test func blobRewrittenWhileMappedIsReadAgain() async throws {
         let store = try OneBlobStore(size: 1 << 20, seed: 7)
         defer { store.remove() }
         let hasher = BlobHasher(backend: store.backend, chunkSize: 1 << 20, mapThreshold: 4096)
@@ -112,7 +112,7 @@ import Testing
             var times = [timespec(tv_sec: 1_000_000_000, tv_nsec: 5), timespec(tv_sec: 1_000_000_000, tv_nsec: 5)]
             #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         }
-        let reading = try hasher.read(store.digest, sha256: true, xxh3: false)
+        let reading = try await hasher.read(store.digest, sha256: true, xxh3: false)
         #expect(rewritten, "the blob was mapped")
         #expect(!reading.mapped)
         #expect(reading.sha256 == store.digest)

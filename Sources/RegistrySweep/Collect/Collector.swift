@@ -32,7 +32,7 @@ public struct Collector: Sendable {
     ///   `.locked` if another run holds the lock, the scan's fatal errors.
     public func run(snapshot given: StoreSnapshot? = nil) async throws(SweepError) -> CollectReport {
         try await Self.checkStore(backend)
-        let lock = try takeLock()
+        let lock = try await takeLock()
         defer { withExtendedLifetime(lock) {} }
         let finishedDelete = given == nil ? try await finishInterruptedDelete() : nil
         let planned = try await scanAndPlan(given)
@@ -90,7 +90,7 @@ public struct Collector: Sendable {
         planOptions.concurrency = options.concurrency
         planOptions.pauseAfterEachDeletion = options.pauseAfterEachDeletion
         let collector = Collector(backend: backend, options: planOptions)
-        let lock = try collector.takeLock()
+        let lock = try await collector.takeLock()
         defer { withExtendedLifetime(lock) {} }
         let finishedDelete = try await collector.finishInterruptedDelete()
         let planned = try await collector.scanAndPlan(nil)
@@ -176,10 +176,13 @@ public struct Collector: Sendable {
         }
     }
 
-    /// Takes the store lock for a real run on a filesystem store.
-    func takeLock() throws(SweepError) -> StoreLock? {
-        guard !options.dryRun, let filesystem = backend as? FileSystemBackend else { return nil }
-        return try StoreLock(root: filesystem)
+    /// Takes the store lock for a real run (``StorageBackend/lock()``); a dry run takes none.
+    ///
+    /// - Throws: `.locked`, or the backend's refusal if it cannot lock: a real run never sweeps
+    ///   unlocked.
+    func takeLock() async throws(SweepError) -> StoreLockHandle? {
+        guard !options.dryRun else { return nil }
+        return try await backend.lock()
     }
 
     /// For each blob the plan removes, the repositories holding a layer link to it.
@@ -252,7 +255,7 @@ public struct Collector: Sendable {
             eligibleBytes: plan.bytes, eligibleUploads: plan.uploads.map(\.ref), eligibleLinks: plan.links.map(\.ref),
             eligibleRepositories: plan.repositories, keptYoungBlobs: plan.keptYoungBlobs,
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
-            problems: snapshot.problems + revalidator.problems,
+            problems: snapshot.problems + plan.problems + revalidator.problems,
             failures: failures.map { StoreProblem($0) },
             timings: timings, removed: removed, skipped: skipped, revalidations: revalidator.refreshes, cancelled: cancelled)
     }

@@ -70,15 +70,16 @@ struct Planner: Sendable {
         let backend = self.backend
         let options = self.options
         let freshness = self.freshness
-        let results = await withTaskGroup(of: [(Digest, Int, Bool)].self) { group in
+        let results = await withTaskGroup(of: [(Digest, Int, Bool, SweepError?)].self) { group in
             let chunk = max(64, unmarked.count / (options.concurrency * 4) + 1)
             for start in stride(from: 0, to: unmarked.count, by: chunk) {
                 let slice = unmarked[start..<min(start + chunk, unmarked.count)]
                 group.addTask {
-                    var out: [(Digest, Int, Bool)] = []
+                    var out: [(Digest, Int, Bool, SweepError?)] = []
                     for digest in slice {
                         var size = 0
                         var young = false
+                        var failure: SweepError?
                         do throws(SweepError) {
                             let info = try await backend.stat(StorePath.blobData(digest))
                             size = info.size
@@ -88,20 +89,26 @@ struct Planner: Sendable {
                             let info = try? await backend.stat(StorePath.blobDirectory(digest))
                             young = info.map { freshness.isYoung($0.modified) } ?? true
                         } catch {
-                            // Cannot tell its age: keep it.
+                            // Cannot tell its age: keep it, and say so.
                             young = true
+                            failure = error
                         }
-                        out.append((digest, size, young))
+                        out.append((digest, size, young, failure))
                     }
                     return out
                 }
             }
-            var all: [(Digest, Int, Bool)] = []
+            var all: [(Digest, Int, Bool, SweepError?)] = []
             for await part in group { all += part }
             return all
         }
-        for (digest, size, young) in results.sorted(by: { $0.0 < $1.0 }) {
-            if young {
+        for (digest, size, young, failure) in results.sorted(by: { $0.0 < $1.0 }) {
+            if let failure {
+                var problem = StoreProblem(failure)
+                problem.message = "the age of an unreferenced blob cannot be read, so it is kept: \(failure.message)"
+                problem.digest = digest
+                plan.problems.append(problem)
+            } else if young {
                 plan.keptYoungBlobs += 1
             } else {
                 plan.blobs.append(.init(digest: digest, bytes: size))

@@ -100,6 +100,8 @@ public struct SweepPlan: Sendable, Codable {
     public var keptYoungBlobs = 0
     /// Things the operator should know (repositories kept whole, …).
     public var warnings: [String] = []
+    /// Failures met while planning; each kept what it concerned.
+    public var problems: [StoreProblem] = []
 
     /// Why each kind of item is in the plan.
     public static let reasons: [String: String] = [

@@ -2,35 +2,47 @@ import Yams
 
 /// The parts of a registry's `config.yml` this tool needs.
 public struct RegistryConfig: Sendable, Equatable {
-    /// `storage.filesystem.rootdirectory` (default `/var/lib/registry`, as the registry's).
-    public var rootDirectory: String
+    /// The `storage` section: driver and parameters.
+    public var storage: StorageConfiguration
     /// True when `storage.cache` is configured: a running registry may then serve stale
     /// "blob exists" answers after offline deletion until it is restarted.
     public var hasBlobDescriptorCache: Bool
 
+    /// The filesystem driver's `rootdirectory` (``StorageConfiguration/filesystemRootDirectory()``).
+    ///
+    /// - Throws: `.invalidConfig` naming the driver if it is not `filesystem`.
+    public var rootDirectory: String {
+        get throws(SweepError) { try storage.filesystemRootDirectory() }
+    }
+
+    /// The largest configuration file read.
+    static let maximumFileSize = 1 << 20
+
     /// Reads a registry configuration file.
     ///
-    /// - Parameter path: the `config.yml` path.
-    /// - Throws: `.invalidConfig` if it is unreadable, not YAML, or its storage driver is not
-    ///   `filesystem` (only the filesystem driver is supported).
+    /// The file is read as a plain local file: symbolic links to it (or in its path) are
+    /// followed, as the registry does (`/etc/docker/registry` is often a link into a
+    /// config-management tree). The store's no-link rule applies to the store only.
+    ///
+    /// - Parameter path: the `config.yml` path (absolute, or relative to the working directory).
+    /// - Throws: `.invalidConfig` if it is unreadable (with the failing call and errno), not
+    ///   YAML, or its `storage` section is missing or names no driver or several.
     public static func load(path: String) throws(SweepError) -> RegistryConfig {
-        let backend = try FileSystemBackend(root: "/")
-        let relative = String(path.drop { $0 == "/" })
-        let text: String
+        let bytes: [UInt8]
         do {
-            if path.hasPrefix("/") {
-                text = try backend.withContentsSync(of: relative, limit: 1 << 20) { String(decoding: $0, as: UTF8.self) }
-            } else {
-                let cwd = try FileSystemBackend(root: ".")
-                text = try cwd.withContentsSync(of: path, limit: 1 << 20) { String(decoding: $0, as: UTF8.self) }
-            }
+            bytes = try LocalFile.read(path, limit: maximumFileSize)
         } catch {
-            throw SweepError(.invalidConfig, "cannot read the registry configuration: \(error.message)", path: path, syscall: error.syscall, errno: error.errno)
+            throw SweepError(
+                .invalidConfig, "cannot read the registry configuration: \(error.message)", path: path,
+                syscall: error.syscall, errno: error.errno)
         }
-        return try parse(text, path: path)
+        return try parse(String(decoding: bytes, as: UTF8.self), path: path)
     }
 
     /// Parses configuration YAML.
+    ///
+    /// Any driver parses (its parameters are in ``storage``); opening a store with one this
+    /// tool does not support fails in ``StorageConfiguration/makeBackend()``.
     ///
     /// - Throws: `.invalidConfig` naming `path`.
     public static func parse(_ text: String, path: String = "config.yml") throws(SweepError) -> RegistryConfig {
@@ -40,13 +52,10 @@ public struct RegistryConfig: Sendable, Equatable {
         } catch {
             throw SweepError(.invalidConfig, "not valid YAML: \(error)", path: path)
         }
-        guard let storage = node?["storage"] else {
+        guard let section = node?["storage"] else {
             throw SweepError(.invalidConfig, "no storage section", path: path)
         }
-        for driver in ["s3", "azure", "gcs", "swift", "oss", "inmemory"] where storage[driver] != nil {
-            throw SweepError(.invalidConfig, "storage driver \(driver) is not supported yet; only filesystem", path: path)
-        }
-        let root = storage["filesystem"]?["rootdirectory"]?.string ?? "/var/lib/registry"
-        return RegistryConfig(rootDirectory: root, hasBlobDescriptorCache: storage["cache"] != nil)
+        let storage = try StorageConfiguration(section: section, path: path)
+        return RegistryConfig(storage: storage, hasBlobDescriptorCache: section["cache"] != nil)
     }
 }

@@ -88,7 +88,7 @@ public struct ImageDeleter: Sendable {
     private func perform(_ targets: [DeleteTarget], reviewed: SweepPlan?) async throws(SweepError) -> DeleteReport {
         let collector = Collector(backend: backend, options: collectOptions)
         try await Collector.checkStore(backend)
-        let lock = try collector.takeLock()
+        let lock = try await collector.takeLock()
         defer { withExtendedLifetime(lock) {} }
         var finished: DeleteReport?
         if !options.dryRun, let journal = try await DeleteJournal.load(backend) {

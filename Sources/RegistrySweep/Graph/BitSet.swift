@@ -3,17 +3,17 @@
 /// ## Performance
 /// `(universe + 63) / 64` words; insert, remove and test are O(1). Grows on demand
 /// when an id beyond the current universe is inserted.
-public struct BitSet: Sendable, Equatable {
+package struct BitSet: Sendable, Equatable {
     private var words: [UInt64]
 
     /// Creates an empty set for ids below `universe`.
-    public init(universe: Int = 0) {
+    package init(universe: Int = 0) {
         words = Array(repeating: 0, count: (universe + 63) >> 6)
     }
 
     /// True if `id` is in the set.
     @inline(__always)
-    public func contains(_ id: UInt32) -> Bool {
+    package func contains(_ id: UInt32) -> Bool {
         let word = Int(id >> 6)
         return word < words.count && words[word] & (1 << UInt64(id & 63)) != 0
     }
@@ -21,7 +21,7 @@ public struct BitSet: Sendable, Equatable {
     /// Adds `id`; returns true if it was not there before.
     @discardableResult
     @inline(__always)
-    public mutating func insert(_ id: UInt32) -> Bool {
+    package mutating func insert(_ id: UInt32) -> Bool {
         let word = Int(id >> 6)
         if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
         let bit: UInt64 = 1 << UInt64(id & 63)
@@ -31,13 +31,13 @@ public struct BitSet: Sendable, Equatable {
     }
 
     /// Removes `id`.
-    public mutating func remove(_ id: UInt32) {
+    package mutating func remove(_ id: UInt32) {
         let word = Int(id >> 6)
         if word < words.count { words[word] &= ~(1 << UInt64(id & 63)) }
     }
 
     /// Adds every id of `other`.
-    public mutating func formUnion(_ other: BitSet) {
+    package mutating func formUnion(_ other: BitSet) {
         if other.words.count > words.count {
             words.append(contentsOf: repeatElement(0, count: other.words.count - words.count))
         }
@@ -45,13 +45,13 @@ public struct BitSet: Sendable, Equatable {
     }
 
     /// The number of ids in the set.
-    public var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+    package var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     /// True if the set holds no id.
-    public var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
+    package var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 
     /// The ids in increasing order.
-    public var ids: [UInt32] {
+    package var ids: [UInt32] {
         var result: [UInt32] = []
         for (index, word) in words.enumerated() where word != 0 {
             var rest = word
@@ -65,10 +65,10 @@ public struct BitSet: Sendable, Equatable {
     }
 
     /// Bytes of storage.
-    public var memoryFootprint: Int { words.capacity * 8 }
+    package var memoryFootprint: Int { words.capacity * 8 }
 
     /// True if both sets hold the same ids, whatever universe each was created with or grew to.
-    public static func == (lhs: BitSet, rhs: BitSet) -> Bool {
+    package static func == (lhs: BitSet, rhs: BitSet) -> Bool {
         let common = min(lhs.words.count, rhs.words.count)
         return lhs.words[..<common] == rhs.words[..<common]
             && lhs.words[common...].allSatisfy { $0 == 0 } && rhs.words[common...].allSatisfy { $0 == 0 }

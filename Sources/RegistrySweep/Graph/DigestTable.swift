@@ -16,9 +16,9 @@
 /// ``intern(contentsOf:)`` looks a batch up with independent loads, so the cache misses
 /// of a large table overlap instead of following one another.
 /// Not thread-safe: build it in one task (or per task and merge), then share it read-only.
-public struct DigestTable: Sendable {
+package struct DigestTable: Sendable {
     /// The digests, indexed by id.
-    public private(set) var digests: [Digest] = []
+    package private(set) var digests: [Digest] = []
     /// Ids below this are the sorted base.
     private var baseCount = 0
     /// True once the base's directory is built (``finishLoading()``); no more loading then.
@@ -34,24 +34,24 @@ public struct DigestTable: Sendable {
     private var slotted = 0
 
     /// Creates an empty table with room for `capacity` digests.
-    public init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         slots = Array(repeating: 0, count: Self.slotCount(for: 16))
         digests.reserveCapacity(capacity)
     }
 
     /// Makes room for `capacity` digests in all, so that loading or interning up to that
     /// many does not reallocate the digests.
-    public mutating func reserveCapacity(_ capacity: Int) {
+    package mutating func reserveCapacity(_ capacity: Int) {
         guard capacity > digests.capacity else { return }
         digests.reserveCapacity(capacity)
         HugePages.advise(&digests)
     }
 
     /// The number of distinct digests.
-    public var count: Int { digests.count }
+    package var count: Int { digests.count }
 
     /// The digest named by `id`.
-    public subscript(id: UInt32) -> Digest { digests[Int(id)] }
+    package subscript(id: UInt32) -> Digest { digests[Int(id)] }
 
     /// Appends distinct digests, in ascending order and above every digest loaded before,
     /// as the next ids of the base. Only before anything is interned and before
@@ -59,7 +59,7 @@ public struct DigestTable: Sendable {
     ///
     /// - Precondition: `batch` is strictly ascending and starts above the last loaded digest
     ///   (a violation would let one digest get two ids, so it stops the process).
-    public mutating func load(sorted batch: [Digest]) {
+    package mutating func load(sorted batch: [Digest]) {
         precondition(!loaded && baseCount == digests.count, "load(sorted:) after interning or finishLoading()")
         var previous = digests.last
         for digest in batch {
@@ -73,7 +73,7 @@ public struct DigestTable: Sendable {
 
     /// Ends loading: builds the base's directory (about one bucket per four digests).
     /// Interning and lookups call it themselves; calling it again does nothing.
-    public mutating func finishLoading() {
+    package mutating func finishLoading() {
         guard !loaded else { return }
         loaded = true
         guard baseCount >= 8 else {
@@ -98,7 +98,7 @@ public struct DigestTable: Sendable {
     ///
     /// - Complexity: O(1) expected; amortized O(1) with growth.
     @discardableResult
-    public mutating func intern(_ digest: Digest) -> UInt32 {
+    package mutating func intern(_ digest: Digest) -> UInt32 {
         finishLoading()
         if let id = baseId(of: digest) { return id }
         var slot = Self.start(digest, slots.count)
@@ -124,7 +124,7 @@ public struct DigestTable: Sendable {
     /// digest's directory entry is loaded, then the first digest of every bucket, then every
     /// bucket searched, each pass a loop of independent loads; only digests outside the base
     /// take the probing path.
-    public mutating func intern(contentsOf batch: [Digest]) -> [UInt32] {
+    package mutating func intern(contentsOf batch: [Digest]) -> [UInt32] {
         finishLoading()
         let unresolved = UInt32.max
         var ids = [UInt32](repeating: unresolved, count: batch.count)
@@ -160,7 +160,7 @@ public struct DigestTable: Sendable {
     /// The id of `digest`, or `nil` if it was never interned.
     ///
     /// - Complexity: O(1) expected.
-    public func id(of digest: Digest) -> UInt32? {
+    package func id(of digest: Digest) -> UInt32? {
         precondition(loaded || baseCount == 0, "finishLoading() must run before lookups")
         if let id = baseId(of: digest) { return id }
         var slot = Self.start(digest, slots.count)
@@ -173,7 +173,7 @@ public struct DigestTable: Sendable {
     }
 
     /// Bytes held by the table's storage (capacity, not count).
-    public var memoryFootprint: Int {
+    package var memoryFootprint: Int {
         digests.capacity * MemoryLayout<Digest>.stride + (slots.capacity + directory.capacity) * MemoryLayout<UInt32>.stride
     }
 

@@ -11,18 +11,18 @@
 /// Per manifest: 4 (digest) + 1 (kind) + 4 (subject) + 8 (offsets) + 4 (rank order) bytes,
 /// plus 4 bytes per reference; per digest in the store: 1.5 bits (membership and rank
 /// counts). ``manifest(of:)`` is O(1): one bit, one count, one popcount, one load.
-public struct ManifestTable: Sendable {
+package struct ManifestTable: Sendable {
     /// `kind` value for a manifest that could not be read or parsed.
-    public static let unreadable: UInt8 = 0xFF
+    package static let unreadable: UInt8 = 0xFF
     /// `subject` value for "no subject".
-    public static let none: UInt32 = .max
+    package static let none: UInt32 = .max
 
     /// Each manifest's digest id.
-    public private(set) var digest: [UInt32] = []
+    package private(set) var digest: [UInt32] = []
     /// Each manifest's `ManifestKind` raw value, or `unreadable`.
-    public private(set) var kind: [UInt8] = []
+    package private(set) var kind: [UInt8] = []
     /// Each manifest's subject digest id, or `none`.
-    public private(set) var subject: [UInt32] = []
+    package private(set) var subject: [UInt32] = []
     private var edgeStart: [UInt32] = [0]
     private var childStart: [UInt32] = []
     private var edges: [UInt32] = []
@@ -36,11 +36,11 @@ public struct ManifestTable: Sendable {
     private var sealed = false
 
     /// Creates an empty table.
-    public init() {}
+    package init() {}
 
     /// Makes room for `manifests` manifests among `digests` digest ids without regrowing
     /// (references still grow as they come).
-    public mutating func reserveCapacity(manifests: Int, digests: Int) {
+    package mutating func reserveCapacity(manifests: Int, digests: Int) {
         digest.reserveCapacity(manifests)
         kind.reserveCapacity(manifests)
         subject.reserveCapacity(manifests)
@@ -51,7 +51,7 @@ public struct ManifestTable: Sendable {
     }
 
     /// The number of manifests recorded (parsed or unreadable).
-    public var count: Int { digest.count }
+    package var count: Int { digest.count }
 
     /// Records a manifest; `parsed == nil` records it as unreadable.
     ///
@@ -76,7 +76,7 @@ public struct ManifestTable: Sendable {
 
     /// Builds the digest-to-manifest index; required before ``manifest(of:)`` once
     /// manifests were added (the scanner seals the table it returns).
-    public mutating func seal() {
+    package mutating func seal() {
         rankBase = []
         rankBase.reserveCapacity(present.count)
         var total: UInt32 = 0
@@ -99,7 +99,7 @@ public struct ManifestTable: Sendable {
 
     /// The manifest number of a digest id, if that digest was recorded as a manifest.
     @inline(__always)
-    public func manifest(of id: UInt32) -> Int? {
+    package func manifest(of id: UInt32) -> Int? {
         let word = Int(id >> 6)
         guard word < present.count, present[word] & (1 << UInt64(id & 63)) != 0 else { return nil }
         precondition(sealed, "ManifestTable.seal() must run before manifest(of:)")
@@ -107,16 +107,16 @@ public struct ManifestTable: Sendable {
     }
 
     /// The blobs manifest `m` references (config, layers, blobs, blobSums).
-    public func blobs(_ m: Int) -> ArraySlice<UInt32> { edges[Int(edgeStart[m])..<Int(childStart[m])] }
+    package func blobs(_ m: Int) -> ArraySlice<UInt32> { edges[Int(edgeStart[m])..<Int(childStart[m])] }
 
     /// The child manifests of manifest `m` (index or list entries).
-    public func children(_ m: Int) -> ArraySlice<UInt32> { edges[Int(childStart[m])..<Int(edgeStart[m + 1])] }
+    package func children(_ m: Int) -> ArraySlice<UInt32> { edges[Int(childStart[m])..<Int(edgeStart[m + 1])] }
 
     /// The kind of manifest `m`, or `nil` if it is unreadable.
-    public func manifestKind(_ m: Int) -> ManifestKind? { ManifestKind(rawValue: kind[m]) }
+    package func manifestKind(_ m: Int) -> ManifestKind? { ManifestKind(rawValue: kind[m]) }
 
     /// Bytes of storage.
-    public var memoryFootprint: Int {
+    package var memoryFootprint: Int {
         (digest.capacity + subject.capacity + edgeStart.capacity + childStart.capacity + edges.capacity
             + rankBase.capacity + byRank.capacity) * 4 + present.capacity * 8 + kind.capacity
     }

@@ -1,14 +1,18 @@
-/// One repository of a store as the scanner found it. Digests are ids into the snapshot's table.
+/// One repository of a store as the scanner found it.
+///
+/// Digests are ids into the snapshot's table (package-internal); read them as digests through
+/// the snapshot: ``StoreSnapshot/revisions(of:)``, ``StoreSnapshot/layers(of:)``,
+/// ``StoreSnapshot/current(of:)``, ``StoreSnapshot/history(of:in:)``.
 public struct Repository: Sendable {
     /// A tag: its current manifest and its history (`index/`).
     public struct Tag: Sendable {
         /// The tag name (the directory name).
         public var name: String
         /// The manifest `current/link` names; `nil` when it could not be read (see the problems).
-        public var current: UInt32?
+        package var current: UInt32?
         /// Where the tag's history (`index/sha256/*`) lies in the repository's
         /// ``Repository/tagHistory``; read it with ``Repository/history(of:)``.
-        public var historyRange: Range<UInt32>
+        package var historyRange: Range<UInt32>
     }
 
     /// A tag directory without `current/link`: the registry answers "unknown tag" for it (a
@@ -19,7 +23,7 @@ public struct Repository: Sendable {
         public var name: String
         /// Where the tag's history (`index/sha256/*`) lies in the repository's
         /// ``Repository/tagHistory``; read it with ``Repository/history(of:)-(LinklessTag)``.
-        public var historyRange: Range<UInt32>
+        package var historyRange: Range<UInt32>
     }
 
     /// An upload in progress (`_uploads/<uuid>`).
@@ -43,13 +47,13 @@ public struct Repository: Sendable {
     public var linklessTags: [LinklessTag] = []
     /// Every tag's (and linkless tag's) history, one run per tag (see ``Tag/historyRange``): one array for the
     /// repository instead of one per tag.
-    public var tagHistory: [UInt32]
+    package var tagHistory: [UInt32]
     /// Manifest revisions (`_manifests/revisions/sha256/*`).
-    public var revisions: [UInt32]
+    package var revisions: [UInt32]
     /// Revision directories whose `link` file is gone (left by the registry's manifest delete).
     public var linklessRevisions: [Digest]
     /// Layer links (`_layers/sha256/*`).
-    public var layers: [UInt32]
+    package var layers: [UInt32]
     /// Uploads in progress.
     public var uploads: [Upload]
     /// True when a part of the repository could not be listed or read: mark must keep
@@ -57,12 +61,12 @@ public struct Repository: Sendable {
     public var isIncomplete: Bool
 
     /// Every digest in `tag`'s history (`index/sha256/*`).
-    public func history(of tag: Tag) -> ArraySlice<UInt32> {
+    package func history(of tag: Tag) -> ArraySlice<UInt32> {
         tagHistory[Int(tag.historyRange.lowerBound)..<Int(tag.historyRange.upperBound)]
     }
 
     /// Every digest in a linkless tag's history (`index/sha256/*`).
-    public func history(of tag: LinklessTag) -> ArraySlice<UInt32> {
+    package func history(of tag: LinklessTag) -> ArraySlice<UInt32> {
         tagHistory[Int(tag.historyRange.lowerBound)..<Int(tag.historyRange.upperBound)]
     }
 }

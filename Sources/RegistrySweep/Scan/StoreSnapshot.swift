@@ -1,6 +1,9 @@
 /// Everything a scan learned about a store: the digest graph, the repositories and the problems.
 ///
-/// Digests are interned once in `digests`; every other structure refers to them by id.
+/// Digests are interned once in a flat table; every other structure refers to them by a
+/// `UInt32` id (package-internal). The public view is digest-valued: see the queries in
+/// `StoreSnapshot+Digests.swift` (blobs, manifests and their references, each repository's
+/// revisions, layers and tags).
 ///
 /// ## Performance
 /// Per blob: 32 bytes (digest) + 4–8 (table slots) + 4 (manifest index) + bits for the
@@ -8,19 +11,19 @@
 /// ``memoryFootprint``).
 public struct StoreSnapshot: Sendable {
     /// Every digest seen: blobs, links, references.
-    public var digests: DigestTable
+    package var digests: DigestTable
     /// Ids of blobs present under `blobs/sha256/` (a directory named by the digest).
-    public var blobs: BitSet
+    package var blobs: BitSet
     /// Blob sizes (`data` size) by id when the scan was asked to stat them, else empty.
-    public var blobSizes: [UInt32: Int]
+    package var blobSizes: [UInt32: Int]
     /// The repositories, sorted by name.
     public var repositories: [Repository]
     /// Every manifest read, parsed or not.
-    public var manifests: ManifestTable
+    package var manifests: ManifestTable
     /// Digest ids of manifests whose content could not be read or parsed.
-    public var unreadableManifests: BitSet
+    package var unreadableManifests: BitSet
     /// Ids of layers marked foreign (`urls`) in some manifest: allowed to be missing.
-    public var foreignLayers: BitSet
+    package var foreignLayers: BitSet
     /// False when part of the repository tree could not be seen (an unlistable directory, a
     /// symlinked one the registry would follow, or a file, FIFO or device where a namespace or
     /// repository directory may have been), or when a repository's revisions
@@ -44,7 +47,7 @@ public struct StoreSnapshot: Sendable {
     public var blobCount: Int { blobs.count }
 
     /// The id of a digest, if it was seen.
-    public func id(of digest: Digest) -> UInt32? { digests.id(of: digest) }
+    package func id(of digest: Digest) -> UInt32? { digests.id(of: digest) }
 
     /// Bytes held by the graph structures (digest table, sets, manifest table).
     public var memoryFootprint: Int {

@@ -13,7 +13,9 @@
 ///   directory is listed or the reverse, a symbolic link, a FIFO, socket or device read as a
 ///   file); callers take `.notFound` as "nothing there" and must never get it for a node that is;
 /// - never block on a FIFO or device;
-/// - be safe to call concurrently from many tasks.
+/// - be safe to call concurrently from many tasks;
+/// - take the store's exclusive lock in ``lock()``, or throw there: a run that modifies the
+///   store never proceeds without it.
 public protocol StorageBackend: Sendable {
     /// A human-readable name of the store (its root path or URL), for messages.
     var displayName: String { get }
@@ -85,6 +87,17 @@ public protocol StorageBackend: Sendable {
     ///
     /// - Throws: `.notFound` and other errors opening the directory.
     func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend
+
+    /// Takes the store's exclusive lock, which keeps two regsweep runs from modifying one store
+    /// at once; it is held until the returned handle is released or deallocated.
+    ///
+    /// Every run that removes anything calls this first (dry runs do not). The default throws:
+    /// a backend that cannot lock makes every real run refuse, never sweep unlocked.
+    ///
+    /// - Returns: the handle that holds the lock.
+    /// - Throws: `.locked` if another run holds the lock; the default implementation throws
+    ///   `.invalidArgument` ("this backend cannot lock the store"); other codes on failure.
+    func lock() async throws(SweepError) -> StoreLockHandle
 }
 
 extension StorageBackend {
@@ -115,6 +128,16 @@ extension StorageBackend {
                 body(index, .failure(error))
             }
         }
+    }
+
+    /// The default lock: none. Throws `.invalidArgument`, so a real (non-dry) run on a backend
+    /// that cannot lock refuses before it changes anything.
+    public func lock() async throws(SweepError) -> StoreLockHandle {
+        throw SweepError(
+            .invalidArgument,
+            "this backend cannot lock the store, so a real run could race another regsweep run; nothing was changed: "
+                + "run a dry run, or use a backend that implements lock()",
+            path: displayName)
     }
 
     /// The generic view: prefixes every path.
@@ -151,6 +174,8 @@ struct PrefixedBackend: StorageBackend {
     func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
         try await base.removeEmptyDirectory(full(path))
     }
+    /// Locks the whole base store: a view never modifies it unlocked.
+    func lock() async throws(SweepError) -> StoreLockHandle { try await base.lock() }
 }
 
 /// Store-relative path helpers: the registry's key layout in one place.

@@ -28,6 +28,13 @@ package enum SystemCalls {
         try retrying("openat", display()) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
     }
 
+    /// Opens a file for reading by path, following symbolic links (for files outside a store,
+    /// such as a registry's `config.yml`, which is often a link into a config-management tree).
+    /// Non-blocking, so a FIFO never blocks the caller.
+    package static func openFollowingLinks(_ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
+        try retrying("openat", display()) { openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+    }
+
     /// Creates (or truncates) a file for writing relative to `base`.
     package static func createFile(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String, exclusive: Bool = false)
         throws(SweepError) -> Int32

@@ -16,7 +16,11 @@ package struct BlobReading: Sendable {
 
 /// Reads blobs and hashes them with SHA-256, XXH3 or both in one pass; one per worker.
 ///
-/// Blobs of at least `mapThreshold` bytes are hashed straight from a read-only memory
+/// Any backend works: blobs are streamed through ``StorageBackend/stream(_:chunkSize:_:)`` in
+/// `chunkSize` chunks. A backend with ``LocalFileAccess`` (the filesystem) takes the fast path
+/// below instead.
+///
+/// On the fast path, blobs of at least `mapThreshold` bytes are hashed straight from a read-only memory
 /// mapping; smaller ones are read with `pread` into one reusable `chunkSize` buffer. Both
 /// digests are fed from the same slice while it is hot in cache.
 ///
@@ -41,7 +45,10 @@ package struct BlobReading: Sendable {
 /// returns. Per blob: `openat`, `fstat`, then one `pread` per chunk, or `mmap`, `fstat`,
 /// `munmap`; `close`. No heap allocation on the hot path besides the blob's path string.
 package final class BlobHasher {
-    private let backend: FileSystemBackend
+    private let backend: any StorageBackend
+    /// The backend's local-file capability, when it has one: the `openat`/`mmap` fast path.
+    private let local: (any LocalFileAccess)?
+    private let chunkSize: Int
     private let mapThreshold: Int
     private let xxh3 = XXH3Hasher()
     private let buffer: UnsafeMutableRawBufferPointer
@@ -57,14 +64,16 @@ package final class BlobHasher {
     ///
     /// - Parameters:
     ///   - backend: the store.
-    ///   - chunkSize: bytes per `pread` (the buffer this hasher holds).
-    ///   - mapThreshold: blobs at least this large are hashed from a mapping; `Int.max`
-    ///     never maps (and never installs the ``BusErrorGuard`` handler).
-    package init(backend: FileSystemBackend, chunkSize: Int, mapThreshold: Int) {
+    ///   - chunkSize: bytes per `pread` (the buffer this hasher holds), or per streamed chunk.
+    ///   - mapThreshold: on a local backend, blobs at least this large are hashed from a
+    ///     mapping; `Int.max` never maps (and never installs the ``BusErrorGuard`` handler).
+    package init(backend: any StorageBackend, chunkSize: Int, mapThreshold: Int) {
         self.backend = backend
+        local = backend as? any LocalFileAccess
+        self.chunkSize = max(chunkSize, 4096)
         self.mapThreshold = max(mapThreshold, 1)
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(chunkSize, 4096), alignment: 64)
-        slot = mapThreshold == .max ? nil : BusErrorGuard.Slot()
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: local == nil ? 0 : max(chunkSize, 4096), alignment: 64)
+        slot = mapThreshold == .max || local == nil ? nil : BusErrorGuard.Slot()
     }
 
     deinit { buffer.deallocate() }
@@ -80,12 +89,12 @@ package final class BlobHasher {
     ///   read (`.io` also for something other than a regular file), `.cancelled` if the task
     ///   was cancelled mid-blob.
     /// - Complexity: O(size), one pass (two if the file changed or failed while mapped).
-    package func read(_ digest: Digest, sha256: Bool, xxh3 useXXH3: Bool) throws(SweepError) -> BlobReading {
+    package func read(_ digest: Digest, sha256: Bool, xxh3 useXXH3: Bool) async throws(SweepError) -> BlobReading {
+        guard let local else { return try await streamThroughBackend(digest, sha256: sha256, xxh3: useXXH3) }
         let path = StorePath.blobData(digest)
         do throws(SweepError) {
-            // `path` is built from a digest (hex only): nothing to check; the relative path is
-            // the display until an error needs the absolute one (below).
-            let fd = try SystemCalls.openFile(backend.rootDescriptor, path, display: path)
+            // The relative path is the display until an error needs the absolute one (below).
+            let fd = try local.openForReading(path, display: path)
             defer { SystemCalls.close(fd) }
             let info = try SystemCalls.stat(fd, display: path)
             guard info.isFile else { throw SweepError(.wrongType, "not a regular file (a symbolic link is never followed)", path: path) }
@@ -97,9 +106,32 @@ package final class BlobHasher {
             return try streamedRead(fd, path, sha256: sha256, xxh3: useXXH3)
         } catch {
             var error = error
-            if error.path == path { error.path = backend.absolute(path) }
+            if error.path == path { error.path = local.absolute(path) }
             throw error
         }
+    }
+
+    /// Hashes a blob streamed through the backend in `chunkSize` chunks: the path of every
+    /// backend without ``LocalFileAccess``.
+    private func streamThroughBackend(_ digest: Digest, sha256: Bool, xxh3 useXXH3: Bool) async throws(SweepError)
+        -> BlobReading
+    {
+        let path = StorePath.blobData(digest)
+        var sha = SHA256()
+        let xxh3 = self.xxh3
+        xxh3.reset()
+        var chunks = 0
+        let info = try await backend.stream(path, chunkSize: chunkSize) { chunk throws(SweepError) in
+            if sha256 { sha.update(bufferPointer: chunk) }
+            if useXXH3 { xxh3.update(chunk) }
+            chunks += 1
+            if chunks & 63 == 0 && Task.isCancelled {
+                throw SweepError(.cancelled, "verification was cancelled", path: path)
+            }
+        }
+        return BlobReading(
+            size: info.size, modifiedNanoseconds: info.modifiedNanoseconds,
+            sha256: sha256 ? Digest(bytes: sha.finalize()) : nil, xxh3: useXXH3 ? xxh3.digest() : nil)
     }
 
     /// Hashes an open blob from a guarded mapping of its `fstat` size.

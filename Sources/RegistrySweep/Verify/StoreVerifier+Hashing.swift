@@ -78,7 +78,7 @@ extension StoreVerifier {
                     out.reserveCapacity(range.count)
                     for digest in digests[range] {
                         do throws(SweepError) {
-                            out.append(.success(try backend.statSync(StorePath.blobData(digest))))
+                            out.append(.success(try await backend.stat(StorePath.blobData(digest))))
                         } catch {
                             out.append(.failure(error))
                         }
@@ -124,7 +124,7 @@ extension StoreVerifier {
                         let index = cursor.next.add(1, ordering: .relaxed).oldValue
                         guard index < sorted.count else { break }
                         mine.indices.append(index)
-                        mine.outcomes.append(Self.hash(sorted[index], with: hasher, counters: &mine.counters))
+                        mine.outcomes.append(await Self.hash(sorted[index], with: hasher, counters: &mine.counters))
                     }
                     return mine
                 }
@@ -140,10 +140,10 @@ extension StoreVerifier {
 
     /// Hashes one job: XXH3 against its baseline record, confirmed by SHA-256 on any
     /// disagreement; or SHA-256 (and XXH3 when recording).
-    private static func hash(_ job: HashJob, with hasher: BlobHasher, counters: inout HashCounters) -> HashOutcome {
+    private static func hash(_ job: HashJob, with hasher: BlobHasher, counters: inout HashCounters) async -> HashOutcome {
         do throws(SweepError) {
             if let record = job.baseline {
-                let reading = try hasher.read(job.digest, sha256: false, xxh3: true)
+                let reading = try await hasher.read(job.digest, sha256: false, xxh3: true)
                 counters.bytes += reading.size
                 counters.xxh3 += 1
                 if reading.xxh3 == record.xxh3 && reading.size == record.size
@@ -153,7 +153,7 @@ extension StoreVerifier {
                 }
                 // Changed since the stat pass, or damaged: only SHA-256 decides, never XXH3 alone.
             }
-            let reading = try hasher.read(job.digest, sha256: true, xxh3: job.recordXXH3 || job.baseline != nil)
+            let reading = try await hasher.read(job.digest, sha256: true, xxh3: job.recordXXH3 || job.baseline != nil)
             counters.bytes += reading.size
             counters.sha256 += 1
             return reading.sha256 == job.digest ? .verified(reading) : .mismatch(reading)

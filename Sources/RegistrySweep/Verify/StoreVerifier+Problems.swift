@@ -6,8 +6,8 @@ extension StoreVerifier {
     ///
     /// An absent `data` (`.notFound`) is a `.missingBlob`: the blob directory exists but the
     /// registry cannot serve it. Other failures keep their code and gain the digest.
-    static func readProblem(_ error: SweepError, _ digest: Digest, _ backend: FileSystemBackend) -> StoreProblem {
-        let path = backend.absolute(StorePath.blobData(digest))
+    static func readProblem(_ error: SweepError, _ digest: Digest, _ backend: any StorageBackend) -> StoreProblem {
+        let path = "\(backend.displayName)/\(StorePath.blobData(digest))"
         if error.code == .notFound {
             return StoreProblem(.missingBlob, "blob directory has no data file", path: path, digest: digest)
         }
@@ -24,7 +24,7 @@ extension StoreVerifier {
     ///   - reading: what was read (`sha256` holds the content's actual digest).
     ///   - record: the baseline record, when there is one, to say what changed.
     static func mismatchProblem(
-        _ digest: Digest, _ reading: BlobReading, _ record: VerifyBaseline.Record?, _ backend: FileSystemBackend
+        _ digest: Digest, _ reading: BlobReading, _ record: VerifyBaseline.Record?, _ backend: any StorageBackend
     ) -> StoreProblem {
         var message = "content (\(reading.size) bytes) hashes to \(reading.sha256?.description ?? "?"), not its digest"
         if let record {
@@ -39,7 +39,7 @@ extension StoreVerifier {
             message += "; the file is empty (an interrupted write)"
         }
         message += ". Push the image again, or restore the blob from a backup"
-        return StoreProblem(.digestMismatch, message, path: backend.absolute(StorePath.blobData(digest)), digest: digest)
+        return StoreProblem(.digestMismatch, message, path: "\(backend.displayName)/\(StorePath.blobData(digest))", digest: digest)
     }
 
     /// Warnings for layer links whose blob is absent: what garbage collection leaves behind.
@@ -60,13 +60,14 @@ extension StoreVerifier {
         return warnings
     }
 
-    /// True if `directory` (resolved through symlinks) is the store's `docker/` tree or lies
-    /// inside it, where files written by verification would become part of the store.
+    /// True if the local `directory` is the store's `docker/` tree or lies inside it, where
+    /// files written by verification would become part of the store
+    /// (``LocalFileAccess/containsInStoreTree(_:)``); always false for a store that is not on
+    /// the local filesystem.
     ///
     /// - Throws: `.notFound` if `directory` does not exist, other codes if it cannot be resolved.
-    static func isInsideStoreTree(_ directory: String, store: FileSystemBackend) throws(SweepError) -> Bool {
-        let tree = try SystemCalls.resolvedPath(store.root) + "/docker"
-        let resolved = try SystemCalls.resolvedPath(directory)
-        return resolved == tree || resolved.hasPrefix(tree + "/")
+    static func isInsideStoreTree(_ directory: String, store: any StorageBackend) throws(SweepError) -> Bool {
+        guard let local = store as? any LocalFileAccess else { return false }
+        return try local.containsInStoreTree(directory)
     }
 }

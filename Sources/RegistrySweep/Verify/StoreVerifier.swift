@@ -23,16 +23,17 @@
 /// page cache SHA-256 runs at the CPU's hash rate on every core (SHA-NI where present).
 public struct StoreVerifier: Sendable {
     /// The store.
-    public let backend: FileSystemBackend
+    public let backend: any StorageBackend
     /// What to check and write.
     public let options: VerifyOptions
 
     /// Creates a verifier.
     ///
     /// - Parameters:
-    ///   - backend: the store (its root holds `docker/registry/v2`).
-    ///   - options: mode, baseline, quarantine, concurrency.
-    public init(backend: FileSystemBackend, options: VerifyOptions = VerifyOptions()) {
+    ///   - backend: the store (its root holds `docker/registry/v2`): any backend; blobs are
+    ///     memory-mapped on the filesystem (``LocalFileAccess``) and streamed elsewhere.
+    ///   - options: mode, baseline, quarantine (a filesystem store only), concurrency.
+    public init(backend: any StorageBackend, options: VerifyOptions = VerifyOptions()) {
         self.backend = backend
         self.options = options
     }
@@ -65,7 +66,13 @@ public struct StoreVerifier: Sendable {
             report.baseline = VerifyReport.BaselineSummary(path: path, recordsRead: previous?.records.count)
         }
         let quarantine = try options.quarantine.map { directory throws(SweepError) in
-            try Quarantine(store: backend, directory: directory)
+            // Quarantine is a `renameat` between two local directories: a filesystem store only.
+            guard let store = backend as? FileSystemBackend else {
+                throw SweepError(
+                    .invalidArgument, "quarantine moves blobs with rename and needs a filesystem store",
+                    path: directory)
+            }
+            return try Quarantine(store: store, directory: directory)
         }
 
         var phase = Timestamp.monotonic()
