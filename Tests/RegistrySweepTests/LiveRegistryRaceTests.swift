@@ -187,14 +187,9 @@ struct LiveRegistryRaceTests {
                 try await registry.deleteManifest("live/\(trial)", digest: image.manifestDigest)
                 garbage.append(layers)
             }
-            let run = Process()
-            run.executableURL = executable
-            run.arguments = [
-                "gc", registry.rootDirectory.path, "-m", "--grace", "0", "--prune", "--uploads", "off", "--pause-ms", "25",
-            ]
-            run.standardOutput = FileHandle.nullDevice
-            run.standardError = FileHandle.nullDevice
-            try run.run()
+            let run = try ChildProcess.spawn(
+                executable.path,
+                ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--prune", "--uploads", "off", "--pause-ms", "25"])
             for n in garbage.indices {
                 // Into the repository being collected and pruned (new layers), and into a new one.
                 let reuse = try await pushRetryingLikeAClient(
@@ -206,8 +201,8 @@ struct LiveRegistryRaceTests {
                     config: ImageFactory.imageConfig(seed: seed + 90 + UInt64(n)))
                 kept.append(("live/new\(trial)", "n\(n)", fresh))
             }
-            run.waitUntilExit()
-            #expect(run.terminationStatus == 0 || run.terminationStatus == 1)
+            let termination = run.wait()
+            #expect(termination == .exited(0) || termination == .exited(1), "\(termination)")
         }
         try await registry.restart()
         #expect(kept.count == 48)
