@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Documentation only (`swift package generate-documentation`): the DocC catalog in
+        // Sources/RegistrySweep/RegistrySweep.docc; the test command builds it with warnings as errors.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C shim: libxxhash from Debian's libxxhash-dev (XXH3 for fast re-checks).

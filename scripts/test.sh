@@ -11,4 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
 swift build --build-tests
+# Tests start programs through ChildProcess (posix_spawn), never Foundation's Process (see above).
+if grep -rn --include='*.swift' -E '\bProcess\(\)' Tests/; then
+    echo "test.sh: a test uses Foundation's Process(); use ChildProcess (Tests/RegistrySweepTests/Support/ChildProcess.swift)" >&2
+    exit 1
+fi
+# The library's documentation (DocC catalog and every public symbol) builds without a warning.
+swift package generate-documentation --target RegistrySweep --warnings-as-errors > /dev/null
 swift test --skip-build "$@"

@@ -26,7 +26,7 @@ public struct Collector: Sendable {
 
     /// Runs the collection: a dry run reports, a real run plans and sweeps at once.
     ///
-    /// - Parameter snapshot: a fresh snapshot to reuse; `nil` scans the store first.
+    /// - Parameter given: a fresh snapshot to reuse; `nil` scans the store first.
     /// - Returns: what was eligible and, unless a dry run, what was deleted.
     /// - Throws: `.invalidStore` before anything is written if the root is not a registry store,
     ///   `.locked` if another run holds the lock, the scan's fatal errors.

@@ -25,7 +25,7 @@ public struct ImageDeleter: Sendable {
 
     /// Deletes the targets.
     ///
-    /// A real run first finishes the journal an interrupted delete left (``DeleteJournal``);
+    /// A real run first finishes the journal an interrupted delete left (`ROOT/.regsweep-delete.journal`);
     /// targets that journal already covered are done, not unknown.
     ///
     /// - Returns: the report; `removedTags` lists `NAME:TAG` removed, `eligibleRepositories` the
