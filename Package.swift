@@ -1,17 +1,27 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Platform: Linux only (built and tested on Debian with glibc). The system-call layer uses
+// Glibc, `getdents64`, `st_mtim` and Linux `madvise`/`SIGBUS` behaviour; no other platform is
+// built or tested, so none is declared.
 let package = Package(
     name: "regsweep",
-    platforms: [.macOS(.v15)],
     products: [
+        // The registry model: storage, scan, mark/sweep, delete, verify.
         .library(name: "RegistrySweep", targets: ["RegistrySweep"]),
+        // Docker data roots read offline, and dangling images pruned through the Engine API.
+        .library(name: "DockerImageStore", targets: ["DockerImageStore"]),
+        // Deterministic synthetic registry stores (tests, benchmarks, demos).
+        .library(name: "RegistryStoreGenerator", targets: ["RegistryStoreGenerator"]),
         .executable(name: "regsweep", targets: ["regsweep"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Documentation only (`swift package generate-documentation`): the DocC catalog in
+        // Sources/RegistrySweep/RegistrySweep.docc; the test command builds it with warnings as errors.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C shim: libxxhash from Debian's libxxhash-dev (XXH3 for fast re-checks).
@@ -22,7 +32,8 @@ let package = Package(
         ),
         // C shim: the raw getdents64 system call (directory listing without opendir's extra calls).
         .target(name: "CSyscalls"),
-        // The product other tools embed: storage model, scanner, mark/sweep, verify, engine store.
+        // The core product: storage model (every system call under Storage/), scanner,
+        // mark/sweep, delete, verify.
         .target(
             name: "RegistrySweep",
             dependencies: [
@@ -32,11 +43,30 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // Thin CLI: parses arguments, calls the library, prints.
+        // Docker engine image stores: offline loader of a data root, Engine API client, pruner.
+        // Uses RegistrySweep's digests, errors and system-call wrappers (package access).
+        .target(
+            name: "DockerImageStore",
+            dependencies: [
+                "RegistrySweep",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Writes deterministic registry stores in the reference layout with real SHA-256 content.
+        .target(
+            name: "RegistryStoreGenerator",
+            dependencies: [
+                "RegistrySweep",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Thin CLI: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "regsweep",
             dependencies: [
                 "RegistrySweep",
+                "DockerImageStore",
+                "RegistryStoreGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +74,8 @@ let package = Package(
             name: "RegistrySweepTests",
             dependencies: [
                 "RegistrySweep",
+                "DockerImageStore",
+                "RegistryStoreGenerator",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -3,9 +3,9 @@ import PackageDescription
 
 // Benchmarks live beside the package, not inside it: `cd Benchmarks && swift package benchmark`.
 // Not part of CI's test command (a full run takes minutes and generates a 100k-blob store in /tmp).
+// Linux only, like the package it measures.
 let package = Package(
     name: "RegistrySweepBenchmarks",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "regsweep", path: "../"),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -15,6 +15,7 @@ let package = Package(
             name: "RegistrySweepBenchmarks",
             dependencies: [
                 .product(name: "RegistrySweep", package: "regsweep"),
+                .product(name: "RegistryStoreGenerator", package: "regsweep"),
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/RegistrySweepBenchmarks",

@@ -33,14 +33,7 @@ struct DeleteCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Write the plan (what would be removed) to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
-    var planOut: String?
-
-    @Option(name: .long, help: ArgumentHelp("Execute a plan written by --plan-out (its targets and options are used; --image is not needed).", valueName: "FILE"))
-    var apply: String?
-
-    @Option(name: .long, help: "With --apply: refuse a plan older than this.")
-    var maxPlanAge = "24h"
+    @OptionGroup var plans: PlanOptions
 
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
@@ -51,13 +44,12 @@ struct DeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let graceSeconds = DurationText.parse(grace) else { throw ValidationError("--grace: not a duration: \(grace)") }
-        guard let maxAge = DurationText.parse(maxPlanAge) else { throw ValidationError("--max-plan-age: not a duration: \(maxPlanAge)") }
-        if apply != nil && (planOut != nil || !image.isEmpty) {
-            throw ValidationError("--apply takes its targets from the plan: give no --image and no --plan-out")
+        if plans.apply != nil && !image.isEmpty {
+            throw ValidationError("--apply takes its targets from the plan: give no --image")
         }
-        guard apply != nil || !image.isEmpty else { throw ValidationError("give at least one --image NAME[:TAG]") }
+        guard plans.apply != nil || !image.isEmpty else { throw ValidationError("give at least one --image NAME[:TAG]") }
         var options = DeleteOptions()
-        options.dryRun = dryRun || planOut != nil
+        options.dryRun = dryRun || plans.planOut != nil
         options.prune = prune
         options.grace = graceSeconds
         options.pauseAfterEachDeletion = pauseMs / 1000
@@ -68,19 +60,13 @@ struct DeleteCommand: AsyncParsableCommand {
             let opened = try store.open()
             let deleter = ImageDeleter(backend: opened.backend, options: options)
             let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
-            let (planOut, apply) = (planOut, apply)
+            let (planOut, apply, maxAge) = (plans.planOut, plans.apply, plans.maxAge)
             let outcome = try await Interruption.run { () async throws(SweepError) -> DeleteReport? in
                 if let apply {
                     return try await deleter.execute(try PlanFile.read(apply), maxAge: maxAge)
                 }
                 if let planOut {
-                    let plan = try await deleter.plan(targets)
-                    do {
-                        try PlanFile.write(plan, to: planOut)
-                    } catch {
-                        throw SweepError(.io, "cannot write the plan: \(error)", path: planOut)
-                    }
-                    if planOut != "-" { print(PlanFile.summary(plan, path: planOut)) }
+                    try PlanFile.emit(try await deleter.plan(targets), to: planOut)
                     return nil
                 }
                 return try await deleter.run(targets)

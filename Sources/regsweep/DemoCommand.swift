@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RegistrySweep
+import RegistryStoreGenerator
 
 /// `regsweep demo`: the main job on a built-in store, start to finish.
 struct DemoCommand: AsyncParsableCommand {

@@ -56,14 +56,7 @@ struct GCCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "List every eligible item in text output.")
     var verbose = false
 
-    @Option(name: .long, help: ArgumentHelp("Write the plan (what a real run would remove now) to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
-    var planOut: String?
-
-    @Option(name: .long, help: ArgumentHelp("Execute a plan written by --plan-out: remove what it lists and a fresh scan still proves garbage (the plan's options are used).", valueName: "FILE"))
-    var apply: String?
-
-    @Option(name: .long, help: "With --apply: refuse a plan older than this.")
-    var maxPlanAge = "24h"
+    @OptionGroup var plans: PlanOptions
 
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
@@ -92,8 +85,6 @@ struct GCCommand: AsyncParsableCommand {
         options.prune = prune
         options.pauseAfterEachDeletion = pauseMs / 1000
         CrashPoint.arm(afterRemovals: crashAfterRemovals)
-        guard let maxAge = DurationText.parse(maxPlanAge) else { throw ValidationError("--max-plan-age: not a duration: \(maxPlanAge)") }
-        if apply != nil && planOut != nil { throw ValidationError("--plan-out and --apply cannot be combined") }
         let report: CollectReport
         var cached = false
         var interrupted = false
@@ -101,17 +92,11 @@ struct GCCommand: AsyncParsableCommand {
             let opened = try store.open()
             cached = opened.cached
             let backend = opened.backend
-            if planOut != nil { options.dryRun = true }
-            let (planOut, apply, options) = (planOut, apply, options)
+            if plans.planOut != nil { options.dryRun = true }
+            let (planOut, apply, maxAge, options) = (plans.planOut, plans.apply, plans.maxAge, options)
             let outcome = try await Interruption.run { () async throws(SweepError) -> CollectReport? in
                 if let planOut {
-                    let plan = try await Collector(backend: backend, options: options).plan()
-                    do {
-                        try PlanFile.write(plan, to: planOut)
-                    } catch {
-                        throw SweepError(.io, "cannot write the plan: \(error)", path: planOut)
-                    }
-                    if planOut != "-" { print(PlanFile.summary(plan, path: planOut)) }
+                    try PlanFile.emit(try await Collector(backend: backend, options: options).plan(), to: planOut)
                     return nil
                 } else if let apply {
                     return try await Collector(backend: backend, options: options).execute(try PlanFile.read(apply), maxAge: maxAge)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RegistrySweep
+import RegistryStoreGenerator
 
 /// `regsweep generate`: write a deterministic synthetic registry store for tests and benchmarks.
 struct GenerateCommand: AsyncParsableCommand {

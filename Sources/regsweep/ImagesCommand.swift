@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RegistrySweep
+import DockerImageStore
 
 /// `regsweep images`: list a Docker data root's images like `docker images`, telling intermediate from
 /// dangling `<none>` images; `--prune` removes the dangling ones through the Engine API.

@@ -62,13 +62,13 @@ struct CrashConvergenceTests {
     ///   unknown tag, when the kill came after its journal was finished: the work was done).
     /// - Returns: the number of kill points tried.
     private func killEverywhere(_ root: URL, _ arguments: [String], rerunMayFind: Set<Int32>) async throws -> Int {
-        let executable = try regsweepExecutable()
+        let executable = try regsweepExecutable().path
         let command = Array(arguments.prefix(1)) + [root.path] + arguments.dropFirst()
         let pristine = temporaryCopy(of: root)
         defer { try? FileManager.default.removeItem(at: pristine) }
         // The uninterrupted run, on the store itself.
         let whole = try run(executable, command)
-        #expect(whole.reason == .exit && whole.status == 0, "uninterrupted: \(whole.output)")
+        #expect(whole.termination == .exited(0), "uninterrupted: \(whole.output)")
         let expected = treeList(root)
 
         var killed = 0
@@ -78,20 +78,20 @@ struct CrashConvergenceTests {
             defer { try? FileManager.default.removeItem(at: copy) }
             let onCopy = Array(arguments.prefix(1)) + [copy.path] + arguments.dropFirst()
             let first = try run(executable, onCopy + ["--crash-after-removals", String(removals)])
-            if first.reason == .exit {
-                #expect(first.status == 0, "finished run: \(first.output)")
+            if case .exited(let status) = first.termination {
+                #expect(status == 0, "finished run: \(first.output)")
                 let difference = Set(treeList(copy)).symmetricDifference(expected).sorted()
                 #expect(difference.isEmpty, "a run that was not killed ends as the uninterrupted one: \(difference.prefix(10)); it said: \(first.output)")
                 break
             }
-            #expect(first.status == SIGKILL, "killed after \(removals) removals: \(first.output)")
+            #expect(first.termination == .signaled(SIGKILL), "killed after \(removals) removals: \(first.output)")
             killed += 1
             let problems = try await scanProblems(copy)
             #expect(problems.isEmpty, "after a kill at removal \(removals), references name missing blobs: \(problems)")
             let journal = FileManager.default.fileExists(atPath: copy.path + "/.regsweep-delete.journal")
             let rerun = try run(executable, onCopy)
             let allowed: Set<Int32> = journal ? [0] : rerunMayFind.union([0])
-            #expect(rerun.reason == .exit && allowed.contains(rerun.status), "rerun after a kill at removal \(removals): \(rerun.output)")
+            #expect(rerun.termination.exitCode.map(allowed.contains) == true, "rerun after a kill at removal \(removals): \(rerun.output)")
             let difference = Set(treeList(copy)).symmetricDifference(expected).sorted()
             #expect(difference.isEmpty, "after a kill at removal \(removals), the rerun differs: \(difference.prefix(10)); rerun said: \(rerun.output); the uninterrupted run said: \(whole.output)")
             removals += removals < 12 ? 1 : 3
@@ -99,17 +99,10 @@ struct CrashConvergenceTests {
         return killed
     }
 
-    private func run(_ executable: URL, _ arguments: [String]) throws -> (reason: Process.TerminationReason, status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationReason, process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs regsweep to completion with standard output and error in one stream.
+    private func run(_ executable: String, _ arguments: [String]) throws -> (termination: ChildProcess.Termination, output: String) {
+        let outcome = try ChildProcess.run(executable, arguments, output: .captured, error: .sameAsOutput)
+        return (outcome.termination, outcome.outputText)
     }
 
     /// Missing-blob problems of a scan that come from a reference (a link or a manifest naming

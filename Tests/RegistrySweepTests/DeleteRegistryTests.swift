@@ -99,16 +99,9 @@ struct DeleteRegistryTests {
         defer { registry.stop() }
         _ = try await build(registry)
         registry.stop()
-        let executable = try regsweepExecutable()
+        let executable = try regsweepExecutable().path
         func run(_ arguments: [String]) throws -> Int32 {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
+            try ChildProcess.run(executable, arguments, output: .discarded, error: .discarded).status
         }
         let root = registry.rootDirectory.path
         #expect(try run(["delete", root, "--image", "app:nope"]) == 4)

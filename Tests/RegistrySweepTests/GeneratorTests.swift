@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import RegistrySweep
+import RegistryStoreGenerator
 import Testing
 
 /// The store generator: real content addresses, the counts it claims, determinism, and

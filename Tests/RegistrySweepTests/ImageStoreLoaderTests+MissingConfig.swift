@@ -1,5 +1,6 @@
 import Foundation
 import RegistrySweep
+import DockerImageStore
 import Testing
 
 /// An image config that is missing, a directory, or corrupt is one kind of problem: the same
@@ -47,16 +48,9 @@ extension ImageStoreLoaderTests {
         #expect(lenient.problems.map(\.path) == [file.path])
         #expect(lenient.problems.map(\.code) == [.invalidImageStore])
 
-        let process = Process()
-        process.executableURL = try regsweepExecutable()
-        process.arguments = ["images", dir.path]
-        process.standardOutput = FileHandle.nullDevice
-        let stderr = Pipe()
-        process.standardError = stderr
-        try process.run()
-        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 3, "\(message)")
+        let outcome = try ChildProcess.run(try regsweepExecutable().path, ["images", dir.path], output: .discarded)
+        let message = outcome.errorText
+        #expect(outcome.termination == .exited(3), "\(message)")
         #expect(message.contains(file.path), "\(message)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RegistrySweep
+import DockerImageStore
 import Testing
 
 import struct Crypto.SHA256

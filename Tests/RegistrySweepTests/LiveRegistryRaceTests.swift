@@ -105,6 +105,36 @@ struct LiveRegistryRaceTests {
         }
     }
 
+    /// e) A push writes a tag's history entry first and its `current/link` last: a scan that
+    /// passes in between sees an untagged manifest (dead with `-m` and no grace) and a tag
+    /// without link (garbage). The link then lands: the manifest, its blobs and the tag must stay.
+    /// The registry's own writes are replayed in its order: the tag's link is taken away before
+    /// the scan and put back, byte for byte, after it.
+    @Test func tagCompletedAfterTheScanKeepsItsManifest() async throws {
+        let registry = try await RegistryServer.start()
+        defer { registry.stop() }
+        let backend = try FileSystemBackend(root: registry.rootDirectory.path)
+        for trial in 0..<3 {
+            let seed = 9600 + UInt64(trial) * 10
+            let repository = "race/e\(trial)"
+            let image = try await registry.pushImage(
+                repository, tag: "t", layers: [blob(seed)], config: ImageFactory.imageConfig(seed: seed + 1))
+            let link = StorePath.tag(repository, "t") + "/current/link"
+            let bytes = try #require(FileManager.default.contents(atPath: backend.absolute(link)))
+            try FileManager.default.removeItem(atPath: backend.absolute(link))
+            let stale = try await StoreScanner(backend: backend).scan()
+            #expect(stale.repositories.first { $0.name == repository }?.linklessTags.map(\.name) == ["t"])
+            try await Task.sleep(nanoseconds: 10_000_000)
+            try bytes.write(to: URL(fileURLWithPath: backend.absolute(link)))
+            let report = try await Collector(backend: backend, options: options(untagged: true)).run(snapshot: stale)
+            #expect(report.failures.isEmpty)
+            #expect(!report.eligibleManifests.isEmpty, "the stale snapshot planned the manifest as dead")
+            #expect(report.removed?.manifests == 0 && report.removed?.blobs == 0, "\(String(describing: report.removed))")
+            try await registry.restart()
+            try await registry.pullAndCheck(repository, reference: "t", expected: image)
+        }
+    }
+
     /// d) `--prune` sees a repository with nothing left at scan time; a push finishes into it
     /// during the run. Nothing of that push may vanish.
     @Test func pruneKeepsARepositoryPushedDuringTheRun() async throws {
@@ -157,14 +187,9 @@ struct LiveRegistryRaceTests {
                 try await registry.deleteManifest("live/\(trial)", digest: image.manifestDigest)
                 garbage.append(layers)
             }
-            let run = Process()
-            run.executableURL = executable
-            run.arguments = [
-                "gc", registry.rootDirectory.path, "-m", "--grace", "0", "--prune", "--uploads", "off", "--pause-ms", "25",
-            ]
-            run.standardOutput = FileHandle.nullDevice
-            run.standardError = FileHandle.nullDevice
-            try run.run()
+            let run = try ChildProcess.spawn(
+                executable.path,
+                ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--prune", "--uploads", "off", "--pause-ms", "25"])
             for n in garbage.indices {
                 // Into the repository being collected and pruned (new layers), and into a new one.
                 let reuse = try await pushRetryingLikeAClient(
@@ -176,8 +201,8 @@ struct LiveRegistryRaceTests {
                     config: ImageFactory.imageConfig(seed: seed + 90 + UInt64(n)))
                 kept.append(("live/new\(trial)", "n\(n)", fresh))
             }
-            run.waitUntilExit()
-            #expect(run.terminationStatus == 0 || run.terminationStatus == 1)
+            let termination = run.wait()
+            #expect(termination == .exited(0) || termination == .exited(1), "\(termination)")
         }
         try await registry.restart()
         #expect(kept.count == 48)

@@ -126,21 +126,13 @@ struct PlanApplyTests {
         defer { registry.stop() }
         let scenario = try await RegistryScenario.build(registry)
         registry.stop()
-        let executable = try regsweepExecutable()
+        let executable = try regsweepExecutable().path
         let root = registry.rootDirectory.path
         let planFile = FileManager.default.temporaryDirectory.appendingPathComponent("regsweep-plan-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: planFile) }
         func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            let outcome = try ChildProcess.run(executable, arguments, output: .captured, error: .sameAsOutput)
+            return (outcome.status, outcome.outputText)
         }
         let before = fileList(registry.rootDirectory)
         let planned = try run(["gc", root, "-m", "--grace", "0", "--plan-out", planFile])

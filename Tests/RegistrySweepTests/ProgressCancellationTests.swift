@@ -107,19 +107,19 @@ struct ProgressCancellationTests {
         defer { registry.stop() }
         let scenario = try await RegistryScenario.build(registry)
         registry.stop()
-        let process = Process()
-        process.executableURL = try regsweepExecutable()
-        process.arguments = ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--uploads", "0", "--pause-ms", "250"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
+        // Output to a file: the child runs in the background while the test signals it.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("regsweep-sigint-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let process = try ChildProcess.spawn(
+            try regsweepExecutable().path,
+            ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--uploads", "0", "--pause-ms", "250"],
+            output: .appended(to: log), error: .sameAsOutput)
         try await Task.sleep(nanoseconds: 600_000_000)
         #expect(process.isRunning, "the sweep should still be running")
-        kill(process.processIdentifier, SIGINT)
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(output)")
+        process.send(SIGINT)
+        let termination = process.wait()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(termination == .exited(130), "\(termination): \(output)")
         #expect(output.contains("interrupted") && output.contains("cancelled"), "\(output)")
         let backend = try FileSystemBackend(root: registry.rootDirectory.path)
         let after = try await StoreScanner(backend: backend, options: .inventory).scan()

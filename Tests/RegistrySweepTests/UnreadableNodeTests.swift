@@ -46,29 +46,16 @@ struct UnreadableNodeTests {
 
     /// Runs `executable arguments` as ``user``; returns the exit status, standard output and error.
     static func runAsUser(_ arguments: [String]) throws -> (status: Int32, output: Data, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", try regsweepExecutable().path] + arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        // Read before waiting: a full pipe would block the child.
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, out, String(decoding: err, as: UTF8.self))
+        let outcome = try ChildProcess.run(
+            "/usr/bin/setpriv",
+            ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", try regsweepExecutable().path] + arguments)
+        return (outcome.status, Data(outcome.output), outcome.errorText)
     }
 
     /// Runs a tool as root, expecting success.
     static func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(tool) \(arguments)")
+        let outcome = try ChildProcess.run(tool, arguments, output: .inherited, error: .inherited)
+        #expect(outcome.termination == .exited(0), "\(tool) \(arguments)")
     }
 
     /// The paths of the `problems` a `--json` output lists.

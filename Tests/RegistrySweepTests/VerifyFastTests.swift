@@ -110,18 +110,10 @@ import Testing
 
     @Test func commandExitCodesAndJSON() async throws {
         let (store, path) = try await Self.storeWithBaseline()
-        let executable = try regsweepExecutable()
+        let executable = try regsweepExecutable().path
         func run(_ arguments: [String]) throws -> (status: Int32, output: Data) {
-            let process = Process()
-            let pipe = Pipe()
-            process.executableURL = executable
-            process.arguments = arguments
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, output)
+            let outcome = try ChildProcess.run(executable, arguments, error: .discarded)
+            return (outcome.status, Data(outcome.output))
         }
         #expect(try run(["verify", store.root]).status == 0)
         #expect(try run(["verify", store.root, "--fast", "--baseline", path]).status == 0)

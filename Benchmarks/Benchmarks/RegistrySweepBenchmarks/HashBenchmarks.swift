@@ -1,5 +1,6 @@
 import Benchmark
 import RegistrySweep
+import RegistryStoreGenerator
 
 /// SHA-256 and XXH3 throughput on in-memory data: the ceiling for `verify` and `verify --fast`.
 enum HashBenchmarks {

@@ -1,5 +1,6 @@
 import Benchmark
 import RegistrySweep
+import RegistryStoreGenerator
 
 /// Manifest parsing throughput over a corpus shaped like what registries hold: Docker
 /// schema 2 as `docker push` writes it (indented), OCI images with annotations, OCI

@@ -3,6 +3,7 @@
 #endif
 import Benchmark
 import RegistrySweep
+import RegistryStoreGenerator
 
 /// The full scan (list, parse, intern) of a generated ~100k-blob store: what `gc` reads.
 ///

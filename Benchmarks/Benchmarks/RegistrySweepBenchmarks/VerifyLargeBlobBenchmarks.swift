@@ -3,6 +3,7 @@
 #endif
 import Benchmark
 import RegistrySweep
+import RegistryStoreGenerator
 
 /// Verify on layer-sized blobs (1 GiB: 256 x 1 MiB and 48 x 16 MiB), where hash bandwidth
 /// and the cost of reading the page cache decide, not the per-blob cost: full SHA-256

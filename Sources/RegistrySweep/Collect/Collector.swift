@@ -26,7 +26,7 @@ public struct Collector: Sendable {
 
     /// Runs the collection: a dry run reports, a real run plans and sweeps at once.
     ///
-    /// - Parameter snapshot: a fresh snapshot to reuse; `nil` scans the store first.
+    /// - Parameter given: a fresh snapshot to reuse; `nil` scans the store first.
     /// - Returns: what was eligible and, unless a dry run, what was deleted.
     /// - Throws: `.invalidStore` before anything is written if the root is not a registry store,
     ///   `.locked` if another run holds the lock, the scan's fatal errors.
@@ -62,14 +62,11 @@ public struct Collector: Sendable {
         try await Self.checkStore(backend)
         let planned = try await scanAndPlan(nil)
         var plan = planned.plan
-        var revalidator = Revalidator(
-            backend: backend, snapshot: planned.snapshot, freshness: Freshness(snapshot: planned.snapshot, options: options),
-            concurrency: options.concurrency, layersListed: planned.snapshot.layersListed)
-        await revalidator.refresh()
-        _ = plan.keepProtected(revalidator)
         var planOptions = options
         planOptions.dryRun = true
-        plan.origin = .init(operation: "gc", store: backend.displayName, scannedAt: planned.snapshot.startedAt, collect: planOptions)
+        await plan.prepareForReview(
+            backend: backend, snapshot: planned.snapshot, options: options,
+            origin: .init(operation: "gc", store: backend.displayName, scannedAt: planned.snapshot.startedAt, collect: planOptions))
         return plan
     }
 

@@ -28,7 +28,11 @@ struct Revalidator: Sendable {
 
     /// A directory to watch.
     private struct Probe: Sendable {
-        enum Kind: Sendable { case namespace, repository, layers, revisions, tags }
+        /// `linklessTag`: a tag directory the scan found without `current/link`, or its
+        /// `current/` directory: a push writes a tag's history entry first and its
+        /// `current/link` last, so a scan can meet a tag halfway, and the link's arrival changes
+        /// only these two directories.
+        enum Kind: Sendable { case namespace, repository, layers, revisions, tags, linklessTag }
         var path: String
         var kind: Kind
         /// The repository's index in the snapshot (not for namespaces).
@@ -82,6 +86,11 @@ struct Revalidator: Sendable {
             probes.append(Probe(path: "\(base)/_layers/sha256", kind: .layers, repository: index, since: since))
             probes.append(Probe(path: "\(base)/_manifests/revisions/sha256", kind: .revisions, repository: index, since: since))
             probes.append(Probe(path: "\(base)/_manifests/tags", kind: .tags, repository: index, since: since))
+            for tag in repository.linklessTags {
+                let directory = StorePath.tag(repository.name, tag.name)
+                probes.append(Probe(path: directory, kind: .linklessTag, repository: index, since: since))
+                probes.append(Probe(path: directory + "/current", kind: .linklessTag, repository: index, since: since))
+            }
         }
         // Namespaces that are not repositories themselves (a repository's own probe lists its directory).
         let repositoryPaths = Set(snapshot.repositories.map { StorePath.repository($0.name) })
@@ -168,14 +177,18 @@ struct Revalidator: Sendable {
                 await protectSubtree(child)
             }
         case .layers:
-            // Without the scan's listing of this repository's links (`--no-clean-links`), each link
+            // A new link protects its blob. A link the scan listed that a push rewrote in place
+            // (a reuse) is the sweeper's check, blob by blob, of every repository that holds a
+            // link to it (stat'ing every known link here cost 480,000 stats a revalidation at 1M
+            // blobs once the sweep's own link removals had touched every `_layers/sha256`).
+            // Without the scan's listing of this repository's links (`cleanLinks` off), each link
             // is judged by its own modification time.
             let repository = snapshot.repositories[probe.repository]
             let known = layersListed ? Set(repository.layers.map { snapshot.digests[$0] }) : nil
             guard let listing = await listDigests(probe.path) else { return }
             for digest in listing {
-                if let known, !known.contains(digest) {
-                    protected.insert(digest)
+                if let known {
+                    if !known.contains(digest) { protected.insert(digest) }
                 } else if !protected.contains(digest) {
                     let info = try? await backend.stat("\(probe.path)/\(digest.hex)/link")
                     if info.map({ $0.modified > probe.since }) ?? true { protected.insert(digest) }
@@ -200,6 +213,10 @@ struct Revalidator: Sendable {
                 }
                 await protectTag(link)
             }
+        case .linklessTag:
+            // The tag a push was writing when the scan passed: its `current/link` may be there now.
+            let directory = probe.path.hasSuffix("/current") ? String(probe.path.dropLast("/current".count)) : probe.path
+            await protectTag(directory + "/current/link")
         }
     }
 

@@ -1,5 +1,19 @@
 /// Executing a reviewed plan: the reviewed plan bounds what goes, a fresh plan proves it.
 extension SweepPlan {
+    /// Makes a freshly computed plan one to review: drops what the registry wrote since the scan
+    /// (as a dry run does) and records where and how it was made.
+    mutating func prepareForReview(
+        backend: any StorageBackend, snapshot: StoreSnapshot, options: CollectOptions, origin: Origin
+    ) async {
+        var revalidator = Revalidator(
+            backend: backend, snapshot: snapshot, freshness: Freshness(snapshot: snapshot, options: options),
+            concurrency: options.concurrency, layersListed: snapshot.layersListed)
+        await revalidator.refresh()
+        _ = keepProtected(revalidator)
+        problems += revalidator.problems
+        self.origin = origin
+    }
+
     /// Throws unless this plan may be executed on `backend` now.
     ///
     /// - Parameters:

@@ -9,7 +9,7 @@
 ///
 /// A crash between any two deletions leaves only garbage for the next run: nothing that
 /// stays can reference what is already gone. Before each phase, and between batches of blobs,
-/// the ``Sweeper`` revalidates the plan against what a live registry wrote meanwhile.
+/// the sweep revalidates the plan against what a live registry wrote meanwhile.
 ///
 /// A plan is `Codable`: ``Collector/plan()`` and ``ImageDeleter/plan(_:)`` make one for review
 /// (what goes, where it is, how many bytes, why: see ``reasons``), and

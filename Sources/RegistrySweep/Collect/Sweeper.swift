@@ -24,8 +24,10 @@ struct Sweeper: Sendable {
     var refreshInterval = 0.25
     /// ...or, on stores so large that one revalidation takes longer than this share of that, as
     /// often as keeps revalidation to this share of the phase (at 1M blobs in 2,500 repositories a
-    /// revalidation stats 10,000 directories; every 0.25 s it took 18% of the sweep).
+    /// revalidation stats 10,000 directories; every 0.25 s it took 18% of the sweep)...
     var refreshShare = 0.05
+    /// ...but at least every this many seconds, however slow a revalidation is (a cold cache).
+    var longestRefreshInterval = 2.0
 
     /// What a sweep did.
     struct Outcome: Sendable {
@@ -102,6 +104,10 @@ struct Sweeper: Sendable {
         await revalidator.refresh()
         let links = SweepPlan.dropProtected(plan.links, by: revalidator, into: &outcome.skipped)
         let linkResults = await run(links, .removeLinks) { backend, item throws(SweepError) -> String? in
+            // A tag the scan met halfway through a push (history written, `current/link` not yet).
+            if item.ref.kind == .tagWithoutLink, (try? await backend.stat(item.path + "/current/link")) != nil {
+                return "the tag was completed after the scan"
+            }
             if item.blobGone, let digest = item.digest, (try? await backend.stat(StorePath.blobData(digest))) != nil {
                 return "its blob is in the store after all (written after the blob listing)"
             }
@@ -165,7 +171,8 @@ struct Sweeper: Sendable {
             if stopped() { return outcome }
             options.progress.send(.init(
                 phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count, bytes: outcome.removed.bytes))
-            let interval = max(refreshInterval, revalidator.lastSeconds * (1 - refreshShare) / refreshShare)
+            let interval = min(
+                longestRefreshInterval, max(refreshInterval, revalidator.lastSeconds * (1 - refreshShare) / refreshShare))
             if !retries.isEmpty || Timestamp.monotonic() - lastClock >= interval {
                 lastClock = Timestamp.monotonic()
                 await revalidator.refresh()

@@ -25,7 +25,7 @@ public struct ImageDeleter: Sendable {
 
     /// Deletes the targets.
     ///
-    /// A real run first finishes the journal an interrupted delete left (``DeleteJournal``);
+    /// A real run first finishes the journal an interrupted delete left (`ROOT/.regsweep-delete.journal`);
     /// targets that journal already covered are done, not unknown.
     ///
     /// - Returns: the report; `removedTags` lists `NAME:TAG` removed, `eligibleRepositories` the
@@ -52,16 +52,13 @@ public struct ImageDeleter: Sendable {
         var journal = try decide(targets, snapshot: snapshot)
         journal.prune = options.prune
         var (plan, _) = await plan(journal, snapshot: snapshot)
-        var revalidator = Revalidator(
-            backend: backend, snapshot: snapshot, freshness: Freshness(snapshot: snapshot, options: collectOptions),
-            concurrency: options.concurrency, layersListed: snapshot.layersListed)
-        await revalidator.refresh()
-        _ = plan.keepProtected(revalidator)
         var planOptions = options
         planOptions.dryRun = true
-        plan.origin = .init(
-            operation: "delete", store: backend.displayName, scannedAt: snapshot.startedAt,
-            delete: .init(targets: targets.map(\.description), options: planOptions))
+        await plan.prepareForReview(
+            backend: backend, snapshot: snapshot, options: collectOptions,
+            origin: .init(
+                operation: "delete", store: backend.displayName, scannedAt: snapshot.startedAt,
+                delete: .init(targets: targets.map(\.description), options: planOptions)))
         return plan
     }
 

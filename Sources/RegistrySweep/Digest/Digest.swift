@@ -82,7 +82,7 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// Writes 64 lowercase hex digits into `buffer`, which holds at least 64 bytes.
-    func writeHex(into buffer: UnsafeMutableRawBufferPointer) {
+    package func writeHex(into buffer: UnsafeMutableRawBufferPointer) {
         let digits: StaticString = "0123456789abcdef"
         func put(_ word: UInt64, at start: Int) {
             var shift: UInt64 = 60
@@ -100,7 +100,7 @@ public struct Digest: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Writes `sha256:` and the 64 hex digits into `buffer`, which holds at least
     /// ``textLength`` bytes.
-    func writeText(into buffer: UnsafeMutableRawBufferPointer) {
+    package func writeText(into buffer: UnsafeMutableRawBufferPointer) {
         for (index, byte) in "sha256:".utf8.enumerated() { buffer[index] = byte }
         writeHex(into: UnsafeMutableRawBufferPointer(rebasing: buffer[7..<Self.textLength]))
     }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Asks the kernel to back large, randomly accessed tables with transparent huge pages.
 ///
 /// The digest table's arrays (32 bytes per digest, 4–8 bytes of slots) are probed at
@@ -14,17 +10,15 @@ enum HugePages {
 
     /// Advises the whole 2 MiB-aligned part of `[start, start + byteCount)`.
     ///
-    /// Safe: `madvise` with `MADV_HUGEPAGE` changes no contents and no protection; the range
-    /// lies inside the caller's own allocation.
+    /// Safe: the advice (``SystemCalls/adviseHugePages(_:length:)``) changes no contents and no
+    /// protection; the range lies inside the caller's own allocation.
     static func advise(_ start: UnsafeRawPointer, byteCount: Int) {
-        #if os(Linux)
-            guard byteCount >= threshold else { return }
-            let huge = 2 << 20
-            let first = (Int(bitPattern: start) + huge - 1) & ~(huge - 1)
-            let last = (Int(bitPattern: start) + byteCount) & ~(huge - 1)
-            guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
-            _ = madvise(pointer, last - first, MADV_HUGEPAGE)
-        #endif
+        guard byteCount >= threshold else { return }
+        let huge = 2 << 20
+        let first = (Int(bitPattern: start) + huge - 1) & ~(huge - 1)
+        let last = (Int(bitPattern: start) + byteCount) & ~(huge - 1)
+        guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        SystemCalls.adviseHugePages(pointer, length: last - first)
     }
 
     /// Advises the storage of `array`, up to its capacity.

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What a scan reads beyond the minimum that mark and sweep need.
 public struct ScanOptions: Sendable {
     /// Stat every blob's `data` for sizes and report blob directories without data.
@@ -23,7 +19,7 @@ public struct ScanOptions: Sendable {
 
     /// Twice the number of online cores, at least 4.
     public static var defaultConcurrency: Int {
-        max(4, 2 * Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        max(4, 2 * SystemCalls.onlineProcessorCount)
     }
 
     /// The minimum: what `gc` needs.

@@ -40,7 +40,7 @@ public struct StoreSnapshot: Sendable {
     /// modification time after it may have changed after the scan read it.
     public var startedAt: Double = 0
     /// Whether every repository's layer links were listed (``ScanOptions/listLayerLinks``); when
-    /// false, ``Repository/layers`` is empty except for repositories kept whole.
+    /// false, ``layers(of:)`` is empty except for repositories kept whole.
     public var layersListed = true
 
     /// The number of blobs present.

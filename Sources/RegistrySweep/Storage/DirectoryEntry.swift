@@ -60,6 +60,10 @@ public struct FileInfo: Sendable, Hashable {
     /// Creates file information.
     ///
     /// - Parameters:
+    ///   - size: bytes.
+    ///   - modified: modification time, seconds since 1970.
+    ///   - isFile: a regular file.
+    ///   - isDirectory: a directory.
     ///   - modifiedNanoseconds: the exact modification time; derived from `modified` when `nil`.
     ///   - device: the device identifier (`st_dev`), 0 when unknown.
     public init(

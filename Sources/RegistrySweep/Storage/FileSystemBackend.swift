@@ -373,6 +373,8 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then rename.
     ///
     /// - Parameters:
+    ///   - path: the file, relative to the root.
+    ///   - bytes: the whole content.
     ///   - durable: fsync the file before the rename.
     ///   - createDirectories: create missing parent directories first.
     public func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, durable: Bool = false, createDirectories: Bool = true)

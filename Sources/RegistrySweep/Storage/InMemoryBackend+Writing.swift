@@ -8,7 +8,7 @@ extension InMemoryBackend {
         try change(path) { tree, display throws(SweepError) in try tree.write(path, .file(bytes), display: display) }
     }
 
-    /// Writes a file holding `text` as UTF-8, like ``write(_:_:)-([UInt8])``.
+    /// Writes a file holding `text` as UTF-8, like the byte-array `write(_:_:)`.
     public func write(_ path: String, _ text: String) throws(SweepError) {
         try write(path, Array(text.utf8))
     }
@@ -32,7 +32,9 @@ extension InMemoryBackend {
 
     /// Sets a node's modification time.
     ///
-    /// - Parameter seconds: seconds since 1970.
+    /// - Parameters:
+    ///   - path: the node.
+    ///   - seconds: seconds since 1970.
     /// - Throws: `.notFound` if `path` is absent.
     public func setModificationTime(_ path: String, seconds: Double) throws(SweepError) {
         try change(path) { tree, display throws(SweepError) in

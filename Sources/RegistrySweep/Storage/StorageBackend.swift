@@ -61,7 +61,10 @@ public protocol StorageBackend: Sendable {
     /// that); a backend may do it with less work per file.
     ///
     /// - Parameters:
+    ///   - directory: the directory holding one subdirectory per digest (`<hex>`).
+    ///   - digests: the digests to read, in order.
     ///   - leaf: one path component (`link`, `data`).
+    ///   - limit: the largest size accepted per file, as in ``withContents(of:limit:_:)``.
     ///   - body: the digest's index in `digests` and the file's bytes (valid only during the
     ///     call), or the error reading it, named by its path.
     func forEachDigestFile(

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Synchronization
 
 /// Lets a worker read a file mapping that may shrink or fail under it without dying of `SIGBUS`.
@@ -10,11 +7,11 @@ import Synchronization
 /// action kills the process. Verify hashes large blobs from a mapping, and must survive
 /// both: a damaged disk is what it looks for, and the store may be changed by others.
 ///
-/// How: a process-wide `SIGBUS` handler, installed once on the first ``Slot`` claimed,
-/// looks the faulting address up in a table of at most ``capacity`` guarded ranges (one
-/// per hashing worker). Inside a range, it replaces the pages from the faulting one to the
-/// range's end with anonymous zero pages (`mmap` with `MAP_FIXED | MAP_ANONYMOUS`), marks
-/// the range as faulted and returns: the read resumes on zeros, and the owner, seeing the
+/// How: a process-wide `SIGBUS` handler (``BusErrorSignal``, in `Storage/`), installed once
+/// on the first ``Slot`` claimed, looks the faulting address up in a table of at most
+/// ``capacity`` guarded ranges (one per hashing worker). Inside a range, it replaces the pages from the faulting one to the
+/// range's end with anonymous zero pages
+/// (``SystemCalls/replaceWithZeroPages(_:length:)``), marks the range as faulted and returns: the read resumes on zeros, and the owner, seeing the
 /// mark, discards what it computed and reads the file again with `pread`, which reports
 /// the short size or the I/O error as a problem of that one blob. A fault outside every
 /// guarded range is not ours: the handler reinstalls the action that was in place before
@@ -49,36 +46,18 @@ enum BusErrorGuard {
         return table
     }()
 
-    /// The `SIGBUS` action before ours, restored for faults that are not ours.
-    nonisolated(unsafe) static let previous: UnsafeMutablePointer<sigaction> = {
-        let previous = UnsafeMutablePointer<sigaction>.allocate(capacity: 1)
-        previous.initialize(to: sigaction())
-        return previous
-    }()
-
     /// The page size, for rounding the faulting address down.
-    static let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
+    static let pageSize = UInt(SystemCalls.pageSize)
 
     /// Which slots are claimed, one bit each.
     static let claimed = Atomic<UInt64>(0)
-
-    /// `sigaction(2)`: Swift's Glibc import shadows the function with the struct of the same
-    /// name, so it is looked up once by symbol (`nil` if the C library lacks it).
-    static let setAction: SetAction? = dlsym(nil, "sigaction").map { unsafeBitCast($0, to: SetAction.self) }
-    typealias SetAction = @convention(c) (Int32, UnsafePointer<sigaction>?, UnsafeMutablePointer<sigaction>?) -> Int32
 
     /// True once the handler is installed (evaluated once, thread-safely, by the first claim).
     static let installed: Bool = {
         // Touch everything the handler reads before it can run.
         _ = table
-        _ = previous
         _ = pageSize
-        guard let setAction else { return false }
-        var action = sigaction()
-        action.__sigaction_handler.sa_sigaction = busErrorHandler
-        action.sa_flags = SA_SIGINFO
-        sigemptyset(&action.sa_mask)
-        return withUnsafePointer(to: &action) { action in setAction(SIGBUS, action, previous) } == 0
+        return BusErrorSignal.install(busErrorHandler)
     }()
 
     /// One worker's entry in the guard table; released when it goes away.
@@ -142,34 +121,24 @@ enum BusErrorGuard {
     }
 }
 
-/// The `SIGBUS` handler: see ``BusErrorGuard``. Nothing here may allocate or lock.
-private func busErrorHandler(
-    _ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?, _ context: UnsafeMutableRawPointer?
-) {
-    if let info {
-        let address = UInt(bitPattern: info.pointee._sifields._sigfault.si_addr)
-        let table = BusErrorGuard.table
-        for slot in 0..<BusErrorGuard.capacity {
-            let words = table + 3 * slot
-            let start = words[0].load(ordering: .sequentiallyConsistent)
-            let end = words[1].load(ordering: .sequentiallyConsistent)
-            guard start <= address && address < end else { continue }
-            let page = address & ~(BusErrorGuard.pageSize - 1)
-            let length = Int(end - page)
-            // Safe: [page, end) lies inside the guarded mapping, which its owner (this
-            // thread, stopped in the faulting read) unmaps only after the read; MAP_FIXED
-            // replaces exactly those pages of it.
-            let patched = mmap(
-                UnsafeMutableRawPointer(bitPattern: page), length, PROT_READ,
-                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
-            if patched != MAP_FAILED {
-                words[2].store(1, ordering: .sequentiallyConsistent)
-                return
-            }
-            break
-        }
+/// The `SIGBUS` decision: see ``BusErrorGuard``. Runs inside the signal handler: nothing here
+/// may allocate or lock.
+///
+/// - Parameter address: the faulting address.
+/// - Returns: `true` if the fault was inside a guarded range and its pages were replaced.
+private func busErrorHandler(_ address: UInt) -> Bool {
+    let table = BusErrorGuard.table
+    for slot in 0..<BusErrorGuard.capacity {
+        let words = table + 3 * slot
+        let start = words[0].load(ordering: .sequentiallyConsistent)
+        let end = words[1].load(ordering: .sequentiallyConsistent)
+        guard start <= address && address < end else { continue }
+        let page = address & ~(BusErrorGuard.pageSize - 1)
+        // Safe: [page, end) lies inside the guarded mapping, which its owner (this thread,
+        // stopped in the faulting read) unmaps only after the read.
+        guard SystemCalls.replaceWithZeroPages(page, length: Int(end - page)) else { return false }
+        words[2].store(1, ordering: .sequentiallyConsistent)
+        return true
     }
-    // Not ours (or unrecoverable): the previous action handles the repeated fault.
-    // Safe: `setAction` is non-nil, or the handler would not have been installed.
-    _ = BusErrorGuard.setAction?(SIGBUS, BusErrorGuard.previous, nil)
+    return false
 }

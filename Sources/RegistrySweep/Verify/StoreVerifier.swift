@@ -8,7 +8,7 @@
 /// 3. **hash**: SHA-256 of every blob (full mode), or XXH3 against the baseline for blobs
 ///    whose size and mtime are unchanged (fast mode), on all cores, largest blobs first;
 /// 4. **attribute**: each problem is charged to the `repository:tag` pulls it breaks
-///    (``BrokenTagFinder``);
+///    (the broken-tag finder);
 /// 5. optionally **quarantine** corrupt blobs and write the **baseline**.
 ///
 /// The store is only read, except by `quarantine` (moves, asked for explicitly). Nothing
@@ -18,7 +18,7 @@
 /// ## Performance
 /// Hashing reads blobs below `mapThreshold` (512 KiB) through one reusable buffer per
 /// worker (`chunkSize`, 1 MiB) and larger ones from a read-only mapping, unmapped before the
-/// next blob (``BlobHasher``), so memory is O(blobs) for the graph and outcomes plus
+/// next blob (the blob hasher), so memory is O(blobs) for the graph and outcomes plus
 /// O(workers x chunkSize) and at most one mapping per worker. On a warm
 /// page cache SHA-256 runs at the CPU's hash rate on every core (SHA-NI where present).
 public struct StoreVerifier: Sendable {
@@ -31,7 +31,7 @@ public struct StoreVerifier: Sendable {
     ///
     /// - Parameters:
     ///   - backend: the store (its root holds `docker/registry/v2`): any backend; blobs are
-    ///     memory-mapped on the filesystem (``LocalFileAccess``) and streamed elsewhere.
+    ///     memory-mapped on the filesystem (local file access) and streamed elsewhere.
     ///   - options: mode, baseline, quarantine (a filesystem store only), concurrency.
     public init(backend: any StorageBackend, options: VerifyOptions = VerifyOptions()) {
         self.backend = backend

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What a ``StoreVerifier`` run checks, and what it may write.
 ///
 /// Verification only reads the store. Two options write, each to a place the operator
@@ -51,7 +47,7 @@ public struct VerifyOptions: Sendable {
     /// The number of online cores: hashing is CPU-bound on a warm page cache, and more
     /// readers than cores only add memory and seeks on a cold one.
     public static var defaultConcurrency: Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        max(1, SystemCalls.onlineProcessorCount)
     }
 
     /// A full SHA-256 run that writes nothing.

@@ -44,7 +44,7 @@ final class DockerEngineFixture: @unchecked Sendable {
     /// Guards `daemon` and `containerdPID`.
     private let lock = NSLock()
     /// The running dockerd, if any.
-    private var daemon: Process?
+    private var daemon: ChildProcess?
     /// The containerd that dockerd started, read once the daemon is up (for the kill -9 fallback).
     private var containerdPID: pid_t?
 
@@ -115,15 +115,8 @@ final class DockerEngineFixture: @unchecked Sendable {
         for sub in ["root", "exec"] {
             try fm.createDirectory(at: directory.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
-        let logURL = directory.appendingPathComponent("dockerd.log")
-        if !fm.fileExists(atPath: logURL.path) { _ = fm.createFile(atPath: logURL.path, contents: nil) }
-        let log = try FileHandle(forWritingTo: logURL)
-        defer { try? log.close() }
-        log.seekToEndOfFile()
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dockerd)
-        process.arguments = [
+        let log = directory.appendingPathComponent("dockerd.log").path
+        let arguments = [
             "--data-root", dataRoot.path,
             "--exec-root", directory.appendingPathComponent("exec").path,
             "-H", "unix://" + socketPath,
@@ -132,18 +125,14 @@ final class DockerEngineFixture: @unchecked Sendable {
             "--iptables=false",
             "--bridge=none",
         ]
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess.spawn(dockerd, arguments, output: .appended(to: log), error: .sameAsOutput)
         daemon = process
 
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if !process.isRunning {
+            if let termination = process.wait(seconds: 0) {
                 daemon = nil
-                throw DockerEngineFixtureError(
-                    description: "dockerd exited (\(process.terminationStatus)):\n\(logTail())")
+                throw DockerEngineFixtureError(description: "dockerd exited (\(termination)):\n\(logTail())")
             }
             if fm.fileExists(atPath: socketPath), (try? runClient(["version"])) != nil {
                 let pidFile = directory.appendingPathComponent("exec/containerd/containerd.pid")
@@ -263,15 +252,10 @@ final class DockerEngineFixture: @unchecked Sendable {
     private func stopLocked() {
         guard let process = daemon else { return }
         daemon = nil
-        let pid = process.processIdentifier
-        if process.isRunning {
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(30)
-            while process.isRunning && Date() < deadline { usleep(100_000) }
-        }
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
+        process.send(SIGTERM)
+        if process.wait(seconds: 30) == nil {
+            process.send(SIGKILL)
+            _ = process.wait()
         }
         // containerd normally exits with dockerd; after a kill -9 it is orphaned.
         if let child = containerdPID {
@@ -303,43 +287,20 @@ final class DockerEngineFixture: @unchecked Sendable {
         return text.split(whereSeparator: \.isNewline).suffix(40).joined(separator: "\n")
     }
 
-    /// Runs a program to completion with output in temp files (no pipe deadlock); returns stdout.
+    /// Runs a program to completion (its environment: this process's, with `environment` on
+    /// top); returns stdout.
     ///
-    /// - Throws: `DockerEngineFixtureError` with stderr on a non-zero exit.
+    /// - Throws: ``ChildProcessError`` when it cannot start, `DockerEngineFixtureError` with
+    ///   stderr on a non-zero exit.
     @discardableResult
     private static func run(_ executable: String, _ args: [String], environment: [String: String]) throws -> String {
-        let fm = FileManager.default
-        let tmp = fm.temporaryDirectory.appendingPathComponent("rsw-run-" + UUID().uuidString)
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: tmp) }
-        let outURL = tmp.appendingPathComponent("out")
-        let errURL = tmp.appendingPathComponent("err")
-        _ = fm.createFile(atPath: outURL.path, contents: nil)
-        _ = fm.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        let outcome = try ChildProcess.run(
+            executable, args, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+        guard outcome.termination == .exited(0) else {
             throw DockerEngineFixtureError(
-                description:
-                    "\(executable) \(args.joined(separator: " ")) exited \(process.terminationStatus): \(stderr)"
-            )
+                description: "\(executable) \(args.joined(separator: " ")) ended with \(outcome.termination): \(outcome.errorText)")
         }
-        return stdout
+        return outcome.outputText
     }
 
     /// Finds an executable: the preferred paths first, then PATH.

@@ -1,5 +1,6 @@
 import Foundation
 import RegistrySweep
+import DockerImageStore
 
 import struct Crypto.SHA256
 

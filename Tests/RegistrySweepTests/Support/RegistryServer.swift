@@ -260,9 +260,8 @@ final class RegistryServer: @unchecked Sendable {
     /// The mutable part, guarded by `lock`.
     private struct State {
         var port: Int
-        var process: Process?
-        var watchdog: Process?
-        var gcRuns = 0
+        var process: ChildProcess?
+        var watchdog: ChildProcess?
     }
 
     private let lock = NSLock()
@@ -289,7 +288,7 @@ final class RegistryServer: @unchecked Sendable {
     var isRunning: Bool { lock.withLock { state.process?.isRunning ?? false } }
 
     /// PID of the running registry process, nil when stopped. Does not throw.
-    var processIdentifier: Int32? { lock.withLock { state.process?.processIdentifier } }
+    var processIdentifier: Int32? { lock.withLock { state.process?.pid } }
 
     /// Sets up files; does not launch. Does not throw.
     private init(binary: String, workDirectory: URL, rootDirectory: URL, port: Int) {
@@ -345,17 +344,18 @@ final class RegistryServer: @unchecked Sendable {
 
     /// Stops the registry: SIGTERM, wait up to 5 s, then SIGKILL. Idempotent. Does not throw.
     func stop() {
-        let (process, watchdog) = lock.withLock { () -> (Process?, Process?) in
+        let (process, watchdog) = lock.withLock { () -> (ChildProcess?, ChildProcess?) in
             defer {
                 state.process = nil
                 state.watchdog = nil
             }
             return (state.process, state.watchdog)
         }
-        if let watchdog, watchdog.isRunning {
-            // SIGKILL, no wait: sh defers SIGTERM until its `sleep 1` ends, and Foundation reports
-            // the exit only once that `sleep` (which inherited its monitoring fd) is gone too.
-            kill(watchdog.processIdentifier, SIGKILL)
+        if let watchdog {
+            // SIGKILL: sh defers SIGTERM until its `sleep 1` ends. Its `sleep` is orphaned and
+            // ends within a second; nothing here waits for it.
+            watchdog.send(SIGKILL)
+            _ = watchdog.wait()
         }
         if let process { Self.terminate(process) }
     }
@@ -382,7 +382,7 @@ final class RegistryServer: @unchecked Sendable {
             try writeConfig(port: port)
             let logStart = (try? FileManager.default.attributesOfItem(atPath: logFile.path)[.size] as? Int) ?? 0
             let process = try spawnServe()
-            let watchdog = spawnWatchdog(registryPID: process.processIdentifier)
+            let watchdog = spawnWatchdog(registryPID: process.pid)
             lock.withLock {
                 state.process = process
                 state.watchdog = watchdog
@@ -433,58 +433,39 @@ final class RegistryServer: @unchecked Sendable {
     }
 
     /// Launches `<binary> serve <config>` with output appended to the log. Throws `io`.
-    private func spawnServe() throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", configPath.path]
-        process.environment = Self.cleanEnvironment()
-        process.standardInput = FileHandle.nullDevice
+    private func spawnServe() throws -> ChildProcess {
         do {
-            let log = try FileHandle(forWritingTo: logFile)
-            defer { try? log.close() }
-            try log.seekToEnd()
-            process.standardOutput = log
-            process.standardError = log
-            try process.run()
+            return try ChildProcess.spawn(
+                binary, ["serve", configPath.path], environment: Self.cleanEnvironment(),
+                output: .appended(to: logFile.path), error: .sameAsOutput)
         } catch {
             throw RegistryFixtureError.io("cannot launch \(binary) serve \(configPath.path): \(error)")
         }
-        return process
     }
 
     /// Starts a `/bin/sh` loop that SIGTERMs the registry once this test process is gone (a
     /// crash or SIGKILL would otherwise leave it running). Nil if it cannot start. Does not throw.
-    private func spawnWatchdog(registryPID: Int32) -> Process? {
-        guard FileManager.default.isExecutableFile(atPath: "/bin/sh") else { return nil }
-        let watchdog = Process()
-        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
-        watchdog.arguments = [
-            "-c",
-            "while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 1; done; "
-                + "kill -0 \"$1\" 2>/dev/null || kill -TERM \"$2\" 2>/dev/null",
-            "regsweep-registry-watchdog", String(ProcessInfo.processInfo.processIdentifier), String(registryPID),
-        ]
-        watchdog.standardInput = FileHandle.nullDevice
-        watchdog.standardOutput = FileHandle.nullDevice
-        watchdog.standardError = FileHandle.nullDevice
-        do {
-            try watchdog.run()
-        } catch {
-            return nil
-        }
-        return watchdog
+    private func spawnWatchdog(registryPID: Int32) -> ChildProcess? {
+        try? ChildProcess.spawn(
+            "/bin/sh",
+            [
+                "-c",
+                "while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 1; done; "
+                    + "kill -0 \"$1\" 2>/dev/null || kill -TERM \"$2\" 2>/dev/null",
+                "regsweep-registry-watchdog", String(getpid()), String(registryPID),
+            ])
     }
 
     /// Polls `GET /v2/` every 50 ms for up to 60 s (a registry answers in well under a second;
     /// the margin is for 2-core machines running many suites at once). Returns nil when it
     /// answered 200, else why not. Does not throw.
-    private func waitUntilReady(_ process: Process) async -> String? {
+    private func waitUntilReady(_ process: ChildProcess) async -> String? {
         let deadline = Date().addingTimeInterval(60)
         guard let url = URL(string: "\(baseURL.absoluteString)/v2/") else { return "bad URL" }
         var lastError = "no answer"
         while Date() < deadline {
-            if !process.isRunning {
-                return "registry exited with status \(process.terminationStatus) before answering"
+            if let termination = process.wait(seconds: 0) {
+                return "registry exited (\(termination)) before answering"
             }
             var request = URLRequest(url: url)
             request.timeoutInterval = 1
@@ -501,23 +482,12 @@ final class RegistryServer: @unchecked Sendable {
         return "no 200 from GET /v2/ within 60 s (last: \(lastError))"
     }
 
-    /// SIGTERM, wait up to 5 s, SIGKILL, wait up to 2 s. Does not throw.
-    private static func terminate(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
-        if waitForExit(process, seconds: 5) { return }
-        kill(process.processIdentifier, SIGKILL)
-        _ = waitForExit(process, seconds: 2)
-    }
-
-    /// Polls until `process` has exited or `seconds` passed; true when it exited. Does not throw.
-    private static func waitForExit(_ process: Process, seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning {
-            if Date() >= deadline { return false }
-            usleep(10_000)
-        }
-        return true
+    /// SIGTERM, wait up to 5 s, SIGKILL, wait until it is gone. Does not throw.
+    private static func terminate(_ process: ChildProcess) {
+        process.send(SIGTERM)
+        if process.wait(seconds: 5) != nil { return }
+        process.send(SIGKILL)
+        _ = process.wait()
     }
 
     /// The last ~40 lines of the log written since byte `offset`. Does not throw.
@@ -597,44 +567,17 @@ final class RegistryServer: @unchecked Sendable {
     /// registry's config (the server may be running or stopped) and parses its output.
     /// Throws `io` only when the process cannot be launched; check `exitStatus` for GC failures.
     func garbageCollect(dryRun: Bool, deleteUntagged: Bool) throws -> ReferenceGCResult {
-        let run = lock.withLock { () -> Int in
-            state.gcRuns += 1
-            return state.gcRuns
-        }
-        let stdoutURL = workDirectory.appendingPathComponent("gc-\(run).out")
-        let stderrURL = workDirectory.appendingPathComponent("gc-\(run).err")
-        let fileManager = FileManager.default
-        guard fileManager.createFile(atPath: stdoutURL.path, contents: nil),
-            fileManager.createFile(atPath: stderrURL.path, contents: nil)
-        else {
-            throw RegistryFixtureError.io("cannot create GC output files in \(workDirectory.path)")
-        }
         var arguments = ["garbage-collect"]
         if dryRun { arguments.append("--dry-run") }
         if deleteUntagged { arguments.append("--delete-untagged") }
         arguments.append(configPath.path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = Self.cleanEnvironment()
-        process.standardInput = FileHandle.nullDevice
+        let outcome: ChildProcess.Outcome
         do {
-            let out = try FileHandle(forWritingTo: stdoutURL)
-            let err = try FileHandle(forWritingTo: stderrURL)
-            defer {
-                try? out.close()
-                try? err.close()
-            }
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            process.waitUntilExit()
+            outcome = try ChildProcess.run(binary, arguments, environment: Self.cleanEnvironment())
         } catch {
             throw RegistryFixtureError.io("cannot run \(binary) \(arguments.joined(separator: " ")): \(error)")
         }
-        let stdout = String(decoding: fileManager.contents(atPath: stdoutURL.path) ?? Data(), as: UTF8.self)
-        let stderr = String(decoding: fileManager.contents(atPath: stderrURL.path) ?? Data(), as: UTF8.self)
-        return ReferenceGCResult.parse(stdout: stdout, stderr: stderr, exitStatus: process.terminationStatus)
+        return ReferenceGCResult.parse(stdout: outcome.outputText, stderr: outcome.errorText, exitStatus: outcome.status)
     }
 
     // MARK: - HTTP API

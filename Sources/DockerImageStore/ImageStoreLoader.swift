@@ -1,10 +1,5 @@
-import Crypto
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import struct Crypto.SHA256
+import RegistrySweep
 
 /// Reads a Docker data root (the engine's `--data-root`, e.g. `/var/lib/docker`) into an `ImageStoreModel`,
 /// offline and read-only, through `FileSystemBackend` (no symlink is followed, nothing is written).
@@ -247,7 +242,7 @@ public struct ImageStoreLoader: Sendable {
         let config: ImageConfig
         do throws(SweepError) {
             config = try readConfig(backend, path: path, id: id, display: display)
-        } catch where error.code == .notFound || [ENOTDIR, EISDIR, ELOOP].contains(error.errno ?? 0) {
+        } catch where error.code == .notFound || error.systemFailure == .wrongFileType {
             // Gone since the listing, a dangling or any symlink (never followed), a directory:
             // all a config that does not load, whichever code the errno maps to.
             throw Self.missingConfig(

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-import Crypto
+import struct Crypto.SHA256
+import RegistrySweep
 
 /// Writes a deterministic registry store directly in the reference on-disk layout, for
 /// tests and benchmarks: no registry needed, a million blobs in minutes.
@@ -56,12 +54,8 @@ public struct StoreGenerator: Sendable {
         let rootDirectory = try GeneratorDirectory(opening: root)
         defer { rootDirectory.close() }
         try rootDirectory.makeDirectories("docker/registry")
-        // Created exclusively: on an existing store mkdirat fails with EEXIST and nothing is
-        // written into it.
-        do {
-            try SystemCalls.makeDirectory(
-                rootDirectory.descriptor, StorePath.v2, display: rootDirectory.display(StorePath.v2), exclusive: true)
-        } catch where error.errno == EEXIST {
+        // Created exclusively: on an existing store nothing is written into it.
+        guard try rootDirectory.makeNewDirectory(StorePath.v2) else {
             throw SweepError(
                 .invalidArgument, "already holds docker/registry/v2: generate into a new or empty directory", path: root)
         }
@@ -180,7 +174,7 @@ public struct StoreGenerator: Sendable {
         var prefix = root.hasPrefix("/") ? "/" : ""
         for component in root.split(separator: "/") {
             prefix += component
-            try SystemCalls.makeDirectory(AT_FDCWD, prefix, display: prefix)
+            try DirectoryHandle.workingDirectory.makeDirectory(prefix, display: prefix)
             prefix += "/"
         }
     }

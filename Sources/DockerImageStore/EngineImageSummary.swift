@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// One entry of the Engine API's `GET /images/json`, with the `<none>` placeholders removed.
 public struct EngineImageSummary: Sendable, Hashable {
     /// The image ID.

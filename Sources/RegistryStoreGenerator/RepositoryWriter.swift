@@ -1,4 +1,5 @@
-import Crypto
+import struct Crypto.SHA256
+import RegistrySweep
 
 /// Writes one generated repository: its pushes, tags, referrers, orphans and uploads.
 ///

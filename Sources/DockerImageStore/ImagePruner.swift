@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// Removes dangling images through the Engine API (`DELETE /images/<id>`), never by editing the engine's files.
 ///
 /// `plan()` asks the daemon for its dangling images (`GET /images/json?filters={"dangling":["true"]}`) and

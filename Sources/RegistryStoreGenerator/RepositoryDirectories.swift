@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// The open directories of one generated repository, below `repositories/<name>/`.
 ///
 /// Holds four descriptors per repository being written (the repository, `_layers/sha256`,

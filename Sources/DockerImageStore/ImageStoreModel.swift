@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// The Docker engine's local image store as data, with the engine's own rules for listing
 /// (`docker images [-a] [-f dangling=true]`) and for `docker rmi <id>`.
 ///

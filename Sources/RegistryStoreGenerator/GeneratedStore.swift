@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// What ``StoreGenerator`` wrote: counts, and per repository the facts a test checks
 /// against what a registry serves or a scan finds.
 public struct GeneratedStore: Sendable {

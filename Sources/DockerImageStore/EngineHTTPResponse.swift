@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// A parsed HTTP/1.1 response from the Docker engine: status, headers, de-chunked body.
 ///
 /// The engine answers API calls with `Content-Length` or `Transfer-Encoding: chunked` bodies;

@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// A prune plan, and what the prune did, flattened for people and scripts (`regsweep images --prune --json`).
 public struct ImagePruneReport: Sendable, Codable, Equatable {
     /// One dangling image and what goes with it.

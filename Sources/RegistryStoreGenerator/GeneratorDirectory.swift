@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import RegistrySweep
 
 /// A directory the generator writes into, reached through an open descriptor, and the few
 /// system calls the generator makes there.
@@ -28,8 +26,8 @@ package struct GeneratorDirectory: Sendable {
         var name: StaticString { self == .data ? "data" : "link" }
     }
 
-    /// The open directory (`O_DIRECTORY`, close-on-exec).
-    package let descriptor: Int32
+    /// The open directory.
+    let handle: DirectoryHandle
     /// The directory's path, for messages only.
     package let path: String
 
@@ -37,17 +35,18 @@ package struct GeneratorDirectory: Sendable {
     ///
     /// - Throws: `.notFound` or `.permissionDenied` (from `openat`).
     package init(opening path: String) throws(SweepError) {
-        descriptor = try SystemCalls.openDirectory(AT_FDCWD, path + "/.", display: path)
+        // "/.": a symlinked root is followed (the final component is "."), as a shell would.
+        handle = try DirectoryHandle(opening: path + "/.", display: path)
         self.path = path
     }
 
-    private init(descriptor: Int32, path: String) {
-        self.descriptor = descriptor
+    private init(handle: DirectoryHandle, path: String) {
+        self.handle = handle
         self.path = path
     }
 
     /// Releases the descriptor.
-    package func close() { SystemCalls.close(descriptor) }
+    package func close() { handle.close() }
 
     /// The absolute form of a name below this directory, for messages.
     func display(_ name: String) -> String { "\(path)/\(name)" }
@@ -56,7 +55,15 @@ package struct GeneratorDirectory: Sendable {
     ///
     /// - Throws: `.notFound` if a parent of `name` is missing, else `.io`/`.permissionDenied`.
     package func makeDirectory(_ name: String) throws(SweepError) {
-        try SystemCalls.makeDirectory(descriptor, name, display: display(name))
+        try handle.makeDirectory(name, display: display(name))
+    }
+
+    /// Creates directory `name` below this one only if nothing is there yet.
+    ///
+    /// - Returns: `false` when `name` already existed (nothing was created).
+    /// - Throws: `.notFound` if a parent of `name` is missing, else `.io`/`.permissionDenied`.
+    func makeNewDirectory(_ name: String) throws(SweepError) -> Bool {
+        try handle.makeNewDirectory(name, display: display(name))
     }
 
     /// Creates `name` and each missing parent below this directory (components split on `/`).
@@ -71,8 +78,7 @@ package struct GeneratorDirectory: Sendable {
     /// Creates `name` (if missing) and opens it; the caller closes the result.
     func subdirectory(_ name: String, create: Bool = true) throws(SweepError) -> GeneratorDirectory {
         if create { try makeDirectory(name) }
-        let fd = try SystemCalls.openDirectory(descriptor, name, display: display(name))
-        return GeneratorDirectory(descriptor: fd, path: display(name))
+        return GeneratorDirectory(handle: try handle.openDirectory(name, display: display(name)), path: display(name))
     }
 
     /// Writes `bytes` to the file `name` (created or truncated); its parent must exist.
@@ -81,28 +87,13 @@ package struct GeneratorDirectory: Sendable {
     package func write(_ name: String, _ bytes: [UInt8]) throws(SweepError) {
         let failure = bytes.withUnsafeBytes { raw -> SweepError? in
             do throws(SweepError) {
-                try writeFile(name, raw, display: display(name))
+                try handle.writeFile(name, raw, display: display(name))
                 return nil
             } catch {
                 return error
             }
         }
         if let failure { throw failure }
-    }
-
-    /// Creates (or truncates) `path` below this directory, writes all of `contents`, closes
-    /// it; a close error is reported (the data may be lost).
-    private func writeFile(_ path: UnsafePointer<CChar>, _ contents: UnsafeRawBufferPointer, display: @autoclosure () -> String)
-        throws(SweepError)
-    {
-        let fd = try SystemCalls.createFile(descriptor, path, display: display())
-        do throws(SweepError) {
-            try SystemCalls.writeAll(fd, contents, display: display())
-        } catch {
-            SystemCalls.close(fd)
-            throw error
-        }
-        try SystemCalls.closeWritten(fd, display: display())
     }
 
     /// Writes a blob: directory `<prefix><hex>` and file `<prefix><hex>/data` holding `bytes`.
@@ -159,7 +150,7 @@ package struct GeneratorDirectory: Sendable {
                 let path = UnsafeRawPointer(name.baseAddress!).assumingMemoryBound(to: CChar.self)
                 let entry = { self.display("\(prefix)\(digest.hex)") }
                 do throws(SweepError) {
-                    try SystemCalls.makeDirectory(descriptor, path, display: entry())
+                    try handle.makeDirectory(path, display: entry())
                     name[end] = 0x2F  // "/"
                     end += 1
                     for byte in UnsafeRawBufferPointer(start: file.name.utf8Start, count: file.name.utf8CodeUnitCount) {
@@ -167,7 +158,7 @@ package struct GeneratorDirectory: Sendable {
                         end += 1
                     }
                     name[end] = 0
-                    try writeFile(path, contents, display: "\(entry())/\(file.name)")
+                    try handle.writeFile(path, contents, display: "\(entry())/\(file.name)")
                     return nil
                 } catch {
                     var failure = error

@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// The parts of an image config (`imagedb/content/sha256/<id>`) that the store rules need.
 ///
 /// The whole document is validated as JSON; only `created` and `rootfs.diff_ids` are kept. Like the

@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// A small, fast, seedable pseudo-random generator (SplitMix64) for reproducible stores.
 ///
 /// Not cryptographic: it only has to make the same bytes from the same seed on every

@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// The legacy layout of Docker 1.9 and older: `graph/<id>/json` per image, tags in `repositories-<driver>`.
 ///
 /// Each legacy image is exactly one layer, so an image's `layers` are the IDs of its lineage (root first)

@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// The JSON documents a generated store holds: image configs, image manifests, indexes,
 /// lists and referrers, as the registry and its clients write them (compact form).
 enum ManifestDocument {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import RegistrySweep
 
 /// The shape of a generated store (see ``StoreGenerator``).
 ///
@@ -37,7 +35,7 @@ public struct GeneratorOptions: Sendable, Equatable {
     /// The seed: the same options and seed give the same store, byte for byte.
     public var seed: UInt64 = 1
     /// Repositories written at once.
-    public var concurrency = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    public var concurrency = max(2, SystemCalls.onlineProcessorCount)
     /// Keep every blob's bytes in the returned record (for tests on small stores only).
     public var keepContents = false
 

@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// What `regsweep images` reports for a Docker data root: the images of the chosen kinds, newest first,
 /// and for each dangling one the untagged ancestors `docker rmi` would remove with it and the bytes freed.
 ///

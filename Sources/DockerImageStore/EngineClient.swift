@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import RegistrySweep
 
 /// A small Docker Engine API client: HTTP/1.1 over the daemon's unix socket, one request per connection.
 ///
@@ -131,21 +127,21 @@ public struct EngineClient: Sendable {
     ///   - target: the path and query after the version prefix, e.g. `/images/json?all=1`.
     /// - Throws: `.engine` naming the socket when it cannot connect, send or receive, or the answer is not HTTP.
     public func send(_ method: String, _ target: String) throws(SweepError) -> EngineHTTPResponse {
-        let fd: Int32
+        let socket: UnixSocket
         do {
-            fd = try SystemCalls.connectUnixSocket(socketPath, timeout: timeout)
+            socket = try UnixSocket(connectingTo: socketPath, timeout: timeout)
         } catch {
             throw unreachable(error)
         }
-        defer { SystemCalls.close(fd) }
+        defer { socket.close() }
         let request =
             "\(method) /v\(Self.apiVersion)\(target) HTTP/1.1\r\nHost: docker\r\n"
             + "User-Agent: regsweep\r\nConnection: close\r\n\r\n"
         var received: [UInt8] = []
         do {
-            try SystemCalls.sendAll(fd, Array(request.utf8), display: socketPath)
+            try socket.sendAll(Array(request.utf8))
             while true {
-                let chunk = try SystemCalls.receive(fd, display: socketPath)
+                let chunk = try socket.receive()
                 if chunk.isEmpty { break }
                 received.append(contentsOf: chunk)
                 if let response = try EngineHTTPResponse.parse(received, atEOF: false) { return response }
@@ -163,14 +159,13 @@ public struct EngineClient: Sendable {
 
     /// An operator-facing `.engine` error for a failed connect, send or receive.
     private func unreachable(_ error: SweepError) -> SweepError {
-        let errno = error.errno ?? 0
         let call = error.syscall ?? "connect"
         let advice: String
-        switch (call, errno) {
-        case ("connect", ENOENT): advice = "no socket file: is dockerd running, and is the client's host the right socket?"
-        case ("connect", ECONNREFUSED): advice = "nothing listens on the socket: dockerd is not running"
-        case (_, EACCES), (_, EPERM): advice = "permission denied: run as root or as a member of the docker group"
-        case (_, EAGAIN), (_, EINPROGRESS): advice = "the daemon did not answer within \(Int(timeout)) s"
+        switch (call, error.systemFailure) {
+        case ("connect", .noSuchFile): advice = "no socket file: is dockerd running, and is the client's host the right socket?"
+        case ("connect", .connectionRefused): advice = "nothing listens on the socket: dockerd is not running"
+        case (_, .permissionDenied): advice = "permission denied: run as root or as a member of the docker group"
+        case (_, .timedOut): advice = "the daemon did not answer within \(Int(timeout)) s"
         default: advice = error.message
         }
         if error.code == .invalidArgument {

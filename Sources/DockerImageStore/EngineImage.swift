@@ -1,4 +1,5 @@
-import Crypto
+import struct Crypto.SHA256
+import RegistrySweep
 
 /// One image as the Docker engine restores it from its local image store.
 ///
