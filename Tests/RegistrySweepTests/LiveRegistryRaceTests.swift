@@ -135,6 +135,36 @@ struct LiveRegistryRaceTests {
         }
     }
 
+    /// f) With `-m --prune`, a scan that meets a push between its revision and its tag sees a
+    /// repository holding only a dead manifest: planned as garbage and the repository as empty.
+    /// The tag lands: the manifest must stay, and the prune must not empty the repository
+    /// (it removed every file older than the scan, the revision link among them, before it
+    /// looked again). Replayed in the registry's write order: the tag is taken away before the
+    /// scan and put back after it.
+    @Test func pruneKeepsARepositoryWhosePushWasHalfwayAtTheScan() async throws {
+        let registry = try await RegistryServer.start()
+        defer { registry.stop() }
+        let backend = try FileSystemBackend(root: registry.rootDirectory.path)
+        for trial in 0..<3 {
+            let seed = 9700 + UInt64(trial) * 10
+            let repository = "race/f\(trial)"
+            let image = try await registry.pushImage(
+                repository, tag: "t", layers: [blob(seed)], config: ImageFactory.imageConfig(seed: seed + 1))
+            let tag = backend.absolute(StorePath.tag(repository, "t"))
+            let aside = registry.rootDirectory.deletingLastPathComponent().appendingPathComponent("tag-aside-\(trial)").path
+            try FileManager.default.moveItem(atPath: tag, toPath: aside)
+            let stale = try await StoreScanner(backend: backend).scan()
+            try await Task.sleep(nanoseconds: 10_000_000)
+            try FileManager.default.moveItem(atPath: aside, toPath: tag)
+            let report = try await Collector(backend: backend, options: options(untagged: true, prune: true)).run(snapshot: stale)
+            #expect(report.eligibleRepositories.contains(repository), "the stale snapshot planned the prune")
+            #expect(report.failures.isEmpty)
+            #expect(report.removed?.repositories == 0)
+            try await registry.restart()
+            try await registry.pullAndCheck(repository, reference: "t", expected: image)
+        }
+    }
+
     /// d) `--prune` sees a repository with nothing left at scan time; a push finishes into it
     /// during the run. Nothing of that push may vanish.
     @Test func pruneKeepsARepositoryPushedDuringTheRun() async throws {

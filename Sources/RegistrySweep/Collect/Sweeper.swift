@@ -198,10 +198,18 @@ struct Sweeper: Sendable {
         }
         record(uploadResults, kind: .upload, paths: plan.uploads.map(\.path), into: &outcome) { $0.removed.uploads += 1 }
 
-        // 5. Repositories left empty: only what is old goes, directories only when empty.
+        // 5. Repositories left empty: only what is old goes, directories only when empty. A
+        // repository something was kept in (a manifest revived, a link or tag kept) is not empty.
+        let keptIn = Set(outcome.skipped.compactMap { StorePath.repositoryName(in: $0.path) })
         for (done, repository) in plan.repositories.enumerated() {
             if stopped() { return outcome }
             options.progress.send(.init(phase: .removeRepositories, done: done, total: plan.repositories.count))
+            if keptIn.contains(repository) {
+                outcome.skipped.append(.init(
+                    kind: .repository, path: StorePath.repository(repository),
+                    reason: "something in it was kept during the run (see the other skipped items)"))
+                continue
+            }
             do throws(SweepError) {
                 if let reason = try await pruneRepository(repository) {
                     outcome.skipped.append(.init(kind: .repository, path: StorePath.repository(repository), reason: reason))
@@ -256,6 +264,16 @@ struct Sweeper: Sendable {
     /// - Returns: why the repository stays, or `nil` once it is gone.
     func pruneRepository(_ name: String) async throws(SweepError) -> String? {
         let base = StorePath.repository(name)
+        // Empty at the scan is not empty now: a push may have written a revision or a tag since
+        // (the scan can even meet a push halfway, its revision there and its tag not yet, when
+        // that revision looks dead). Whatever they are, they are not this prune's to remove.
+        for part in ["_manifests/tags", "_manifests/revisions/sha256"] {
+            do {
+                if try await !backend.list("\(base)/\(part)").isEmpty {
+                    return "\(part) is not empty (written during the run, or kept)"
+                }
+            } catch where error.code == .notFound {}
+        }
         for part in ["_manifests", "_layers", "_uploads"] {
             if try await !backend.removeUnlessYoung("\(base)/\(part)", modifiedAfter: freshness.youngSince) {
                 return "something in \(part) was written within the grace period or after the scan"

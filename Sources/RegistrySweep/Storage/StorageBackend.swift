@@ -251,6 +251,16 @@ public enum StorePath {
         "\(repositories)/\(name)/_layers/sha256/\(digest.hex)"
     }
 
+    /// The repository a store path lies in (`…/repositories/<name>/_…`), or `nil`.
+    ///
+    /// Repository name components never start with `_`, so the first `/_` ends the name.
+    public static func repositoryName(in path: String) -> String? {
+        guard let start = path.range(of: repositories + "/") else { return nil }
+        let rest = path[start.upperBound...]
+        guard let boundary = rest.range(of: "/_") else { return rest.isEmpty ? nil : String(rest) }
+        return String(rest[..<boundary.lowerBound])
+    }
+
     /// An upload's directory.
     public static func upload(_ name: String, _ uuid: String) -> String {
         "\(repositories)/\(name)/_uploads/\(uuid)"
