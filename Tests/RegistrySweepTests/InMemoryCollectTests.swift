@@ -55,7 +55,7 @@ import Testing
 
     @Test func aBackendThatCannotLockRefusesRealRuns() async throws {
         let (memory, store) = try MemoryStore.inMemory()
-        let backend = LocklessBackend(base: memory)
+        let backend = RequiredOperationsOnly(base: memory)
         let dry = try await Collector(backend: backend, options: Self.options(dryRun: true)).run()
         #expect(dry.eligibleBlobs == [store.orphan], "a dry run needs no lock")
         let error = await #expect(throws: SweepError.self) {

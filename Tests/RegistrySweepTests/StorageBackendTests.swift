@@ -11,28 +11,6 @@ import Testing
         case failure(SweepError.Code, String?)
     }
 
-    /// Forwards the required operations only, so it gets the protocol's default batch read.
-    struct DefaultBatchBackend: StorageBackend {
-        let base: FileSystemBackend
-        var displayName: String { base.displayName }
-        func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] { try await base.list(path) }
-        func withContents<R>(
-            of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
-        ) async throws(SweepError) -> R {
-            try await base.withContents(of: path, limit: limit, body)
-        }
-        func stream(
-            _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
-        ) async throws(SweepError) -> FileInfo {
-            try await base.stream(path, chunkSize: chunkSize, body)
-        }
-        func stat(_ path: String) async throws(SweepError) -> FileInfo { try await base.stat(path) }
-        func removeFile(_ path: String) async throws(SweepError) { try await base.removeFile(path) }
-        func removeTree(_ path: String) async throws(SweepError) { try await base.removeTree(path) }
-        func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
-            try await base.removeEmptyDirectory(path)
-        }
-    }
 
     static func batch(_ backend: any StorageBackend, _ directory: String, _ digests: [Digest], limit: Int) async -> [Outcome] {
         var outcomes: [Outcome] = []
@@ -77,7 +55,7 @@ import Testing
 
         let batch = await Self.batch(backend, directory, digests, limit: limit)
         #expect(batch == (await Self.oneByOne(backend, directory, digests, limit: limit)))
-        #expect(batch == (await Self.batch(DefaultBatchBackend(base: backend), directory, digests, limit: limit)))
+        #expect(batch == (await Self.batch(RequiredOperationsOnly(base: backend), directory, digests, limit: limit)))
 
         let root = store.root.path
         #expect(batch[0] == .bytes(Array("sha256:\(digests[0].hex)".utf8)))

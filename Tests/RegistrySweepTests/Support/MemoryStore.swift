@@ -87,10 +87,11 @@ struct MemoryStore {
     }
 }
 
-/// Forwards every operation to an ``InMemoryBackend`` except ``StorageBackend/lock()``: a
-/// backend that cannot lock, to prove real runs refuse on one.
-struct LocklessBackend: StorageBackend {
-    let base: InMemoryBackend
+/// Forwards the operations `StorageBackend` requires and nothing else, so the protocol's
+/// defaults answer the rest: no lock (a backend that cannot lock, to prove real runs refuse),
+/// the generic batch read and digest listing (to compare with a backend's own).
+struct RequiredOperationsOnly<Base: StorageBackend>: StorageBackend {
+    let base: Base
     var displayName: String { base.displayName }
     func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] { try await base.list(path) }
     func withContents<R>(
