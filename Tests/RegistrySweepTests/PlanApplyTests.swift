@@ -63,9 +63,28 @@ struct PlanApplyTests {
         #expect(deletePlan?.code == .invalidArgument)
         #expect(fileList(registry.rootDirectory) == before)
 
+        // A tampered plan (a live manifest and live blobs added by hand) removes none of them:
+        // execution only removes what a fresh plan also proves garbage.
+        var tampered = plan
+        let live = scenario.images[0]
+        let parsed: RegistrySweep.Digest? = .init(live.image.manifestDigest)
+        let liveManifest = try #require(parsed)
+        var manifest = try #require(plan.manifests.first)
+        manifest.repository = live.repository
+        manifest.digest = liveManifest
+        manifest.paths = [StorePath.revision(live.repository, liveManifest)]
+        tampered.manifests.append(manifest)
+        for digest in live.image.blobDigests + [live.image.manifestDigest] {
+            var blob = try #require(plan.blobs.first)
+            let blobDigest: RegistrySweep.Digest? = .init(digest)
+            blob.digest = try #require(blobDigest)
+            tampered.blobs.append(blob)
+        }
+
         var options = collectOptions(dryRun: false)
         options.deleteUntagged = false  // The plan's own options are used, whatever the executor's.
-        let report = try await Collector(backend: backend, options: options).execute(plan)
+        let report = try await Collector(backend: backend, options: options).execute(tampered)
+        #expect(report.skipped.contains { $0.kind == .manifest && $0.path.hasSuffix(String(live.image.manifestDigest.dropFirst(7))) })
         #expect(report.failures.isEmpty, "\(report.failures)")
         let removedManifests = Set(report.eligibleManifests.map(\.digest.description))
         #expect(removedManifests == [scenario.untagged.manifestDigest], "the plan's -m applies; the re-pushed v1 stays")
@@ -145,6 +164,11 @@ struct PlanApplyTests {
         #expect(try run(["gc", root, "--apply", planFile, "--plan-out", planFile]).status == 64)
         #expect(try run(["gc", "/", "--apply", planFile]).status != 0)
         #expect(try run(["delete", root, "--apply", planFile]).status == 64, "a gc plan is not a delete plan")
+        let damaged = planFile + ".damaged"
+        defer { try? FileManager.default.removeItem(atPath: damaged) }
+        try Data(try Data(contentsOf: URL(fileURLWithPath: planFile)).prefix(200)).write(to: URL(fileURLWithPath: damaged))
+        let truncated = try run(["gc", root, "--apply", damaged])
+        #expect(truncated.status == 64 && truncated.output.contains("not a regsweep plan"), "\(truncated.output)")
         #expect(fileList(registry.rootDirectory) == before)
 
         let applied = try run(["gc", root, "--apply", planFile, "--json"])
