@@ -13,12 +13,16 @@ let package = Package(
         .library(name: "DockerImageStore", targets: ["DockerImageStore"]),
         // Deterministic synthetic registry stores (tests, benchmarks, demos).
         .library(name: "RegistryStoreGenerator", targets: ["RegistryStoreGenerator"]),
+        // Registries in S3 and S3-compatible object stores, behind RegistrySweep's storage seam.
+        .library(name: "S3Storage", targets: ["S3Storage"]),
         .executable(name: "regsweep", targets: ["regsweep"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // HTTP/1.1 with a keep-alive connection pool for the S3 backend.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Documentation only (`swift package generate-documentation`): the DocC catalog in
         // Sources/RegistrySweep/RegistrySweep.docc; the test command builds it with warnings as errors.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -60,11 +64,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The S3 backend: SigV4 signing, ListObjectsV2/DeleteObjects XML, bounded concurrent
+        // requests with retries; a `StorageBackend` so scan, gc, delete and verify run unchanged.
+        .target(
+            name: "S3Storage",
+            dependencies: [
+                "RegistrySweep",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Thin CLI: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "regsweep",
             dependencies: [
                 "RegistrySweep",
+                "S3Storage",
                 "DockerImageStore",
                 "RegistryStoreGenerator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -74,6 +89,7 @@ let package = Package(
             name: "RegistrySweepTests",
             dependencies: [
                 "RegistrySweep",
+                "S3Storage",
                 "DockerImageStore",
                 "RegistryStoreGenerator",
                 .product(name: "Crypto", package: "swift-crypto"),
