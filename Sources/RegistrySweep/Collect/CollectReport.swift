@@ -109,6 +109,8 @@ public struct CollectReport: Sendable, Codable, Equatable {
         /// Bytes of the removed blobs' data.
         public var bytes = 0
         public var uploads = 0
+        /// Incomplete uploads aborted (an object store's multipart uploads).
+        public var incompleteUploads = 0
         public var repositories = 0
 
         public init() {}
@@ -144,6 +146,8 @@ public struct CollectReport: Sendable, Codable, Equatable {
     public var eligibleBytes: Int
     /// Uploads older than the upload age.
     public var eligibleUploads: [UploadRef]
+    /// Incomplete uploads (an object store's multipart uploads) started before the upload age.
+    public var eligibleIncompleteUploads: [IncompleteUpload] = []
     /// Layer links and tag-history entries that point at nothing live.
     public var eligibleLinks: [LinkRef]
     /// Repositories left with no tags and no manifests (removed with prune).

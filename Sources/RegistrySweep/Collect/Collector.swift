@@ -118,8 +118,15 @@ public struct Collector: Sendable {
         return report
     }
 
-    /// A scan (unless given), mark and plan.
+    /// A scan (unless given), mark and plan, in one listing snapshot of the store.
     private func scanAndPlan(_ given: StoreSnapshot?) async throws(SweepError)
+        -> (snapshot: StoreSnapshot, plan: SweepPlan, marked: Int, timings: [String: Double])
+    {
+        try await backend.withListingSnapshot { () async throws(SweepError) in try await scanAndPlanInSnapshot(given) }
+    }
+
+    /// ``scanAndPlan(_:)`` within the listing snapshot.
+    private func scanAndPlanInSnapshot(_ given: StoreSnapshot?) async throws(SweepError)
         -> (snapshot: StoreSnapshot, plan: SweepPlan, marked: Int, timings: [String: Double])
     {
         var timings: [String: Double] = [:]
@@ -266,7 +273,8 @@ public struct Collector: Sendable {
             dryRun: options.dryRun, markedBlobs: marked,
             eligibleBlobs: plan.blobs.map(\.digest),
             eligibleManifests: plan.manifests.map { .init(repository: $0.repository, digest: $0.digest) },
-            eligibleBytes: plan.bytes, eligibleUploads: plan.uploads.map(\.ref), eligibleLinks: plan.links.map(\.ref),
+            eligibleBytes: plan.bytes, eligibleUploads: plan.uploads.map(\.ref),
+            eligibleIncompleteUploads: plan.incompleteUploads, eligibleLinks: plan.links.map(\.ref),
             eligibleRepositories: plan.repositories, keptYoungBlobs: plan.keptYoungBlobs,
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
             problems: snapshot.problems + plan.problems + revalidator.problems,

@@ -205,6 +205,15 @@ struct Planner: Sendable {
                 plan.uploads.append(.init(ref: .init(repository: repository.name, uuid: upload.uuid, startedAt: upload.startedAt.map(Timestamp.formatRFC3339)), path: path))
             }
         }
+        do {
+            for upload in try await backend.incompleteUploads() where upload.initiated < options.now - age {
+                plan.incompleteUploads.append(upload)
+            }
+        } catch {
+            var problem = StoreProblem(error)
+            problem.message = "incomplete uploads cannot be listed, so none is aborted: \(error.message)"
+            plan.problems.append(problem)
+        }
     }
 
     private func planRepositories(_ mark: Marker.Result, into plan: inout SweepPlan) {

@@ -1,4 +1,6 @@
 extension StorageBackend {
+    /// The default ``StorageBackend/removeUnlessYoung(_:modifiedAfter:last:)``.
+    ///
     /// Removes `path` and everything below it except files modified after `cutoff`; a directory
     /// goes only once it is empty (an entry created meanwhile makes the removal stop there).
     ///
@@ -15,7 +17,16 @@ extension StorageBackend {
     ///     removals whose order matters (a tag's `current/link`).
     /// - Returns: true if `path` is gone (or was already absent).
     /// - Throws: the first failing call; a symbolic link is removed as a file, never followed.
-    func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String? = nil) async throws(SweepError)
+    public func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError)
+        -> Bool
+    {
+        try await removeUnlessYoungOneByOne(path, modifiedAfter: cutoff, last: last)
+    }
+
+    /// Removes `path` unless young, as ``removeUnlessYoung(_:modifiedAfter:last:)``, with
+    /// ``stat(_:)``, ``list(_:)``, ``removeFile(_:)`` and ``removeEmptyDirectory(_:)``: the
+    /// default, and the fallback of a backend whose fast path cannot be taken.
+    public func removeUnlessYoungOneByOne(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError)
         -> Bool
     {
         let info: FileInfo
@@ -40,13 +51,13 @@ extension StorageBackend {
         var complete = true
         let lastComponent = last.map { String($0.split(separator: "/", maxSplits: 1)[0]) }
         for entry in entries where entry.name != lastComponent {
-            if try await !removeUnlessYoung("\(path)/\(entry.name)", modifiedAfter: cutoff) { complete = false }
+            if try await !removeUnlessYoungOneByOne("\(path)/\(entry.name)", modifiedAfter: cutoff, last: nil) { complete = false }
         }
         if let last, let lastComponent, entries.contains(where: { $0.name == lastComponent }) {
             // Everything else first, then the named file, then what holds it.
             if !complete { return false }
             let rest = last.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init)
-            if try await !removeUnlessYoung("\(path)/\(lastComponent)", modifiedAfter: cutoff, last: rest) {
+            if try await !removeUnlessYoungOneByOne("\(path)/\(lastComponent)", modifiedAfter: cutoff, last: rest) {
                 return false
             }
         }

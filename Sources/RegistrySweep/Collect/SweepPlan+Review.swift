@@ -66,6 +66,7 @@ extension SweepPlan {
         plan.links = keep(links, reviewed.links) { $0.path }
         plan.blobs = keep(blobs, reviewed.blobs) { $0.digest.description }
         plan.uploads = keep(uploads, reviewed.uploads) { $0.path }
+        plan.incompleteUploads = keep(incompleteUploads, reviewed.incompleteUploads) { "\($0.path)?\($0.id)" }
         plan.repositories = keep(repositories, reviewed.repositories) { $0 }
 
         var gone: [CollectReport.Skipped] = []
@@ -81,6 +82,7 @@ extension SweepPlan {
         missing(reviewed.links, in: links, kind: .link, key: { $0.path }, path: { $0.path })
         missing(reviewed.blobs, in: blobs, kind: .blob, key: { $0.digest.description }, path: { StorePath.blobDirectory($0.digest) })
         missing(reviewed.uploads, in: uploads, kind: .upload, key: { $0.path }, path: { $0.path })
+        missing(reviewed.incompleteUploads, in: incompleteUploads, kind: .upload, key: { "\($0.path)?\($0.id)" }, path: { $0.path })
         missing(reviewed.repositories, in: repositories, kind: .repository, key: { $0 }, path: { StorePath.repository($0) })
         return (plan, gone, unreviewed)
     }

@@ -94,6 +94,9 @@ public struct SweepPlan: Sendable, Codable {
     public var links: [LinkItem] = []
     public var blobs: [BlobItem] = []
     public var uploads: [UploadItem] = []
+    /// Incomplete uploads the storage driver left (an object store's multipart uploads),
+    /// started before the upload age; aborted in the uploads phase.
+    public var incompleteUploads: [IncompleteUpload] = []
     /// Repositories removed once empty.
     public var repositories: [String] = []
     /// Unreferenced blobs kept because they are younger than the grace period.
@@ -110,6 +113,7 @@ public struct SweepPlan: Sendable, Codable {
         "link": "names a blob no live manifest of its repository references, or nothing at all (see each link's kind)",
         "blob": "no live manifest in any repository references it, and it is older than the grace period",
         "upload": "started before the upload age",
+        "incompleteUpload": "an incomplete multipart upload started before the upload age",
         "repository": "left with no tags, manifests or uploads",
     ]
 

@@ -194,9 +194,18 @@ struct Sweeper: Sendable {
 
         // 4. Uploads, by their age alone (`startedat`, as the registry's own purger judges them).
         let uploadResults = await run(plan.uploads, .removeUploads) { backend, item throws(SweepError) -> String? in
-            try await backend.removeUnlessYoung(item.path, modifiedAfter: .infinity) ? nil : "not empty after removal"
+            try await backend.removeUnlessYoung(item.path, modifiedAfter: .infinity, last: nil) ? nil : "not empty after removal"
         }
         record(uploadResults, kind: .upload, paths: plan.uploads.map(\.path), into: &outcome) { $0.removed.uploads += 1 }
+        let abortResults = await run(plan.incompleteUploads, nil) { backend, upload throws(SweepError) -> String? in
+            do throws(SweepError) {
+                try await backend.abortIncompleteUpload(upload)
+            } catch where error.code == .notFound {}
+            return nil
+        }
+        record(abortResults, kind: .upload, paths: plan.incompleteUploads.map(\.path), into: &outcome) {
+            $0.removed.incompleteUploads += 1
+        }
 
         // 5. Repositories left empty: only what is old goes, directories only when empty. A
         // repository something was kept in (a manifest revived, a link or tag kept) is not empty.
@@ -253,7 +262,7 @@ struct Sweeper: Sendable {
                 return Self.retry
             }
         }
-        return try await backend.removeUnlessYoung(StorePath.blobDirectory(item.digest), modifiedAfter: freshness.youngSince)
+        return try await backend.removeUnlessYoung(StorePath.blobDirectory(item.digest), modifiedAfter: freshness.youngSince, last: nil)
             ? nil : "written within the grace period or after the scan"
     }
 
@@ -275,7 +284,7 @@ struct Sweeper: Sendable {
             } catch where error.code == .notFound {}
         }
         for part in ["_manifests", "_layers", "_uploads"] {
-            if try await !backend.removeUnlessYoung("\(base)/\(part)", modifiedAfter: freshness.youngSince) {
+            if try await !backend.removeUnlessYoung("\(base)/\(part)", modifiedAfter: freshness.youngSince, last: nil) {
                 return "something in \(part) was written within the grace period or after the scan"
             }
         }

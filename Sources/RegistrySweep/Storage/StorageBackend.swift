@@ -110,6 +110,51 @@ public protocol StorageBackend: Sendable {
     /// - Throws: `.locked` if another run holds the lock; the default implementation throws
     ///   `.invalidArgument` ("this backend cannot lock the store"); other codes on failure.
     func lock() async throws(SweepError) -> StoreLockHandle
+
+    /// Removes `path` and everything below it except files modified after `cutoff`; a directory
+    /// goes only once it is empty. The one removal primitive of a sweep (see the default
+    /// implementation for the full contract); a backend overrides it to remove with fewer calls
+    /// (an object store: one listing and one batch delete) under the same contract.
+    ///
+    /// - Returns: true if `path` is gone (or was already absent).
+    func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError) -> Bool
+
+    /// Runs `body` (a scan and the planning that follows it) with reads that may be answered
+    /// from listings made earlier within the same call: an object store lists its keys once,
+    /// flat, and answers the many `list` and `stat` calls of a scan from that listing.
+    ///
+    /// Outside such a call every `list` and `stat` reads the store as it is now: the
+    /// revalidation and removal checks of a sweep never run inside one. Nested calls share the
+    /// outermost one's listings. The default runs `body` as is.
+    func withListingSnapshot<T>(_ body: () async throws(SweepError) -> T) async throws(SweepError) -> T
+
+    /// Uploads the storage driver started but never completed that are invisible to ``list(_:)``
+    /// (an object store's incomplete multipart uploads), for the uploads phase of a collect.
+    /// The default (a filesystem keeps every upload under `_uploads`) returns none.
+    func incompleteUploads() async throws(SweepError) -> [IncompleteUpload]
+
+    /// Aborts one of ``incompleteUploads()``, freeing what its parts occupy.
+    ///
+    /// - Throws: `.notFound` if it is gone already; the default throws `.invalidArgument`.
+    func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(SweepError)
+}
+
+/// An upload the storage driver began below the store's root and never completed, which the
+/// store's listings do not show (an S3 multipart upload).
+public struct IncompleteUpload: Sendable, Hashable, Codable {
+    /// The key it would have written, relative to the store root.
+    public var path: String
+    /// The store's identifier of the upload.
+    public var id: String
+    /// When it was started, seconds since 1970.
+    public var initiated: Double
+
+    /// Creates one.
+    public init(path: String, id: String, initiated: Double) {
+        self.path = path
+        self.id = id
+        self.initiated = initiated
+    }
 }
 
 extension StorageBackend {
@@ -164,6 +209,19 @@ extension StorageBackend {
             path: displayName)
     }
 
+    /// No listing snapshot: `body` reads the store as it is.
+    public func withListingSnapshot<T>(_ body: () async throws(SweepError) -> T) async throws(SweepError) -> T {
+        try await body()
+    }
+
+    /// None: every upload is under `_uploads`.
+    public func incompleteUploads() async throws(SweepError) -> [IncompleteUpload] { [] }
+
+    /// Throws `.invalidArgument`: this backend has no incomplete uploads to abort.
+    public func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(SweepError) {
+        throw SweepError(.invalidArgument, "this backend has no incomplete uploads", path: upload.path)
+    }
+
     /// The generic view: prefixes every path.
     public func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend {
         PrefixedBackend(base: self, prefix: directory)
@@ -201,6 +259,12 @@ struct PrefixedBackend: StorageBackend {
     }
     /// Locks the whole base store: a view never modifies it unlocked.
     func lock() async throws(SweepError) -> StoreLockHandle { try await base.lock() }
+    func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError) -> Bool {
+        try await base.removeUnlessYoung(full(path), modifiedAfter: cutoff, last: last)
+    }
+    func withListingSnapshot<T>(_ body: () async throws(SweepError) -> T) async throws(SweepError) -> T {
+        try await base.withListingSnapshot(body)
+    }
 }
 
 /// Store-relative path helpers: the registry's key layout in one place.

@@ -86,14 +86,17 @@ public struct StoreVerifier: Sendable {
         var phase = Timestamp.monotonic()
         var scanOptions = ScanOptions()
         scanOptions.checkLinks = true
-        let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
-        report.timings["scan"] = Timestamp.monotonic() - phase
+        // The scan and the blobs' sizes in one listing snapshot (an object store lists once).
+        let (snapshot, digests, infos) = try await backend.withListingSnapshot {
+            () async throws(SweepError) -> (StoreSnapshot, [Digest], [Result<FileInfo, SweepError>]) in
+            let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
+            report.timings["scan"] = Timestamp.monotonic() - phase
+            phase = Timestamp.monotonic()
+            let digests = snapshot.blobs.ids.map { snapshot.digests[$0] }
+            return (snapshot, digests, await statBlobs(digests))
+        }
         var problems = snapshot.problems
-
-        phase = Timestamp.monotonic()
-        let digests = snapshot.blobs.ids.map { snapshot.digests[$0] }
         report.blobs = digests.count
-        let infos = await statBlobs(digests)
         var jobs: [HashJob] = []
         jobs.reserveCapacity(digests.count)
         for (digest, info) in zip(digests, infos) {
