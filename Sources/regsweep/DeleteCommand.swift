@@ -58,6 +58,7 @@ struct DeleteCommand: AsyncParsableCommand {
         var interrupted = false
         do throws(SweepError) {
             let opened = try store.open()
+            options.concurrency = StoreOptions.concurrency(for: opened.backend, default: options.concurrency)
             let deleter = ImageDeleter(backend: opened.backend, options: options)
             let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
             let (planOut, apply, maxAge) = (plans.planOut, plans.apply, plans.maxAge)

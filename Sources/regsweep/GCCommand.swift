@@ -92,6 +92,7 @@ struct GCCommand: AsyncParsableCommand {
             let opened = try store.open()
             cached = opened.cached
             let backend = opened.backend
+            options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
             if plans.planOut != nil { options.dryRun = true }
             let (planOut, apply, maxAge, options) = (plans.planOut, plans.apply, plans.maxAge, options)
             let outcome = try await Interruption.run { () async throws(SweepError) -> CollectReport? in

@@ -24,7 +24,9 @@ struct ScanCommand: AsyncParsableCommand {
         let snapshot: StoreSnapshot
         do throws(SweepError) {
             let (backend, _) = try store.open()
-            snapshot = try await StoreScanner(backend: backend, options: quick ? ScanOptions() : .inventory).scan()
+            var options = quick ? ScanOptions() : .inventory
+            options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
+            snapshot = try await StoreScanner(backend: backend, options: options).scan()
         } catch {
             throw ExitStatus.fail(error, hints: StoreOptions.hints)
         }

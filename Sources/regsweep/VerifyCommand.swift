@@ -40,7 +40,8 @@ struct VerifyCommand: AsyncParsableCommand {
         let report: VerifyReport
         do throws(SweepError) {
             let (backend, _) = try store.open()
-            let options = VerifyOptions(mode: fast ? .fast : .full, baseline: baseline, quarantine: quarantine)
+            var options = VerifyOptions(mode: fast ? .fast : .full, baseline: baseline, quarantine: quarantine)
+            options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
             report = try await StoreVerifier(backend: backend, options: options).verify()
         } catch {
             var hints = StoreOptions.hints

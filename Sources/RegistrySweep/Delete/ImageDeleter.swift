@@ -37,6 +37,13 @@ public struct ImageDeleter: Sendable {
         try await backend.onTaskExecutor { () async throws(SweepError) in try await perform(targets, reviewed: nil) }
     }
 
+    /// What the scan reads: the default, at this deletion's concurrency.
+    var scanOptions: ScanOptions {
+        var scan = ScanOptions()
+        scan.concurrency = options.concurrency
+        return scan
+    }
+
     /// Plans the deletion for review; changes nothing.
     ///
     /// - Returns: the plan, with the targets and options it was made for (see ``SweepPlan``).
@@ -50,7 +57,7 @@ public struct ImageDeleter: Sendable {
         try await Collector.checkStore(backend)
         let (snapshot, planned) = try await backend.withListingSnapshot {
             () async throws(SweepError) -> (StoreSnapshot, SweepPlan) in
-            let snapshot = try await StoreScanner(backend: backend).scan()
+            let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
             var journal = try decide(targets, snapshot: snapshot)
             journal.prune = options.prune
             return (snapshot, await self.plan(journal, snapshot: snapshot).0)
@@ -116,7 +123,7 @@ public struct ImageDeleter: Sendable {
         let (snapshot, journal, planned, marked) = try await backend.withListingSnapshot {
             () async throws(SweepError) -> (StoreSnapshot, DeleteJournal, SweepPlan, Int) in
             var clock = Timestamp.monotonic()
-            let snapshot = try await StoreScanner(backend: backend).scan()
+            let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
             timings["scan"] = Timestamp.monotonic() - clock
             clock = Timestamp.monotonic()
             var journal = try decide(targets, snapshot: snapshot)
@@ -153,7 +160,7 @@ public struct ImageDeleter: Sendable {
     func finish(_ journal: DeleteJournal) async throws(SweepError) -> DeleteReport {
         let (snapshot, plan, marked) = try await backend.withListingSnapshot {
             () async throws(SweepError) -> (StoreSnapshot, SweepPlan, Int) in
-            let snapshot = try await StoreScanner(backend: backend).scan()
+            let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
             let (plan, marked) = await self.plan(journal, snapshot: snapshot)
             return (snapshot, plan, marked)
         }

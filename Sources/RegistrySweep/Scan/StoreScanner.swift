@@ -37,7 +37,9 @@ public struct StoreScanner: Sendable {
     /// - Throws: `.invalidStore` for each refusal above, or the error that prevents listing
     ///   `blobs/sha256`.
     public func scan() async throws(SweepError) -> StoreSnapshot {
-        try await backend.onTaskExecutor { () async throws(SweepError) in try await scanOnTaskExecutor() }
+        try await backend.onTaskExecutor { () async throws(SweepError) in
+            try await backend.withListingSnapshot { () async throws(SweepError) in try await scanOnTaskExecutor() }
+        }
     }
 
     /// ``scan()``, on the backend's task executor.

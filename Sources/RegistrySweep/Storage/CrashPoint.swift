@@ -21,8 +21,9 @@ package enum CrashPoint {
         remaining.store(max(0, count), ordering: .sequentiallyConsistent)
     }
 
-    /// Called by ``SystemCalls`` after each successful removal.
-    static func removed() {
+    /// Called by ``SystemCalls`` after each successful removal (and by an object-store backend after
+    /// each acknowledged batch delete).
+    package static func removed() {
         guard remaining.load(ordering: .relaxed) > 0 else { return }
         if remaining.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 {
             raise(SIGKILL)

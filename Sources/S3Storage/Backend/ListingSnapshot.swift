@@ -1,0 +1,50 @@
+import RegistrySweep
+import Synchronization
+
+/// The flat listings one ``S3Backend/withListingSnapshot(_:)`` call has made, by the store path
+/// they cover (a blob shard, or the whole repositories tree): each is listed once, by the first
+/// task that needs it, and shared by every task of the call.
+final class ListingSnapshot: Sendable {
+    /// The backend's client this snapshot belongs to (another backend's calls never use it).
+    let owner: ObjectIdentifier
+    private let listings = Mutex<[String: Task<KeyListing, any Error>]>([:])
+
+    init(owner: ObjectIdentifier) { self.owner = owner }
+
+    /// The listing of `base`, made by `make` the first time it is asked for.
+    func listing(
+        _ base: String, make: @escaping @Sendable () async throws(SweepError) -> KeyListing
+    ) async throws(SweepError) -> KeyListing {
+        let task = listings.withLock { listings in
+            if let task = listings[base] { return task }
+            let task = Task<KeyListing, any Error> { try await make() }
+            listings[base] = task
+            return task
+        }
+        do {
+            return try await task.value
+        } catch let error as SweepError {
+            throw error
+        } catch {
+            throw SweepError(.io, "listing failed: \(error)", path: base)
+        }
+    }
+
+    /// The listing that answers for `path` in a scan: a blob shard's (`blobs/sha256/XX`), or the
+    /// repositories tree's; `nil` for paths read live.
+    static func base(for path: String) -> String? {
+        let shards = StorePath.blobShards + "/"
+        if path.hasPrefix(shards) {
+            let rest = path.utf8.dropFirst(shards.utf8.count)
+            guard rest.count >= 2, rest.count == 2 || rest[rest.index(rest.startIndex, offsetBy: 2)] == 0x2F else { return nil }
+            return String(path.utf8.prefix(shards.utf8.count + 2))!
+        }
+        if path == StorePath.repositories || path.hasPrefix(StorePath.repositories + "/") { return StorePath.repositories }
+        return nil
+    }
+
+    /// `path` relative to `base` (`""` for the base itself).
+    static func relative(_ path: String, to base: String) -> String {
+        path == base ? "" : String(path.dropFirst(base.count + 1))
+    }
+}

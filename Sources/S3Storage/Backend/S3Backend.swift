@@ -1,0 +1,189 @@
+import RegistrySweep
+
+/// A registry store in an S3 or S3-compatible bucket, behind the storage seam: scan, collect,
+/// delete and verify run on it unchanged.
+///
+/// How the directory model maps onto keys (`rootdirectory/docker/registry/v2/...`):
+/// - a **directory** is a key prefix ending in `/`: it exists while some key lies below it;
+///   its modification time is the latest last-modified time below it (a write anywhere below
+///   makes it "changed", as a new entry changes a directory on disk);
+/// - **listing** is ListObjectsV2; inside ``withListingSnapshot(_:)`` (a scan and its planning)
+///   the blob shards and the repositories tree are each listed once, flat (no delimiter), 1,000
+///   keys a request and many requests at once, and every `list` and `stat` below them is answered
+///   from that listing; outside it every call reads the bucket as it is now;
+/// - **reads** are GetObject, many in flight; a key that is also a prefix of other keys (`a` and
+///   `a/b`) is a node of the wrong type;
+/// - **removals** list what is below a path, leave whatever was written after the cutoff, and
+///   delete the rest with DeleteObjects (up to 1,000 keys a request), checking every key's
+///   answer; an ordered removal (`last`) deletes its last key only after the others are
+///   acknowledged;
+/// - **times**: S3 reports last-modified to the second from the server's clock, so every time
+///   is widened by ``S3Configuration/clockAllowance``: an object never looks older than it is.
+///
+/// Secrets never appear in ``displayName``, errors or reports.
+public struct S3Backend: StorageBackend {
+    /// The configuration the backend was opened with.
+    public let configuration: S3Configuration
+    let client: S3Client
+    /// Real runs take no lock (`--no-lock`): the operator accepts the risk of two runs at once.
+    public var lockingDisabled = false
+
+    /// The listing snapshot of the current ``withListingSnapshot(_:)`` call, if any.
+    @TaskLocal static var snapshot: ListingSnapshot?
+
+    /// Opens the store (no request is made until the first call).
+    public init(_ configuration: S3Configuration) {
+        self.configuration = configuration
+        client = S3Client(configuration)
+    }
+
+    /// `s3://bucket/root`.
+    public var displayName: String { configuration.location.description }
+
+    /// Requests sent so far (retries included), and how many of them were retries.
+    public var requestCounts: (requests: Int, retries: Int) {
+        (client.requestCount.load(ordering: .relaxed), client.retryCount.load(ordering: .relaxed))
+    }
+
+    var location: S3Location { configuration.location }
+
+    /// The key of a store path.
+    func key(_ path: String) -> String { location.key(path) }
+
+    /// An object's modification time as the backend reports it: widened (see the type's notes).
+    func widened(_ lastModified: Double) -> Double { lastModified + configuration.clockAllowance }
+
+    /// Throws `.invalidArgument` for a path that could leave the root.
+    func check(_ path: String) throws(SweepError) {
+        guard path.isEmpty || StorePath.isSafe(path) else {
+            throw SweepError(.invalidArgument, "unsafe store path (empty, '.' or '..' component)", path: path)
+        }
+    }
+
+    /// The active snapshot of this backend, if the task runs inside one.
+    var activeSnapshot: ListingSnapshot? {
+        guard let snapshot = Self.snapshot, snapshot.owner == ObjectIdentifier(client) else { return nil }
+        return snapshot
+    }
+
+    public func withListingSnapshot<T>(_ body: () async throws(SweepError) -> T) async throws(SweepError) -> T {
+        if activeSnapshot != nil { return try await body() }
+        let result: Result<T, SweepError> = await Self.$snapshot.withValue(ListingSnapshot(owner: ObjectIdentifier(client))) {
+            do throws(SweepError) {
+                return .success(try await body())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    // MARK: Reads
+
+    public func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] {
+        try check(path)
+        if let (listing, relative) = try await snapshotListing(for: path) {
+            if let entries = listing.children(of: relative) { return entries }
+            if case .file = listing.lookup(relative) {
+                throw SweepError(.wrongType, "not a directory (an object)", path: path)
+            }
+            throw SweepError(.notFound, "no such directory", path: path)
+        }
+        return try await listLive(path)
+    }
+
+    public func withContents<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
+    ) async throws(SweepError) -> R {
+        let bytes = try await read(path, limit: limit)
+        let result: Result<R, SweepError> = bytes.withUnsafeBytes { buffer in
+            do throws(SweepError) { return .success(try body(buffer)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// The object at `path`, telling a missing key from a prefix of keys (wrong type).
+    func read(_ path: String, limit: Int) async throws(SweepError) -> [UInt8] {
+        try check(path)
+        do {
+            return try await client.getObject(key(path), limit: limit, path: path)
+        } catch where error.code == .notFound {
+            if try await isPrefix(path) { throw SweepError(.wrongType, "not a file (a prefix of other objects)", path: path) }
+            throw error
+        }
+    }
+
+    public func forEachDigestFile(
+        in directory: String, _ digests: [Digest], leaf: String, limit: Int,
+        _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
+    ) async {
+        let window = max(1, configuration.concurrency)
+        var start = 0
+        while start < digests.count {
+            let end = min(start + window, digests.count)
+            let results = await withTaskGroup(of: (Int, Result<[UInt8], SweepError>).self) { group in
+                for index in start..<end {
+                    let path = "\(directory)/\(digests[index].hex)/\(leaf)"
+                    group.addTask {
+                        do throws(SweepError) {
+                            return (index, .success(try await read(path, limit: limit)))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                var results = [Result<[UInt8], SweepError>](repeating: .success([]), count: end - start)
+                for await (index, result) in group { results[index - start] = result }
+                return results
+            }
+            for (offset, result) in results.enumerated() {
+                switch result {
+                case .success(let bytes): bytes.withUnsafeBytes { body(start + offset, .success($0)) }
+                case .failure(let error): body(start + offset, .failure(error))
+                }
+            }
+            start = end
+        }
+    }
+
+    public func stream(
+        _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
+    ) async throws(SweepError) -> FileInfo {
+        try check(path)
+        let info = try await stat(path)
+        guard info.isFile else { throw SweepError(.wrongType, "not a file", path: path) }
+        let streamed = try await client.streamObject(key(path), chunkSize: chunkSize, path: path, body)
+        guard streamed == info.size else {
+            throw SweepError(.io, "S3 GetObject gave \(streamed) bytes, the listing \(info.size)", path: path)
+        }
+        return info
+    }
+
+    public func stat(_ path: String) async throws(SweepError) -> FileInfo {
+        try check(path)
+        if let (listing, relative) = try await snapshotListing(for: path) {
+            switch listing.lookup(relative) {
+            case .file(let size, let modified): return FileInfo(size: size, modified: modified, isFile: true, isDirectory: false)
+            case .directory(let latest): return FileInfo(size: 0, modified: latest, isFile: false, isDirectory: true)
+            case .conflict: return FileInfo(size: 0, modified: Timestamp.now(), isFile: false, isDirectory: false)
+            case .absent: throw SweepError(.notFound, "no such object or prefix", path: path)
+            }
+        }
+        return try await statLive(path)
+    }
+
+    // MARK: Incomplete uploads
+
+    public func incompleteUploads() async throws(SweepError) -> [IncompleteUpload] {
+        let prefix = location.rootDirectory.isEmpty ? "" : location.rootDirectory + "/"
+        return try await client.listMultipartUploads(prefix: prefix, path: displayName).compactMap { upload in
+            guard let path = location.path(ofKey: upload.key) else { return nil }
+            return IncompleteUpload(path: path, id: upload.uploadID, initiated: upload.initiated)
+        }
+    }
+
+    public func abortIncompleteUpload(_ upload: IncompleteUpload) async throws(SweepError) {
+        try check(upload.path)
+        try await client.abortMultipartUpload(key(upload.path), uploadID: upload.id, path: upload.path)
+    }
+}

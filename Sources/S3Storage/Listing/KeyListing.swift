@@ -1,0 +1,188 @@
+import RegistrySweep
+
+/// The keys of one flat listing below a base prefix, sorted by their UTF-8 bytes (S3's order),
+/// held compactly: one byte buffer for all keys, plus size and modification time per key.
+///
+/// Answers what a directory tree would: the entries directly under a "directory" (a key prefix
+/// ending before a `/`), whether a path is a key (a file) or a prefix of keys (a directory), and
+/// the latest modification below a prefix. Keys are relative to the base and never start with `/`.
+///
+/// - Complexity: memory is the keys' bytes plus 20 bytes a key; a lookup is a binary search.
+struct KeyListing: Sendable {
+    /// Every key's bytes, one after the other.
+    private var bytes: [UInt8] = []
+    /// The end of key `i` in `bytes` (its start is the previous key's end).
+    private var ends: [UInt32] = []
+    /// Size of key `i`'s object.
+    private var sizes: [Int64] = []
+    /// Modification time of key `i`'s object (seconds since 1970, already widened by the backend).
+    private var modified: [Double] = []
+
+    /// The number of keys.
+    var count: Int { ends.count }
+
+    /// Appends a key; keys must come in ascending byte order (``finish()`` sorts otherwise).
+    mutating func append(_ key: Substring.UTF8View, size: Int, modified time: Double) {
+        appendBytes(key, size: size, modified: time)
+    }
+
+    /// Appends a key's bytes.
+    mutating func appendBytes<Bytes: Sequence<UInt8>>(_ key: Bytes, size: Int, modified time: Double) {
+        bytes.append(contentsOf: key)
+        ends.append(UInt32(bytes.count))
+        sizes.append(Int64(size))
+        modified.append(time)
+    }
+
+    /// Sorts the keys if they did not arrive in order and drops exact duplicates (a listing
+    /// split into ranges may meet a key twice at a boundary).
+    mutating func finish() {
+        var ordered = true
+        for index in 1..<max(1, count) where compare(index - 1, index) >= 0 {
+            ordered = false
+            break
+        }
+        if ordered { return }
+        let order = (0..<count).sorted { compare($0, $1) < 0 }
+        var result = KeyListing()
+        for index in order where result.count == 0 || !result.keyEquals(result.count - 1, to: self, index) {
+            result.bytes.append(contentsOf: key(index))
+            result.ends.append(UInt32(result.bytes.count))
+            result.sizes.append(sizes[index])
+            result.modified.append(modified[index])
+        }
+        self = result
+    }
+
+    /// Key `index`'s bytes.
+    func key(_ index: Int) -> ArraySlice<UInt8> {
+        bytes[(index == 0 ? 0 : Int(ends[index - 1]))..<Int(ends[index])]
+    }
+
+    private func keyEquals(_ index: Int, to other: KeyListing, _ otherIndex: Int) -> Bool {
+        key(index).elementsEqual(other.key(otherIndex))
+    }
+
+    private func compare(_ a: Int, _ b: Int) -> Int { Self.compare(key(a), key(b)[...]) }
+
+    /// Byte-wise three-way comparison.
+    private static func compare(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Int {
+        var i = a.startIndex
+        var j = b.startIndex
+        while i < a.endIndex && j < b.endIndex {
+            if a[i] != b[j] { return a[i] < b[j] ? -1 : 1 }
+            i += 1
+            j += 1
+        }
+        return (a.endIndex - i) == (b.endIndex - j) ? 0 : (i == a.endIndex ? -1 : 1)
+    }
+
+    /// The first index whose key is not below `bound`.
+    private func lowerBound(_ bound: [UInt8]) -> Int {
+        var low = 0
+        var high = count
+        let target = bound[...]
+        while low < high {
+            let middle = (low + high) / 2
+            if Self.compare(key(middle), target) < 0 { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The indices of the keys that start with `prefix`.
+    func range(prefix: [UInt8]) -> Range<Int> {
+        let start = lowerBound(prefix)
+        var end = start
+        // Keys with the prefix are contiguous: find the first that does not have it.
+        var low = start
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if key(middle).starts(with: prefix) { low = middle + 1 } else { high = middle }
+        }
+        end = low
+        return start..<end
+    }
+
+    /// The index of the key equal to `path`, if any.
+    func index(of path: [UInt8]) -> Int? {
+        let index = lowerBound(path)
+        return index < count && key(index).elementsEqual(path) ? index : nil
+    }
+
+    /// Size and modification time of key `index`.
+    func info(_ index: Int) -> (size: Int, modified: Double) { (Int(sizes[index]), modified[index]) }
+
+    /// What `path` (relative to the base; empty for the base itself) is in this listing.
+    func lookup(_ path: String) -> Lookup {
+        let bytes = Array(path.utf8)
+        if let index = index(of: bytes) {
+            let isAlsoPrefix = !range(prefix: bytes + [0x2F]).isEmpty
+            return isAlsoPrefix ? .conflict : .file(size: Int(sizes[index]), modified: modified[index])
+        }
+        let below = range(prefix: bytes.isEmpty ? [] : bytes + [0x2F])
+        guard !below.isEmpty else { return .absent }
+        var latest = -Double.infinity
+        for index in below where modified[index] > latest { latest = modified[index] }
+        return .directory(latest: latest)
+    }
+
+    /// What a path is in a listing.
+    enum Lookup: Equatable {
+        /// No key is the path or below it.
+        case absent
+        /// A key: an object.
+        case file(size: Int, modified: Double)
+        /// A prefix of keys, with the latest modification below it.
+        case directory(latest: Double)
+        /// Both an object and a prefix of others (`a` and `a/b`): a node of the wrong type.
+        case conflict
+    }
+
+    /// The entries directly under `path` (relative to the base; empty for the base): names of
+    /// keys (files) and of the next component of longer keys (directories). A name that is both
+    /// is `.other` (a wrong-type node the scan reports). `nil` when nothing lies below `path`.
+    func children(of path: String) -> [DirectoryEntry]? {
+        var prefix = Array(path.utf8)
+        if !prefix.isEmpty { prefix.append(0x2F) }
+        let below = range(prefix: prefix)
+        guard !below.isEmpty else { return nil }
+        var entries: [DirectoryEntry] = []
+        var kinds: [String: Int] = [:]
+        var index = below.lowerBound
+        while index < below.upperBound {
+            let rest = key(index).dropFirst(prefix.count)
+            let name: String
+            let kind: DirectoryEntry.Kind
+            if let slash = rest.firstIndex(of: 0x2F) {
+                let component = rest[rest.startIndex..<slash]
+                // Skip every key below this directory: they sort before prefix + name + "0".
+                index = max(index + 1, lowerBound(prefix + component + [0x30]))
+                // An empty component (`a//b`) is no name a registry writes: not an entry.
+                if component.isEmpty { continue }
+                name = String(decoding: component, as: UTF8.self)
+                kind = .directory
+            } else {
+                index += 1
+                // A "directory marker" (`a/`, written by some tools) is not an entry.
+                if rest.isEmpty { continue }
+                name = String(decoding: rest, as: UTF8.self)
+                kind = .file
+            }
+            if let seen = kinds[name] {
+                if entries[seen].kind != kind { entries[seen].kind = .other }
+            } else {
+                kinds[name] = entries.count
+                entries.append(DirectoryEntry(name: name, kind: kind))
+            }
+        }
+        return entries
+    }
+}
+
+extension KeyListing {
+    /// Appends a key given as bytes (merging listings); the same ordering rule as ``append(_:size:modified:)``.
+    mutating func appendRaw(_ key: ArraySlice<UInt8>, size: Int, modified time: Double) {
+        appendBytes(key, size: size, modified: time)
+    }
+}
