@@ -2,7 +2,7 @@
 """A small HTTP/1.1 fault-and-latency proxy for loopback S3 endpoints (tests and benchmarks).
 
 One upstream connection per client connection; requests on a keep-alive connection are
-handled in order. Bodies are framed by Content-Length or chunked transfer coding, in both
+handled in order. `Expect: 100-continue` is answered by the proxy itself. Bodies are framed by Content-Length or chunked transfer coding, in both
 directions (a response without either is read to end of stream, then the connection closes).
 
     s3-proxy.py --listen 0 --upstream 127.0.0.1:8333 --latency-ms 20
@@ -70,6 +70,11 @@ class Proxy:
                 request_line, headers = head
                 method = request_line.split(" ", 1)[0].upper()
                 self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
+                if (header(headers, "expect") or "").lower() == "100-continue":
+                    # Answered here (the whole body is read before forwarding); upstream never sees it.
+                    headers = [(name, value) for name, value in headers if name.lower() != "expect"]
+                    client_writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                    await client_writer.drain()
                 body = await read_body(client_reader, headers, is_request=True)
                 fault = self.pick_fault(method)
                 if fault is not None:
