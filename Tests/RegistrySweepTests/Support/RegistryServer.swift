@@ -33,6 +33,10 @@ import FoundationNetworking
 //   `400 MANIFEST_INVALID` to a push of `application/vnd.oci.artifact.manifest.v1+json`.
 // - Extra helpers: `blobExists`, `deleteBlob`, `storageDirectory`, `logFile`, `port`,
 //   `ImageFactory.imageConfig`, `ImageFactory.digest(of:)`, `Blob(bytes:)`, `FixtureMediaType`.
+// - `start(s3:rootDirectory:)` runs the registry on the s3 driver over a `SeaweedServer`
+//   bucket (`s3` describes it: endpoint, bucket, rootdirectory, credentials); `configPath`
+//   and `garbageCollect` work the same. The driver needs AWS_CA_BUNDLE absent from its
+//   environment (with it set, serve fails), so registry and GC run without it.
 // - `ReferenceGCResult` carries more than asked: counts from the summary line, marked
 //   manifests/blobs, the repositories the GC walked, stderr, and `repo@digest` references.
 //
@@ -221,6 +225,29 @@ extension String {
     }
 }
 
+/// Where a registry on the s3 driver keeps its store (what its config.yml says).
+struct RegistryS3Storage: Sendable {
+    /// `http://127.0.0.1:<port>` (`regionendpoint`).
+    var endpoint: String
+    /// The bucket.
+    var bucket: String
+    /// `rootdirectory`: the key prefix, with a leading slash (`/registry`); object keys are
+    /// `<rootdirectory without its leading slash>/docker/registry/v2/...`.
+    var rootDirectory: String
+    /// `region`.
+    var region: String
+    /// `accesskey`.
+    var accessKey: String
+    /// `secretkey`.
+    var secretKey: String
+
+    /// The key prefix of the store, `registry/docker/registry/v2/` for `/registry`. Does not throw.
+    var storagePrefix: String {
+        let root = rootDirectory.split(separator: "/").joined(separator: "/")
+        return (root.isEmpty ? "" : root + "/") + "docker/registry/v2/"
+    }
+}
+
 /// A real docker-registry process on 127.0.0.1 with a private storage root.
 ///
 /// `@unchecked Sendable`: every mutable field lives in `state` and is only touched while
@@ -246,8 +273,11 @@ final class RegistryServer: @unchecked Sendable {
         isAvailable || ProcessInfo.processInfo.environment["CI"] == "true"
     }
 
-    /// The storage `rootdirectory` (it holds `docker/registry/v2`).
+    /// The storage `rootdirectory` (it holds `docker/registry/v2`). Under the s3 driver
+    /// (`start(s3:)`) an empty local directory that the registry never uses: see `s3`.
     let rootDirectory: URL
+    /// The s3 storage this registry runs on; nil for the filesystem driver.
+    let s3: RegistryS3Storage?
     /// The config.yml written for this registry.
     let configPath: URL
     /// Private temp directory holding config, log and (by default) the storage root.
@@ -291,8 +321,9 @@ final class RegistryServer: @unchecked Sendable {
     var processIdentifier: Int32? { lock.withLock { state.process?.pid } }
 
     /// Sets up files; does not launch. Does not throw.
-    private init(binary: String, workDirectory: URL, rootDirectory: URL, port: Int) {
+    private init(binary: String, workDirectory: URL, rootDirectory: URL, port: Int, s3: RegistryS3Storage? = nil) {
         self.binary = binary
+        self.s3 = s3
         self.workDirectory = workDirectory
         self.rootDirectory = rootDirectory
         self.configPath = workDirectory.appendingPathComponent("config.yml")
@@ -320,6 +351,31 @@ final class RegistryServer: @unchecked Sendable {
     /// Throws `binaryMissing`, `io` (temp files), or `startFailed` (with the log tail) when it
     /// does not answer within 60 s or its port is taken three times in a row.
     static func start(rootDirectory: URL? = nil) async throws -> RegistryServer {
+        try await start(rootDirectory: rootDirectory, s3: nil)
+    }
+
+    /// Starts a registry on the s3 driver over `s3`'s bucket, under `rootDirectory` (an object
+    /// key prefix), with delete enabled, upload purging and redirects disabled, and waits until
+    /// `GET /v2/` answers 200. `garbageCollect` runs on the same config. The registry and the
+    /// GC run without `AWS_CA_BUNDLE` in their environment (the s3 driver fails with it set).
+    ///
+    /// - Parameters:
+    ///   - s3: the server whose bucket and credentials the config names.
+    ///   - rootDirectory: the driver's `rootdirectory` (key prefix, leading slash).
+    ///   - endpoint: the `regionendpoint`, when not `s3.endpoint` itself (e.g. a fault or latency
+    ///     proxy in front of it, scripts/s3-proxy.py).
+    /// - Throws: like `start(rootDirectory:)`.
+    static func start(
+        s3: SeaweedServer, rootDirectory: String = "/registry", endpoint: String? = nil
+    ) async throws -> RegistryServer {
+        let storage = RegistryS3Storage(
+            endpoint: endpoint ?? s3.endpoint, bucket: s3.bucket, rootDirectory: rootDirectory, region: s3.region,
+            accessKey: s3.accessKey, secretKey: s3.secretKey)
+        return try await start(rootDirectory: nil, s3: storage)
+    }
+
+    /// Both drivers: `s3` nil means the filesystem driver over `rootDirectory`.
+    private static func start(rootDirectory: URL?, s3: RegistryS3Storage?) async throws -> RegistryServer {
         guard let binary = binaryPath else { throw RegistryFixtureError.binaryMissing }
         let fileManager = FileManager.default
         let work = fileManager.temporaryDirectory
@@ -337,7 +393,7 @@ final class RegistryServer: @unchecked Sendable {
             throw RegistryFixtureError.io("cannot create registry temp dirs under \(work.path): \(error)")
         }
         let server = RegistryServer(
-            binary: binary, workDirectory: work, rootDirectory: root, port: try freePort())
+            binary: binary, workDirectory: work, rootDirectory: root, port: try freePort(), s3: s3)
         try await server.launch()
         return server
     }
@@ -406,8 +462,7 @@ final class RegistryServer: @unchecked Sendable {
               accesslog:
                 disabled: true
             storage:
-              filesystem:
-                rootdirectory: \(Self.yamlQuoted(rootDirectory.path))
+            \(storageSection())
               delete:
                 enabled: true
               maintenance:
@@ -432,11 +487,32 @@ final class RegistryServer: @unchecked Sendable {
         }
     }
 
+    /// The driver part of config.yml's `storage:` section, every line indented as it stands in
+    /// the file (the interpolation in `writeConfig` sits at column 0). Does not throw.
+    private func storageSection() -> String {
+        guard let s3 else {
+            return "  filesystem:\n    rootdirectory: \(Self.yamlQuoted(rootDirectory.path))"
+        }
+        return """
+              s3:
+                accesskey: \(Self.yamlQuoted(s3.accessKey))
+                secretkey: \(Self.yamlQuoted(s3.secretKey))
+                region: \(Self.yamlQuoted(s3.region))
+                regionendpoint: \(Self.yamlQuoted(s3.endpoint))
+                bucket: \(Self.yamlQuoted(s3.bucket))
+                rootdirectory: \(Self.yamlQuoted(s3.rootDirectory))
+                secure: false
+                v4auth: true
+              redirect:
+                disable: true
+            """
+    }
+
     /// Launches `<binary> serve <config>` with output appended to the log. Throws `io`.
     private func spawnServe() throws -> ChildProcess {
         do {
             return try ChildProcess.spawn(
-                binary, ["serve", configPath.path], environment: Self.cleanEnvironment(),
+                binary, ["serve", configPath.path], environment: cleanEnvironment(),
                 output: .appended(to: logFile.path), error: .sameAsOutput)
         } catch {
             throw RegistryFixtureError.io("cannot launch \(binary) serve \(configPath.path): \(error)")
@@ -499,9 +575,12 @@ final class RegistryServer: @unchecked Sendable {
         return lines.suffix(40).joined(separator: "\n")
     }
 
-    /// The environment without REGISTRY_* variables, which would override the config. Does not throw.
-    private static func cleanEnvironment() -> [String: String] {
-        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REGISTRY_") }
+    /// The environment without REGISTRY_* variables, which would override the config, and on
+    /// the s3 driver without AWS_CA_BUNDLE, with which the driver does not start. Does not throw.
+    private func cleanEnvironment() -> [String: String] {
+        ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("REGISTRY_") && (s3 == nil || $0.key != "AWS_CA_BUNDLE")
+        }
     }
 
     /// `text` as a double-quoted YAML scalar. Does not throw.
@@ -573,7 +652,7 @@ final class RegistryServer: @unchecked Sendable {
         arguments.append(configPath.path)
         let outcome: ChildProcess.Outcome
         do {
-            outcome = try ChildProcess.run(binary, arguments, environment: Self.cleanEnvironment())
+            outcome = try ChildProcess.run(binary, arguments, environment: cleanEnvironment())
         } catch {
             throw RegistryFixtureError.io("cannot run \(binary) \(arguments.joined(separator: " ")): \(error)")
         }
