@@ -17,7 +17,9 @@ extension S3Backend {
     /// A prefix is empty once no key lies below it (S3 has no directories to remove).
     public func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
         try check(path)
-        return try await !isPrefix(path)
+        if try await isPrefix(path) { return false }
+        await removeDirectoryMarkers(below: path, keys: [])
+        return true
     }
 
     /// One listing of `path` and everything below it, then one DeleteObjects per 1,000 old keys;
@@ -43,7 +45,32 @@ extension S3Backend {
         try await deleteKeys(first, path: path)
         if young { return false }
         try await deleteKeys(final, path: path)
+        await removeDirectoryMarkers(below: path, keys: keys.map(\.key))
         return true
+    }
+
+    /// Deletes the directory markers (`dir/`) of `path` and of every directory between it and
+    /// `keys`, deepest first: stores with real directories (SeaweedFS) keep an emptied one and list
+    /// it as a common prefix, so a removed tag would still be listed. Such a store never deletes a
+    /// directory that is not empty through its marker, and a store without directories answers
+    /// "deleted" for a marker that does not exist; failures are ignored (an empty prefix is harmless).
+    func removeDirectoryMarkers(below path: String, keys: [String]) async {
+        let root = key(path)
+        var markers: Set<String> = [root + "/"]
+        for key in keys where key.hasPrefix(root + "/") {
+            var directory = Substring(key)
+            while let slash = directory.lastIndex(of: "/"), directory.distance(from: directory.startIndex, to: slash) > root.count {
+                directory = directory[..<slash]
+                markers.insert(String(directory) + "/")
+            }
+        }
+        let ordered = markers.sorted { $0.count > $1.count }
+        var start = 0
+        while start < ordered.count {
+            let batch = Array(ordered[start..<min(start + DeleteObjectsRequest.maximumKeys, ordered.count)])
+            _ = try? await client.deleteObjects(batch, path: path)
+            start += batch.count
+        }
     }
 
     /// The objects that are `path` itself or lie below `path/`, read now.

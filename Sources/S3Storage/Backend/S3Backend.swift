@@ -87,6 +87,10 @@ public struct S3Backend: StorageBackend {
             if case .file = listing.lookup(relative) {
                 throw SweepError(.wrongType, "not a directory (an object)", path: path)
             }
+            // A blob shard the top-level listing named but that holds nothing (a store with real
+            // directories keeps emptied ones) is an empty directory. The repositories tree stays
+            // "absent" when empty: the scan decides what that means.
+            if relative.isEmpty && path != StorePath.repositories { return [] }
             throw SweepError(.notFound, "no such directory", path: path)
         }
         return try await listLive(path)
