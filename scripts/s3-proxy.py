@@ -88,10 +88,14 @@ class Proxy:
                     payload = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
                                "<Message>%s</Message><RequestId>s3-proxy</RequestId></Error>" % (code, message))
                     data = payload.encode()
+                    closing = wants_close(headers)
                     client_writer.write(
                         b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n"
+                        + (b"Connection: close\r\n" if closing else b"")
                         + b"Content-Length: %d\r\n\r\n" % len(data) + (b"" if method == "HEAD" else data))
                     await client_writer.drain()
+                    if closing:
+                        return
                     continue
                 if fault == "reset":
                     abort(client_writer)

@@ -37,7 +37,9 @@ import FoundationNetworking
 //   AbortMultipartUpload), POST (Create/CompleteMultipartUpload). So HEAD is not told apart
 //   from GET, nor DeleteObjects from DeleteObject: count those at the client or the proxy
 //   (scripts/s3-proxy.py --stats-file counts by method). `/healthz` is not counted, which is
-//   why readiness polls it: counts start at zero.
+//   why readiness polls it. `weed mini` makes one ListBuckets of its own around startup
+//   (bucket label "", sometimes after readiness), so `requestCounts()` counts only the
+//   fixture's bucket unless asked for all: then per-bucket counts start at zero.
 // - SIGTERM stops it in well under a second; stop() sends SIGKILL after 10 s anyway.
 
 /// A SeaweedFS `weed mini` process serving S3 on 127.0.0.1, with a private data directory.
@@ -177,23 +179,27 @@ final class SeaweedServer: @unchecked Sendable {
 
     // MARK: - Observing the store
 
-    /// S3 requests since start by SeaweedFS's request type (`LIST`, `GET`, `PUT`, `COPY`,
-    /// `DELETE`, `POST`; see the notes at the top of this file for what each covers), summed
-    /// over buckets and status codes, from `SeaweedFS_s3_request_total` on the metrics port.
+    /// S3 requests on ``bucket`` since start by SeaweedFS's request type (`LIST`, `GET`, `PUT`,
+    /// `COPY`, `DELETE`, `POST`; see the notes at the top of this file for what each covers),
+    /// summed over status codes, from `SeaweedFS_s3_request_total` on the metrics port.
+    ///
+    /// - Parameter allBuckets: also count requests labelled with no or another bucket: ListBuckets,
+    ///   requests denied before their bucket was resolved, and the one ListBuckets (`LIST`,
+    ///   bucket "") that `weed mini` itself makes around startup, sometimes after readiness.
     /// - Throws: `RegistryFixtureError.io` when the metrics endpoint does not answer 200.
-    func requestCounts() async throws -> [String: Int] {
+    func requestCounts(allBuckets: Bool = false) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for (labels, value) in try await requestSamples() {
+        for (labels, value) in try await requestSamples() where allBuckets || labels["bucket"] == bucket {
             counts[labels["type", default: "?"], default: 0] += value
         }
         return counts
     }
 
-    /// Like ``requestCounts()`` but keyed `"<type> <code>"` (e.g. `"GET 206"`, `"LIST 200"`).
+    /// Like ``requestCounts(allBuckets:)`` but keyed `"<type> <code>"` (e.g. `"GET 206"`, `"LIST 200"`).
     /// - Throws: `RegistryFixtureError.io` when the metrics endpoint does not answer 200.
-    func requestCountsByStatus() async throws -> [String: Int] {
+    func requestCountsByStatus(allBuckets: Bool = false) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for (labels, value) in try await requestSamples() {
+        for (labels, value) in try await requestSamples() where allBuckets || labels["bucket"] == bucket {
             counts["\(labels["type", default: "?"]) \(labels["code", default: "?"])", default: 0] += value
         }
         return counts
