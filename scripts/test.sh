@@ -5,8 +5,7 @@
 #
 # The tests start programs (docker-registry, dockerd, weed, python3, regsweep) through their
 # own posix_spawn helper (Tests/RegistrySweepTests/Support/ChildProcess.swift), not Foundation's
-# Process, whose
-# run() in Swift 6.3.1 on Linux could crash reading past a readdir buffer
+# Process, whose run() in Swift 6.3.1 on Linux could crash reading past a readdir buffer
 # (swift-corelibs-foundation PR #5472): one run decides, a crash fails it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
