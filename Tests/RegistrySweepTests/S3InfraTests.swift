@@ -92,7 +92,8 @@ struct S3InfraTests {
     }
 
     /// Each fault kind, seen on the wire: 503 and SlowDown answers with S3 error XML, a body cut
-    /// short of its Content-Length, a reset, and `--only` sparing other methods.
+    /// short of its Content-Length, a reset, a request held then closed unanswered, and `--only`
+    /// sparing other methods.
     @Test func theProxyInjectsEachFault() async throws {
         let s3 = try await SeaweedServer.start()
         defer { s3.stop() }
@@ -125,6 +126,16 @@ struct S3InfraTests {
         #expect(reset.bytes.isEmpty)
         #expect(reset.reset)
         resetting.stop()
+
+        let holding = try await S3Proxy.start(
+            upstreamPort: s3.port, options: ["--fault-rate", "1", "--faults", "timeout", "--timeout-s", "1"])
+        var held: (bytes: [UInt8], reset: Bool) = ([], true)
+        let holdTime = try ContinuousClock().measure {
+            held = try S3Proxy.rawExchange(port: holding.port, request: request)
+        }
+        #expect(held.bytes.isEmpty && !held.reset)
+        #expect(holdTime >= .seconds(1))
+        holding.stop()
 
         let onlyPuts = try await S3Proxy.start(
             upstreamPort: s3.port, options: ["--fault-rate", "1", "--faults", "503", "--only", "PUT"])
