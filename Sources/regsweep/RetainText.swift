@@ -18,6 +18,9 @@ enum RetainText {
         } else {
             lines.append("would remove: tags \(result.deletedTags.count), manifests \(report.eligibleManifests.count), blobs \(report.eligibleBlobs.count) (\(freed) in total), links \(report.eligibleLinks.count), uploads \(report.eligibleUploads.count), repositories \(report.eligibleRepositories.count)")
         }
+        if result.unattributedBytes > 0 {
+            lines.append("other garbage (no repository above referenced it): \(ByteCount.format(result.unattributedBytes))")
+        }
         for tag in result.keptUnjudged { lines.append("kept (could not be judged): \(tag)") }
         for item in report.skipped { lines.append("kept: \(item.kind) \(item.path): \(item.reason)") }
         for warning in report.warnings { lines.append("warning: \(warning)") }

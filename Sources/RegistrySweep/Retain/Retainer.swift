@@ -135,27 +135,32 @@ public struct Retainer: Sendable {
         }
         if let finished { report.warnings.insert(finished, at: 0) }
         var decisions = decided.decisions
-        attributeBytes(report.eligibleBlobs, plan: plan, journal: decided.journal, snapshot: snapshot, to: &decisions)
+        let unattributed = attributeBytes(
+            report.eligibleBlobs, plan: plan, journal: decided.journal, snapshot: snapshot, to: &decisions)
         let unjudged: Set<RetentionDecision.Reason> = [.pushTimeUnknown, .unreadable, .repositoryIncomplete, .invalidName]
         for decision in decisions where decision.keptTags.contains(where: { unjudged.contains($0.reason) }) {
             report.warnings.append("\(decision.repository): tags that could not be judged were kept (see keptUnjudged)")
         }
-        return RetentionReport(
+        var result = RetentionReport(
             repositories: decisions,
             deletedTags: decided.targets.map(\.description).sorted(),
             keptUnjudged: decisions.flatMap { decision in
                 decision.keptTags.filter { unjudged.contains($0.reason) }.map { "\(decision.repository):\($0.tag)" }
             }.sorted(),
             collect: options.collect, report: report, paths: plan.paths)
+        result.unattributedBytes = unattributed
+        return result
     }
 
     /// Sets each decision's ``RetentionDecision/bytes``: the freed blobs its repository referenced
     /// through its deleted manifests and tags or its layer links.
+    ///
+    /// - Returns: the bytes of freed blobs no decided repository referenced.
     private func attributeBytes(
         _ freed: [Digest], plan: SweepPlan, journal: DeleteJournal, snapshot: StoreSnapshot,
         to decisions: inout [RetentionDecision]
-    ) {
-        guard !freed.isEmpty else { return }
+    ) -> Int {
+        guard !freed.isEmpty else { return 0 }
         let freedSet = Set(freed)
         var bytes: [UInt32: Int] = [:]
         for blob in plan.blobs where freedSet.contains(blob.digest) {
@@ -173,6 +178,7 @@ public struct Retainer: Sendable {
         }
         // One scratch `visited` set for all repositories, cleared after each through `walked`.
         var visited = BitSet(universe: snapshot.digests.count)
+        var attributed = Set<UInt32>()
         for index in decisions.indices {
             guard let repository = byName[decisions[index].repository] else { continue }
             var counted = Set<UInt32>()
@@ -184,6 +190,8 @@ public struct Retainer: Sendable {
             }
             for id in walked { visited.remove(id) }
             decisions[index].bytes = counted.reduce(0) { $0 + (bytes[$1] ?? 0) }
+            attributed.formUnion(counted)
         }
+        return bytes.reduce(0) { $0 + (attributed.contains($1.key) ? 0 : $1.value) }
     }
 }

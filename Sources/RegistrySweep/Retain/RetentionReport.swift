@@ -9,6 +9,9 @@ public struct RetentionReport: Sendable, Codable, Equatable {
     /// time, incomplete repository, invalid name), sorted. Each also appears in its repository's
     /// ``RetentionDecision/keptTags`` with the reason.
     public var keptUnjudged: [String]
+    /// Bytes of freed blobs that no repository in ``repositories`` referenced: garbage that was
+    /// already there elsewhere, freed by the collect. Per-repository bytes plus these cover ``bytes``.
+    public var unattributedBytes = 0
     /// Whether the run collected too (blobs no surviving manifest references).
     public var collect: Bool
     /// Bytes of blob data freed (or, in a dry run, that the whole run would free).
@@ -19,7 +22,7 @@ public struct RetentionReport: Sendable, Codable, Equatable {
     public var paths: [String]
 
     private enum CodingKeys: String, CodingKey {
-        case repositories, deletedTags, keptUnjudged, collect, bytes, report, paths
+        case repositories, deletedTags, keptUnjudged, unattributedBytes, collect, bytes, report, paths
     }
 
     /// Creates a report.
@@ -43,6 +46,7 @@ public struct RetentionReport: Sendable, Codable, Equatable {
         repositories = try container.decode([RetentionDecision].self, forKey: .repositories)
         deletedTags = try container.decode([String].self, forKey: .deletedTags)
         keptUnjudged = try container.decode([String].self, forKey: .keptUnjudged)
+        unattributedBytes = try container.decode(Int.self, forKey: .unattributedBytes)
         collect = try container.decode(Bool.self, forKey: .collect)
         report = try container.decode(CollectReport.self, forKey: .report)
         paths = try container.decode([String].self, forKey: .paths)
@@ -54,6 +58,7 @@ public struct RetentionReport: Sendable, Codable, Equatable {
         try container.encode(repositories, forKey: .repositories)
         try container.encode(deletedTags, forKey: .deletedTags)
         try container.encode(keptUnjudged, forKey: .keptUnjudged)
+        try container.encode(unattributedBytes, forKey: .unattributedBytes)
         try container.encode(collect, forKey: .collect)
         try container.encode(bytes, forKey: .bytes)
         try container.encode(report, forKey: .report)

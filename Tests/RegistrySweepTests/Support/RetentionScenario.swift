@@ -8,7 +8,9 @@ import RegistrySweep
 ///   (10 d, one manifest under two tags); all share a base layer;
 /// - `team/multi`: OCI index `1.0` (60 d, two children pushed by digest), Docker list `2.0` (5 d,
 ///   two children, one sharing a layer with a child of 1.0), image `dev` (1 d);
-/// - `other/svc`: `1` (30 d, shares a layer with team/app:b1), `2` (20 d), `3` (10 d), `4` (1 d).
+/// - `other/svc`: `1` (30 d, shares a layer with team/app:b1), `2` (20 d), `3` (10 d), `4` (1 d),
+///   and an uploaded blob no manifest references (garbage before any retention: `gc`'s, so only a
+///   run with collect frees it).
 ///
 /// Push times are set after pushing: each tag's `current/link` modification time.
 struct RetentionScenario {
@@ -38,6 +40,8 @@ struct RetentionScenario {
     var entries: [Entry] = []
     /// The signature of team/app:b1 (untagged referrer).
     var signature: PushedImage
+    /// A blob uploaded to other/svc that no manifest references.
+    var orphan: Blob
     /// The time push times count back from.
     var now: Double
 
@@ -86,7 +90,9 @@ struct RetentionScenario {
         _ = try await image("other/svc", "2", 20, [blob(31)], config(31))
         _ = try await image("other/svc", "3", 10, [blob(32)], config(32))
         _ = try await image("other/svc", "4", 1, [blob(33)], config(33))
-        return RetentionScenario(entries: entries, signature: signature, now: Timestamp.now())
+        let orphan = blob(34, 2500)
+        _ = try await registry.pushBlob("other/svc", orphan.bytes)
+        return RetentionScenario(entries: entries, signature: signature, orphan: orphan, now: Timestamp.now())
     }
 
     /// Sets every tag's `current/link` modification time to `now - daysAgo`.
