@@ -102,9 +102,7 @@ public struct Retainer: Sendable {
         planner.removedTags = exclusions.removedTags
         var plan = await planner.plan(mark, uploads: collectOptions.uploadAge != nil)
         plan.tags = journal.tags.map { .init(repository: $0.repository, tag: $0.tag, current: $0.current.flatMap(Digest.init)) }
-        // What only the deletion tells: which tags' manifests stay because another tag needs them.
-        let (deletion, _) = await deleter.plan(journal, snapshot: snapshot)
-        plan.warnings += deletion.warnings.filter { $0.contains("is still needed by another tag") }
+        plan.warnings += ImageDeleter.stillNeeded(journal, exclusions: exclusions, snapshot: snapshot)
         return (plan, mark.marked.count)
     }
 
