@@ -17,7 +17,7 @@ struct RetainCommand: AsyncParsableCommand {
 
             Deleting a tag follows `delete NAME:TAG`'s rule: the tag goes; its manifest (with its index children and untagged referrers) goes only if no surviving tag reaches it.
 
-            --collect runs the collect in the same run (one scan), so blobs are freed too; the dry run reports the bytes the whole run would free (blobs no surviving manifest in any repository references), per repository and in total. (The collect is `gc` with its defaults: every other revision stays live; dangling links and uploads older than 168h go too.)
+            --collect runs the collect in the same run (one scan), so blobs are freed too; the dry run reports the bytes the whole run would free (blobs no surviving manifest in any repository references), per repository and in total. (The collect is `gc` with its defaults, over the whole store whatever the scope: every other revision stays live; dangling links and uploads older than 168h go too.)
 
             --policy FILE (YAML) holds several rules, the first rule whose `repositories` glob matches a repository applies to it:
               rules:
@@ -33,7 +33,7 @@ struct RetainCommand: AsyncParsableCommand {
 
             --plan-out FILE writes the plan (JSON) and changes nothing; it is a delete plan for the chosen tags, which `regsweep delete ROOT --apply FILE` carries out later against a fresh scan (the collect part is then gc's).
 
-            Exit codes: 0 done; 1 some deletions failed; 3 the store could not be used; 64 usage error, no keep rule, or an invalid policy (nothing was changed); 130 interrupted.
+            Exit codes: 0 done; 1 done, but some deletions failed, or tags were kept because they could not be judged, or the scan found problems (all listed); 3 the store could not be used; 64 usage error, no keep rule, or an invalid policy (nothing was changed); 130 interrupted.
             """
     )
 
@@ -140,6 +140,8 @@ struct RetainCommand: AsyncParsableCommand {
             print(RetainText.render(result))
         }
         if interrupted || result.report.cancelled { throw Interruption.exitCode }
-        if !result.report.failures.isEmpty { throw ExitStatus.problems }
+        if !result.report.failures.isEmpty || !result.keptUnjudged.isEmpty || !result.report.problems.isEmpty {
+            throw ExitStatus.problems
+        }
     }
 }

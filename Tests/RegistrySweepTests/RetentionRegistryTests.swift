@@ -171,6 +171,11 @@ struct RetentionRegistryTests {
         // team/app:b2's current/link no longer holds a digest.
         let link = StorePath.tag("team/app", "b2") + "/current/link"
         try Array("sha256:not-a-digest".utf8).withUnsafeBytes { try backend.writeAtomically(link, $0) }
+        let cli = try ChildProcess.run(
+            try regsweepExecutable().path, ["retain", registry.rootDirectory.path, "--keep-last", "1", "--dry-run"],
+            output: .captured, error: .discarded)
+        #expect(cli.status == 1, "tags kept unjudged make the run exit 1")
+        #expect(cli.outputText.contains("kept (could not be judged): team/app:b2"), "\(cli.outputText)")
         let appBefore = fileList(registry.rootDirectory.appendingPathComponent("docker/registry/v2/repositories/team/app"))
         var options = try options(dryRun: false, collect: true, scope: [], now: scenario.now)
         options.dryRun = false
@@ -229,5 +234,29 @@ struct RetentionRegistryTests {
         try await registry.restart()
         #expect(try await registry.getManifest("app", reference: "1").status == 404)
         #expect(try await registry.getManifest("app", reference: "2").status == 200)
+    }
+
+    @Test func planOutIsADeletePlanThatDeleteApplies() async throws {
+        let registry = try await RegistryServer.start()
+        defer { registry.stop() }
+        let scenario = try await RetentionScenario.build(registry)
+        registry.stop()
+        let backend = try FileSystemBackend(root: registry.rootDirectory.path)
+        try scenario.setPushTimes(backend)
+        let before = fileList(registry.rootDirectory)
+        let options = try options(dryRun: false, collect: false, scope: ["other/*"], now: scenario.now)
+        let plan = try await Retainer(backend: backend, options: options).plan(RetentionPolicy(rules: [RetentionRule(keepLast: 2)]))
+        #expect(fileList(registry.rootDirectory) == before, "planning changes nothing")
+        #expect(Set(plan.tags.map { "\($0.repository):\($0.tag)" }) == ["other/svc:1", "other/svc:2"])
+        #expect(plan.origin?.delete?.targets.sorted() == ["other/svc:1", "other/svc:2"])
+        var deletion = DeleteOptions()
+        deletion.dryRun = false
+        deletion.grace = 0
+        let applied = try await ImageDeleter(backend: backend, options: deletion).execute(plan)
+        #expect(applied.removedTags == ["other/svc:1", "other/svc:2"])
+        #expect(applied.report.failures.isEmpty)
+        try await registry.restart()
+        let failures = try await scenario.checkThroughRegistry(registry, deleted: ["other/svc:1", "other/svc:2"])
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 }

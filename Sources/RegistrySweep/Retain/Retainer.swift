@@ -9,7 +9,7 @@
 /// print(preview.deletedTags, preview.bytes)
 /// ```
 ///
-/// Safety: the tags are chosen by ``RetentionSelector`` (whatever cannot be judged stays); the
+/// Safety: whatever cannot be judged keeps its tags (see ``RetentionDecision/Reason``); the
 /// deletion is ``ImageDeleter``'s own decision for those `NAME:TAG` targets (a manifest goes only
 /// if no surviving tag reaches it; its index children and untagged referrers with it), written
 /// to the delete journal before anything is removed, so an interrupted run is finished by the
