@@ -17,6 +17,9 @@
 #
 # Programs:
 #   regsweep gc STORE --dry-run --grace 0 --format distribution   (release build of this checkout)
+#   regsweep gc STORE --dry-run -m --grace 0                       (delete-untagged, text summary)
+#   regsweep retain STORE --keep-last 3 --collect --dry-run --grace 0   (one scan: the issue's
+#                     target is at most 1.2x `gc --dry-run -m`; printed as "retain / gc -m")
 #   docker-registry garbage-collect --dry-run CONFIG               (CONFIG: temp config.yml on STORE)
 #   find STORE -type f | wc -l
 #   io-floor STORE   (Benchmarks/io-floor/io-floor.c: only the listings and manifest reads that
@@ -67,12 +70,14 @@ http:
 YAML
 
 run_regsweep()  { "$REGSWEEP" gc "$store" --dry-run --grace 0 --format distribution; }
+run_gcm()       { "$REGSWEEP" gc "$store" --dry-run -m --grace 0; }
+run_retain()    { "$REGSWEEP" retain "$store" --keep-last 3 --collect --dry-run --grace 0; }
 run_baseline()  { "$BASELINE" gc "$store" --dry-run --grace 0 --format distribution; }
 run_reference() { "$reference" garbage-collect --dry-run "$work/config.yml"; }
 run_find()      { find "$store" -type f | wc -l; }
 run_floor()     { "$work/io-floor" "$store"; }
 run_safefloor() { "$work/io-floor" --links "$store"; }
-export -f run_regsweep run_baseline run_reference run_find run_floor run_safefloor
+export -f run_regsweep run_gcm run_retain run_baseline run_reference run_find run_floor run_safefloor
 export REGSWEEP BASELINE reference store work
 
 # measure NAME: runs run_NAME once under GNU time; appends "wall cpu rss_kb" to $work/NAME.times.
@@ -102,7 +107,7 @@ for name in "${walkers[@]}"; do
     echo "$name: $reference_runs runs done" >&2
 done
 
-fast=(regsweep floor safefloor)
+fast=(regsweep floor safefloor gcm retain)
 [[ -n "${BASELINE:-}" ]] && fast+=(baseline)
 for ((round = 0; round < runs; round++)); do
     count=${#fast[@]}
@@ -135,6 +140,8 @@ row() {
         "$(echo "$(column "$2" 3 | median) / 1024" | bc -l)"
 }
 row "regsweep gc --dry-run --grace 0" regsweep
+row "regsweep gc --dry-run -m" gcm
+row "retain --keep-last 3 --collect -d" retain
 row "baseline regsweep (BASELINE)" baseline
 row "io-floor (listings + manifest reads)" floor
 row "io-floor --links (safe floor)" safefloor
@@ -145,6 +152,7 @@ echo "per-round paired wall ratios (median, min, max):"
 echo "  regsweep / io-floor:   $(paired regsweep floor)"
 echo "  regsweep / safe floor: $(paired regsweep safefloor)"
 [[ -n "${BASELINE:-}" ]] && echo "  regsweep / baseline:   $(paired regsweep baseline)"
+echo "  retain / gc -m:        $(paired retain gcm)   (target: at most 1.2)"
 if [[ -s "$work/reference.times" ]]; then
     ref=$(column reference 1 | median)
     ours=$(column regsweep 1 | median)

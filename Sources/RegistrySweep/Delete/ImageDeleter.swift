@@ -205,11 +205,14 @@ public struct ImageDeleter: Sendable {
                 journal.wholeRepositories.append(name)
             } else {
                 var chosen: [Repository.Tag] = []
+                var chosenNames = Set<String>()
+                // By name, built once: retention names thousands of tags of one repository.
+                let tagsByName = Dictionary(repository.tags.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
                 for target in repositoryTargets {
-                    guard let tag = repository.tags.first(where: { $0.name == target.tag }) else {
+                    guard let tag = tagsByName[target.tag ?? ""] else {
                         throw SweepError(.unknownReference, "no tag \"\(target.tag ?? "")\" in repository \"\(name)\"; nothing was changed", path: StorePath.tag(name, target.tag ?? ""))
                     }
-                    if !chosen.contains(where: { $0.name == tag.name }) { chosen.append(tag) }
+                    if chosenNames.insert(tag.name).inserted { chosen.append(tag) }
                 }
                 removed = chosen
                 let removedNames = Set(chosen.map(\.name))
@@ -240,14 +243,7 @@ public struct ImageDeleter: Sendable {
             exclusions.deadRevisions[name] = Set(digests.compactMap { Digest($0).flatMap(snapshot.digests.id(of:)) })
         }
         for tag in journal.tags { exclusions.removedTags.insert(.init(repository: tag.repository, tag: tag.tag)) }
-        var kept: [String] = []
-        for tag in journal.tags {
-            guard let current = tag.current, let digest = Digest(current), let id = snapshot.digests.id(of: digest),
-                let repository = snapshot.repositories.first(where: { $0.name == tag.repository }),
-                repository.revisions.contains(id), !(exclusions.deadRevisions[tag.repository]?.contains(id) ?? false)
-            else { continue }
-            kept.append("\(tag.repository)@\(current) is still needed by another tag; only the tag was removed")
-        }
+        let kept = Self.stillNeeded(journal, exclusions: exclusions, snapshot: snapshot)
         var markerOptions = collectOptions
         markerOptions.deleteUntagged = false
         var marker = Marker(snapshot: snapshot, options: markerOptions)
@@ -266,8 +262,26 @@ public struct ImageDeleter: Sendable {
         plan.tags = journal.tags.map { .init(repository: $0.repository, tag: $0.tag, current: $0.current.flatMap(Digest.init)) }
         for name in journal.wholeRepositories where !plan.repositories.contains(name) { plan.repositories.append(name) }
         plan.repositories.removeAll { !affected.contains($0) || (!journal.prune && !journal.wholeRepositories.contains($0)) }
-        plan.warnings += Array(Set(kept)).sorted()
+        plan.warnings += kept
         return (plan, mark.marked.count)
+    }
+
+
+    /// The delete's notes for deleted tags whose manifest stays (another tag still needs it).
+    static func stillNeeded(_ journal: DeleteJournal, exclusions: Marker.Exclusions, snapshot: StoreSnapshot) -> [String] {
+        let byName = Dictionary(snapshot.repositories.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var revisions: [String: Set<UInt32>] = [:]
+        var notes = Set<String>()
+        for tag in journal.tags {
+            guard let current = tag.current, let digest = Digest(current), let id = snapshot.digests.id(of: digest),
+                let repository = byName[tag.repository], !(exclusions.deadRevisions[tag.repository]?.contains(id) ?? false)
+            else { continue }
+            if revisions[tag.repository] == nil { revisions[tag.repository] = Set(repository.revisions) }
+            if revisions[tag.repository]?.contains(id) == true {
+                notes.insert("\(tag.repository)@\(current) is still needed by another tag; only the tag was removed")
+            }
+        }
+        return notes.sorted()
     }
 
 }

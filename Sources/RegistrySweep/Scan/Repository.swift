@@ -13,6 +13,11 @@ public struct Repository: Sendable {
         /// Where the tag's history (`index/sha256/*`) lies in the repository's
         /// ``Repository/tagHistory``; read it with ``Repository/history(of:)``.
         package var historyRange: Range<UInt32>
+        /// When the tag was last pushed: the modification time of its `current/link` (the
+        /// registry rewrites it on every push of the tag; on object stores, its last-modified
+        /// time), seconds since 1970. `nil` unless the scan was asked for it
+        /// (``ScanOptions/readTagTimes``) and could stat the link.
+        public var pushedAt: Double? = nil
     }
 
     /// A tag directory without `current/link`: the registry answers "unknown tag" for it (a

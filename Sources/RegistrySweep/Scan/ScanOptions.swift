@@ -12,6 +12,9 @@ public struct ScanOptions: Sendable {
     /// List each repository's `_layers` links: needed to clean links. Repositories that are
     /// kept whole have theirs listed regardless (their layers are marked).
     public var listLayerLinks = true
+    /// Stat each tag's `current/link` for its push time (``Repository/Tag/pushedAt``), as
+    /// retention needs; one `fstatat` per tag. Off by default.
+    public var readTagTimes = false
     /// Tasks listing or reading at once; each holds at most one descriptor at a time.
     public var concurrency = ScanOptions.defaultConcurrency
     /// Receives progress (``ProgressEvent/Phase/listBlobs`` … ``ProgressEvent/Phase/statBlobs``).

@@ -4,6 +4,8 @@ struct RawRepository: Sendable {
         var name: String
         var current: Digest?
         var history: [Digest]
+        /// When `current/link` was last written (read with ``ScanOptions/readTagTimes``).
+        var pushedAt: Double? = nil
     }
     var name: String
     var hasValidName: Bool
@@ -97,7 +99,7 @@ extension StoreScanner {
             tagHistory += digests.intern(contentsOf: tag.history)
             return Repository.Tag(
                 name: tag.name, current: tag.current.map { digests.intern($0) },
-                historyRange: start..<UInt32(tagHistory.count))
+                historyRange: start..<UInt32(tagHistory.count), pushedAt: tag.pushedAt)
         }
         let linklessTags = repository.linklessTags.map { tag in
             let start = UInt32(tagHistory.count)
@@ -466,6 +468,11 @@ extension StoreScanner {
             var linkless = false
             do {
                 tag.current = try await LinkFile.read(reader, "\(prefix)\(entry.name)/current/link")
+                if options.readTagTimes {
+                    // Stat'ed after the read: the time is never older than the content read (a re-push
+                    // in between makes the tag look newer, which only keeps more). Unknown stays nil.
+                    tag.pushedAt = try? await reader.stat("\(prefix)\(entry.name)/current/link").modified
+                }
             } catch where error.code == .notFound {
                 // Absent, unless `current` is something else (a dangling symlink): then a problem.
                 if let problem = await confirmAbsent(reader, "\(prefix)\(entry.name)/current", display: "\(path)/\(entry.name)/current") {
