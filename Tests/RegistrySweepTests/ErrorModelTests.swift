@@ -153,7 +153,7 @@ struct ErrorModelTests {
 
         #expect(
             Set(object.keys) == [
-                "dryRun", "markedBlobs", "eligibleBlobs", "eligibleManifests", "eligibleBytes", "eligibleUploads",
+                "dryRun", "markedBlobs", "eligibleBlobs", "eligibleManifests", "eligibleBytes", "eligibleUploads", "eligibleIncompleteUploads",
                 "eligibleLinks", "eligibleRepositories", "keptYoungBlobs", "totalBlobs", "totalManifests",
                 "warnings", "problems", "failures", "timings", "skipped", "revalidations", "cancelled",
             ])
