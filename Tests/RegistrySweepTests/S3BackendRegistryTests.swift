@@ -116,7 +116,12 @@ struct S3BackendRegistryTests {
         #expect(result.report.failures.isEmpty, "\(result.report.failures)")
         #expect(Set(result.removedTags) == ["team/svc/api:latest", "library/app:stable"])
         try await fixture.registry.restart()
-        // (The registry's tag list is not checked: SeaweedFS may keep the emptied tag directory.)
+        // `stable` is gone from the tag list too (its emptied directory was removed). `old` is the
+        // registry's own leftover: its API delete of that manifest emptied the tag directory, and
+        // SeaweedFS keeps emptied directories (the tag answers 404; regsweep sees no key there).
+        let tags = try await fixture.registry.tags("library/app")
+        #expect(Set(tags).subtracting(["old"]) == ["v1"], "\(tags)")
+        #expect(try await fixture.registry.getManifest("library/app", reference: "old").status == 404)
         let gone = try await fixture.registry.getManifest("library/app", reference: "stable")
         #expect(gone.status == 404)
         // v1 shares stable's manifest: it and everything else still pulls.
