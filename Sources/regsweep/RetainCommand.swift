@@ -119,6 +119,7 @@ struct RetainCommand: AsyncParsableCommand {
             let policy = try makePolicy()
             options.scope = try repository.map { text throws(SweepError) in try RepositoryGlob(text) }
             let opened = try store.open()
+            options.concurrency = StoreOptions.concurrency(for: opened.backend, default: options.concurrency)
             let retainer = Retainer(backend: opened.backend, options: options)
             let planOut = planOut
             let outcome = try await Interruption.run { () async throws(SweepError) -> RetentionReport? in

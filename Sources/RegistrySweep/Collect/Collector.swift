@@ -118,15 +118,8 @@ public struct Collector: Sendable {
         return report
     }
 
-    /// A scan (unless given), mark and plan, in one listing snapshot of the store.
+    /// A scan (unless given), mark and plan.
     private func scanAndPlan(_ given: StoreSnapshot?) async throws(SweepError)
-        -> (snapshot: StoreSnapshot, plan: SweepPlan, marked: Int, timings: [String: Double])
-    {
-        try await backend.withListingSnapshot { () async throws(SweepError) in try await scanAndPlanInSnapshot(given) }
-    }
-
-    /// ``scanAndPlan(_:)`` within the listing snapshot.
-    private func scanAndPlanInSnapshot(_ given: StoreSnapshot?) async throws(SweepError)
         -> (snapshot: StoreSnapshot, plan: SweepPlan, marked: Int, timings: [String: Double])
     {
         var timings: [String: Double] = [:]

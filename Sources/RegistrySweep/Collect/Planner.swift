@@ -13,11 +13,14 @@ struct Planner: Sendable {
     /// The young-or-changed cutoffs for this snapshot.
     var freshness: Freshness { Freshness(snapshot: snapshot, options: options) }
 
+    /// Where the planner stats: the scan's view of the store (see ``StorageBackend/snapshotView()``).
+    private var reader: any StorageBackend { snapshot.view ?? backend }
+
     /// True if `path`'s mtime is within the grace period or after the scan began (or it cannot
     /// be stat'ed: keep).
     func isYoung(_ path: String) async -> Bool {
         do {
-            let info = try await backend.stat(path)
+            let info = try await reader.stat(path)
             return freshness.isYoung(info.modified)
         } catch {
             return error.code != .notFound
@@ -67,7 +70,7 @@ struct Planner: Sendable {
         for id in (candidates ?? snapshot.blobs).ids where snapshot.blobs.contains(id) && !mark.marked.contains(id) {
             unmarked.append(snapshot.digests[id])
         }
-        let backend = self.backend
+        let reader = self.reader
         let options = self.options
         let freshness = self.freshness
         let results = await withTaskGroup(of: [(Digest, Int, Bool, SweepError?)].self) { group in
@@ -81,12 +84,12 @@ struct Planner: Sendable {
                         var young = false
                         var failure: SweepError?
                         do throws(SweepError) {
-                            let info = try await backend.stat(StorePath.blobData(digest))
+                            let info = try await reader.stat(StorePath.blobData(digest))
                             size = info.size
                             young = freshness.isYoung(info.modified)
                         } catch where error.code == .notFound {
                             // No data file: judge the directory's age (an interrupted move leaves it).
-                            let info = try? await backend.stat(StorePath.blobDirectory(digest))
+                            let info = try? await reader.stat(StorePath.blobDirectory(digest))
                             young = info.map { freshness.isYoung($0.modified) } ?? true
                         } catch {
                             // Cannot tell its age: keep it, and say so.
@@ -196,7 +199,7 @@ struct Planner: Sendable {
                 let path = StorePath.upload(repository.name, upload.uuid)
                 var started = upload.startedAt
                 if started == nil {
-                    started = try? await backend.stat(path).modified
+                    started = try? await reader.stat(path).modified
                     if started != nil {
                         plan.warnings.append("\(repository.name): upload \(upload.uuid) has no readable startedat; judged by its directory's mtime")
                     }

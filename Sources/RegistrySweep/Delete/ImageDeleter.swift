@@ -55,14 +55,10 @@ public struct ImageDeleter: Sendable {
     /// ``plan(_:)``, on the backend's task executor.
     private func planOnTaskExecutor(_ targets: [DeleteTarget]) async throws(SweepError) -> SweepPlan {
         try await Collector.checkStore(backend)
-        let (snapshot, planned) = try await backend.withListingSnapshot {
-            () async throws(SweepError) -> (StoreSnapshot, SweepPlan) in
-            let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
-            var journal = try decide(targets, snapshot: snapshot)
-            journal.prune = options.prune
-            return (snapshot, await self.plan(journal, snapshot: snapshot).0)
-        }
-        var plan = planned
+        let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
+        var journal = try decide(targets, snapshot: snapshot)
+        journal.prune = options.prune
+        var (plan, _) = await plan(journal, snapshot: snapshot)
         var planOptions = options
         planOptions.dryRun = true
         await plan.prepareForReview(
@@ -120,20 +116,15 @@ public struct ImageDeleter: Sendable {
             }
         }
         var timings: [String: Double] = [:]
-        let (snapshot, journal, planned, marked) = try await backend.withListingSnapshot {
-            () async throws(SweepError) -> (StoreSnapshot, DeleteJournal, SweepPlan, Int) in
-            var clock = Timestamp.monotonic()
-            let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
-            timings["scan"] = Timestamp.monotonic() - clock
-            clock = Timestamp.monotonic()
-            var journal = try decide(targets, snapshot: snapshot)
-            journal.prune = options.prune
-            if let reviewed { journal.restrict(to: reviewed) }
-            let (plan, marked) = await self.plan(journal, snapshot: snapshot)
-            timings["plan"] = Timestamp.monotonic() - clock
-            return (snapshot, journal, plan, marked)
-        }
-        var plan = planned
+        var clock = Timestamp.monotonic()
+        let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
+        timings["scan"] = Timestamp.monotonic() - clock
+        clock = Timestamp.monotonic()
+        var journal = try decide(targets, snapshot: snapshot)
+        journal.prune = options.prune
+        if let reviewed { journal.restrict(to: reviewed) }
+        var (plan, marked) = await plan(journal, snapshot: snapshot)
+        timings["plan"] = Timestamp.monotonic() - clock
         var gone: [CollectReport.Skipped] = []
         var unreviewed = 0
         if let reviewed { (plan, gone, unreviewed) = plan.restricted(to: reviewed) }
@@ -158,12 +149,8 @@ public struct ImageDeleter: Sendable {
     /// Finishes an interrupted delete from its journal against a fresh scan; removes the
     /// journal when nothing failed.
     func finish(_ journal: DeleteJournal) async throws(SweepError) -> DeleteReport {
-        let (snapshot, plan, marked) = try await backend.withListingSnapshot {
-            () async throws(SweepError) -> (StoreSnapshot, SweepPlan, Int) in
-            let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
-            let (plan, marked) = await self.plan(journal, snapshot: snapshot)
-            return (snapshot, plan, marked)
-        }
+        let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
+        let (plan, marked) = await plan(journal, snapshot: snapshot)
         var freshness = Freshness(snapshot: snapshot, options: collectOptions)
         // Files written since the first run's decision are young; directories changed since then
         // are not news (this scan read them; the first run's own removals changed them).

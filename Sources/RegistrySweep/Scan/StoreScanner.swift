@@ -37,9 +37,9 @@ public struct StoreScanner: Sendable {
     /// - Throws: `.invalidStore` for each refusal above, or the error that prevents listing
     ///   `blobs/sha256`.
     public func scan() async throws(SweepError) -> StoreSnapshot {
-        try await backend.onTaskExecutor { () async throws(SweepError) in
-            try await backend.withListingSnapshot { () async throws(SweepError) in try await scanOnTaskExecutor() }
-        }
+        // Read through a snapshot view, which the snapshot keeps for the planning that follows.
+        let viewed = StoreScanner(backend: backend.snapshotView(), options: options)
+        return try await backend.onTaskExecutor { () async throws(SweepError) in try await viewed.scanOnTaskExecutor() }
     }
 
     /// ``scan()``, on the backend's task executor.
@@ -107,6 +107,7 @@ public struct StoreScanner: Sendable {
             unreadableManifests: unreadable, foreignLayers: foreign, isTreeComplete: treeComplete, problems: problems,
             timings: timings)
         snapshot.startedAt = startedAt
+        snapshot.view = backend
         snapshot.layersListed = options.listLayerLinks
         return snapshot
     }

@@ -119,14 +119,14 @@ public protocol StorageBackend: Sendable {
     /// - Returns: true if `path` is gone (or was already absent).
     func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError) -> Bool
 
-    /// Runs `body` (a scan and the planning that follows it) with reads that may be answered
-    /// from listings made earlier within the same call: an object store lists its keys once,
-    /// flat, and answers the many `list` and `stat` calls of a scan from that listing.
+    /// A view of this store for one scan and the planning that follows it, whose `list` and
+    /// `stat` may be answered from listings the view made earlier: an object store lists its keys
+    /// once, flat, and answers the many `list` and `stat` calls of a scan from that listing.
     ///
-    /// Outside such a call every `list` and `stat` reads the store as it is now: the
-    /// revalidation and removal checks of a sweep never run inside one. Nested calls share the
-    /// outermost one's listings. The default runs `body` as is.
-    func withListingSnapshot<T>(_ body: () async throws(SweepError) -> T) async throws(SweepError) -> T
+    /// The scan reads through a new view and hands it on in ``StoreSnapshot`` for the planner;
+    /// everything else (the revalidation and removal checks of a sweep) reads the store itself,
+    /// as it is now. A view's own `snapshotView()` is itself. The default is `self`.
+    func snapshotView() -> any StorageBackend
 
     /// Uploads the storage driver started but never completed that are invisible to ``list(_:)``
     /// (an object store's incomplete multipart uploads), for the uploads phase of a collect.
@@ -209,10 +209,8 @@ extension StorageBackend {
             path: displayName)
     }
 
-    /// No listing snapshot: `body` reads the store as it is.
-    public func withListingSnapshot<T>(_ body: () async throws(SweepError) -> T) async throws(SweepError) -> T {
-        try await body()
-    }
+    /// No listing snapshot: the store itself, read as it is.
+    public func snapshotView() -> any StorageBackend { self }
 
     /// None: every upload is under `_uploads`.
     public func incompleteUploads() async throws(SweepError) -> [IncompleteUpload] { [] }
@@ -262,9 +260,7 @@ struct PrefixedBackend: StorageBackend {
     func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError) -> Bool {
         try await base.removeUnlessYoung(full(path), modifiedAfter: cutoff, last: last)
     }
-    func withListingSnapshot<T>(_ body: () async throws(SweepError) -> T) async throws(SweepError) -> T {
-        try await base.withListingSnapshot(body)
-    }
+    func snapshotView() -> any StorageBackend { PrefixedBackend(base: base.snapshotView(), prefix: prefix) }
 }
 
 /// Store-relative path helpers: the registry's key layout in one place.

@@ -66,9 +66,11 @@ private final class JobCursor: Sendable {
 extension StoreVerifier {
     /// Stats every blob's `data` concurrently (about 1 µs each on a warm cache).
     ///
+    /// - Parameters:
+    ///   - digests: the blobs.
+    ///   - backend: where to stat: the scan's view of the store.
     /// - Returns: per blob, its file information or the failure (`.notFound`: no `data`).
-    func statBlobs(_ digests: [Digest]) async -> [Result<FileInfo, SweepError>] {
-        let backend = self.backend
+    func statBlobs(_ digests: [Digest], reader backend: any StorageBackend) async -> [Result<FileInfo, SweepError>] {
         let chunk = max(512, digests.count / (options.concurrency * 4) + 1)
         var results = [Result<FileInfo, SweepError>](
             repeating: .failure(SweepError(.cancelled, "not stat'ed")), count: digests.count)
@@ -105,14 +107,16 @@ extension StoreVerifier {
     /// it: with one worker per core they hold the cooperative pool for the pass, on purpose
     /// (the work is CPU-bound on a warm cache, and more readers only add seeks on a cold one).
     ///
-    /// - Parameter jobs: the blobs to hash.
+    /// - Parameters:
+    ///   - jobs: the blobs to hash.
+    ///   - backend: where to read them: the scan's view of the store (an object store then
+    ///     knows each blob's size and time from its listing and only GETs the content).
     /// - Returns: the outcome of each job (`nil` only if the run was cancelled).
     /// - Throws: `.cancelled` if the task was cancelled.
-    func hash(_ jobs: [HashJob]) async throws(SweepError) -> HashPass {
+    func hash(_ jobs: [HashJob], reader backend: any StorageBackend) async throws(SweepError) -> HashPass {
         let order = jobs.indices.sorted { jobs[$0].size > jobs[$1].size }
         let sorted = order.map { jobs[$0] }
         let cursor = JobCursor()
-        let backend = self.backend
         let chunkSize = options.chunkSize
         let mapThreshold = options.mapThreshold
         let workers = max(1, min(options.concurrency, sorted.count))

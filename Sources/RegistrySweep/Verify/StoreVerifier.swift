@@ -86,17 +86,16 @@ public struct StoreVerifier: Sendable {
         var phase = Timestamp.monotonic()
         var scanOptions = ScanOptions()
         scanOptions.checkLinks = true
-        // The scan and the blobs' sizes in one listing snapshot (an object store lists once).
-        let (snapshot, digests, infos) = try await backend.withListingSnapshot {
-            () async throws(SweepError) -> (StoreSnapshot, [Digest], [Result<FileInfo, SweepError>]) in
-            let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
-            report.timings["scan"] = Timestamp.monotonic() - phase
-            phase = Timestamp.monotonic()
-            let digests = snapshot.blobs.ids.map { snapshot.digests[$0] }
-            return (snapshot, digests, await statBlobs(digests))
-        }
+        let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
+        report.timings["scan"] = Timestamp.monotonic() - phase
         var problems = snapshot.problems
+
+        phase = Timestamp.monotonic()
+        let digests = snapshot.blobs.ids.map { snapshot.digests[$0] }
         report.blobs = digests.count
+        // Through the scan's view: an object store answers from the listing it made.
+        let reader = snapshot.view ?? backend
+        let infos = await statBlobs(digests, reader: reader)
         var jobs: [HashJob] = []
         jobs.reserveCapacity(digests.count)
         for (digest, info) in zip(digests, infos) {
@@ -115,7 +114,7 @@ public struct StoreVerifier: Sendable {
         report.timings["stat"] = Timestamp.monotonic() - phase
 
         phase = Timestamp.monotonic()
-        let pass = try await hash(jobs)
+        let pass = try await hash(jobs, reader: reader)
         report.hashSeconds = Timestamp.monotonic() - phase
         report.timings["hash"] = report.hashSeconds
         report.bytesHashed = pass.counters.bytes

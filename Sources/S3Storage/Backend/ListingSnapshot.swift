@@ -1,15 +1,11 @@
 import RegistrySweep
 import Synchronization
 
-/// The flat listings one ``S3Backend/withListingSnapshot(_:)`` call has made, by the store path
-/// they cover (a blob shard, or the whole repositories tree): each is listed once, by the first
-/// task that needs it, and shared by every task of the call.
+/// The flat listings one ``S3Backend/snapshotView()`` has made, by the store path they cover (a
+/// blob shard, or the whole repositories tree): each is listed once, by the first task that
+/// needs it, and shared by every task reading through the view.
 final class ListingSnapshot: Sendable {
-    /// The backend's client this snapshot belongs to (another backend's calls never use it).
-    let owner: ObjectIdentifier
     private let listings = Mutex<[String: Task<KeyListing, any Error>]>([:])
-
-    init(owner: ObjectIdentifier) { self.owner = owner }
 
     /// The listing of `base`, made by `make` the first time it is asked for.
     func listing(

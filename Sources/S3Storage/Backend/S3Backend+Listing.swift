@@ -3,11 +3,10 @@ import RegistrySweep
 /// Listings: live (ListObjectsV2 with a delimiter, page after page) and the flat, parallel
 /// listings of a snapshot.
 extension S3Backend {
-    /// The snapshot listing that answers for `path` and the path relative to it, when the task
-    /// runs inside this backend's ``withListingSnapshot(_:)`` and the path lies in a blob shard
-    /// or the repositories tree.
+    /// The snapshot listing that answers for `path` and the path relative to it, when this is a
+    /// ``snapshotView()`` and the path lies in a blob shard or the repositories tree.
     func snapshotListing(for path: String) async throws(SweepError) -> (KeyListing, String)? {
-        guard let snapshot = activeSnapshot, let base = ListingSnapshot.base(for: path) else { return nil }
+        guard let snapshot = listings, let base = ListingSnapshot.base(for: path) else { return nil }
         let backend = self
         let listing = try await snapshot.listing(base) { () async throws(SweepError) in
             base == StorePath.repositories ? try await backend.listTreeInParallel(base) : try await backend.listFlat(base)
@@ -19,15 +18,7 @@ extension S3Backend {
     func listFlat(_ base: String) async throws(SweepError) -> KeyListing {
         var listing = KeyListing()
         let prefix = key(base) + "/"
-        try await client.listAll(prefix: prefix, path: base) { page throws(SweepError) in
-            for object in page.objects {
-                guard object.key.hasPrefix(prefix) else {
-                    throw SweepError(.io, "S3 ListObjectsV2 answered a key outside the prefix asked for", path: base)
-                }
-                listing.appendBytes(object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified))
-            }
-            return true
-        }
+        try await collectKeys(prefix: prefix, relativeTo: prefix, into: &listing, base: base)
         listing.finish()
         return listing
     }
@@ -38,7 +29,7 @@ extension S3Backend {
     func listTreeInParallel(_ base: String) async throws(SweepError) -> KeyListing {
         let prefix = key(base) + "/"
         var names: [String] = []
-        var listing = KeyListing()
+        var merged = KeyListing()
         try await client.listAll(prefix: prefix, delimiter: "/", path: base) { page throws(SweepError) in
             for common in page.commonPrefixes {
                 guard common.hasPrefix(prefix), common.hasSuffix("/") else {
@@ -47,79 +38,66 @@ extension S3Backend {
                 names.append(String(common.dropFirst(prefix.count).dropLast()))
             }
             for object in page.objects where object.key.hasPrefix(prefix) {
-                listing.appendBytes(object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified))
+                merged.appendBytes(object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified))
             }
             return true
         }
-        let top = listing
-        guard !names.isEmpty else { return top }
-        names.sort { Array(($0 + "/").utf8).lexicographicallyPrecedes(Array(($1 + "/").utf8)) }
+        guard !names.isEmpty else { return merged }
+        names.sort { ($0 + "/").utf8.lexicographicallyPrecedes(($1 + "/").utf8) }
         let groups = min(max(1, configuration.concurrency), names.count)
-        let starts = (0..<groups).map { $0 * names.count / groups }
+        let ranges = (0..<groups).map { ($0 * names.count / groups)..<(($0 + 1) * names.count / groups) }
         let backend = self
+        let sorted = names
         let results = await withTaskGroup(of: (Int, Result<KeyListing, SweepError>).self) { group in
-            for (index, start) in starts.enumerated() {
-                let first = prefix + names[start] + "/"
-                let end = index + 1 < starts.count ? prefix + names[starts[index + 1]] + "/" : nil
+            for (index, range) in ranges.enumerated() {
                 group.addTask {
                     do throws(SweepError) {
-                        return (index, .success(try await backend.listRange(prefix: prefix, from: first, before: end, base: base)))
+                        let next = range.upperBound < sorted.count ? sorted[range.upperBound] : nil
+                        return (index, .success(try await backend.listNames(sorted[range], before: next, prefix: prefix, base: base)))
                     } catch {
                         return (index, .failure(error))
                     }
                 }
             }
-            var results = [Result<KeyListing, SweepError>](repeating: .success(KeyListing()), count: starts.count)
+            var results = [Result<KeyListing, SweepError>](repeating: .success(KeyListing()), count: ranges.count)
             for await (index, result) in group { results[index] = result }
             return results
         }
-        var parts: [KeyListing] = []
-        for result in results { parts.append(try result.get()) }
-        // Every first-level name the delimited listing gave has keys below it: a range listing
-        // that misses one (a server that reads `start-after` its own way) must never make a
-        // repository look absent. Fall back to one listing per name.
-        for (index, start) in starts.enumerated() {
-            let end = index + 1 < starts.count ? starts[index + 1] : names.count
-            let found = Set(
-                (0..<parts[index].count).compactMap { key -> String? in
-                    let bytes = parts[index].key(key)
-                    guard let slash = bytes.firstIndex(of: 0x2F) else { return nil }
-                    return String(decoding: bytes[bytes.startIndex..<slash], as: UTF8.self)
-                })
-            for name in names[start..<end] where !found.contains(name) {
-                parts[index] = try await listNames(Array(names[start..<end]), prefix: prefix, base: base)
-                break
-            }
-        }
-        var merged = KeyListing()
-        for part in parts + [top] {
-            for index in 0..<part.count {
-                let (size, modified) = part.info(index)
-                merged.appendRaw(part.key(index), size: size, modified: modified)
-            }
-        }
+        for result in results { merged.append(contentsOf: try result.get()) }
         merged.finish()
         return merged
     }
 
-    /// The keys below each of `names` (first-level names under `prefix`), one flat listing per name.
-    private func listNames(_ names: [String], prefix: String, base: String) async throws(SweepError) -> KeyListing {
+    /// The keys below `names` (consecutive first-level names under `prefix`), relative to
+    /// `prefix`: one flat listing from the first name to `next` (the name after the last, `nil`
+    /// for the end).
+    ///
+    /// Every name the delimited listing gave has keys below it, so a range that comes back
+    /// without one (a server that reads `start-after` its own way) is never believed: the names
+    /// are then listed one by one, so that no repository can look absent.
+    private func listNames(
+        _ names: ArraySlice<String>, before next: String?, prefix: String, base: String
+    ) async throws(SweepError) -> KeyListing {
         var listing = KeyListing()
+        let first = prefix + names[names.startIndex] + "/"
+        let end = next.map { prefix + $0 + "/" }
+        try await collectKeys(prefix: prefix, relativeTo: prefix, from: first, before: end, into: &listing, base: base)
+        if names.allSatisfy({ !listing.range(prefix: Array(($0 + "/").utf8)).isEmpty }) { return listing }
+        listing = KeyListing()
         for name in names {
-            try await client.listAll(prefix: prefix + name + "/", path: base) { page throws(SweepError) in
-                for object in page.objects where object.key.hasPrefix(prefix + name + "/") {
-                    listing.appendBytes(object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified))
-                }
-                return true
-            }
+            try await collectKeys(prefix: prefix + name + "/", relativeTo: prefix, into: &listing, base: base)
         }
-        listing.finish()
         return listing
     }
 
-    /// The keys from `first` (inclusive) to `end` (exclusive; `nil`: to the end of `prefix`).
-    private func listRange(prefix: String, from first: String, before end: String?, base: String) async throws(SweepError) -> KeyListing {
-        var listing = KeyListing()
+    /// Appends to `listing` every key below `prefix`, from `first` (inclusive; listed with
+    /// `start-after` it) to `end` (exclusive), each relative to `root` (a prefix of `prefix`).
+    ///
+    /// - Throws: the listing's errors; `.io` for a key outside `prefix` (never silently dropped).
+    private func collectKeys(
+        prefix: String, relativeTo root: String, from first: String? = nil, before end: String? = nil,
+        into listing: inout KeyListing, base: String
+    ) async throws(SweepError) {
         // `first` ends in "/": every key below it sorts after it (SeaweedFS, which lists by
         // directory, skips a whole directory when the marker is its bare name).
         try await client.listAll(prefix: prefix, startAfter: first, path: base) { page throws(SweepError) in
@@ -128,12 +106,11 @@ extension S3Backend {
                     throw SweepError(.io, "S3 ListObjectsV2 answered a key outside the prefix asked for", path: base)
                 }
                 if let end, !object.key.utf8.lexicographicallyPrecedes(end.utf8) { return false }
-                if object.key.utf8.lexicographicallyPrecedes(first.utf8) { continue }
-                listing.appendBytes(object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified))
+                if let first, object.key.utf8.lexicographicallyPrecedes(first.utf8) { continue }
+                listing.appendBytes(object.key.utf8.dropFirst(root.utf8.count), size: object.size, modified: widened(object.lastModified))
             }
             return true
         }
-        return listing
     }
 
     /// The entries directly under `path`, read now.

@@ -7,10 +7,10 @@ import RegistrySweep
 /// - a **directory** is a key prefix ending in `/`: it exists while some key lies below it;
 ///   its modification time is the latest last-modified time below it (a write anywhere below
 ///   makes it "changed", as a new entry changes a directory on disk);
-/// - **listing** is ListObjectsV2; inside ``withListingSnapshot(_:)`` (a scan and its planning)
-///   the blob shards and the repositories tree are each listed once, flat (no delimiter), 1,000
-///   keys a request and many requests at once, and every `list` and `stat` below them is answered
-///   from that listing; outside it every call reads the bucket as it is now;
+/// - **listing** is ListObjectsV2; in a ``snapshotView()`` (what a scan and its planning read
+///   through) the blob shards and the repositories tree are each listed once, flat (no
+///   delimiter), 1,000 keys a request and many requests at once, and every `list` and `stat`
+///   below them is answered from that listing; the backend itself reads the bucket as it is now;
 /// - **reads** are GetObject, many in flight; a key that is also a prefix of other keys (`a` and
 ///   `a/b`) is a node of the wrong type;
 /// - **removals** list what is below a path, leave whatever was written after the cutoff, and
@@ -28,13 +28,21 @@ public struct S3Backend: StorageBackend {
     /// Real runs take no lock (`--no-lock`): the operator accepts the risk of two runs at once.
     public var lockingDisabled = false
 
-    /// The listing snapshot of the current ``withListingSnapshot(_:)`` call, if any.
-    @TaskLocal static var snapshot: ListingSnapshot?
+    /// The listings of a ``snapshotView()``; `nil` for the backend itself (every read is live).
+    let listings: ListingSnapshot?
 
     /// Opens the store (no request is made until the first call).
     public init(_ configuration: S3Configuration) {
         self.configuration = configuration
         client = S3Client(configuration)
+        listings = nil
+    }
+
+    private init(_ backend: S3Backend, listings: ListingSnapshot) {
+        configuration = backend.configuration
+        client = backend.client
+        lockingDisabled = backend.lockingDisabled
+        self.listings = listings
     }
 
     /// `s3://bucket/root`.
@@ -60,22 +68,11 @@ public struct S3Backend: StorageBackend {
         }
     }
 
-    /// The active snapshot of this backend, if the task runs inside one.
-    var activeSnapshot: ListingSnapshot? {
-        guard let snapshot = Self.snapshot, snapshot.owner == ObjectIdentifier(client) else { return nil }
-        return snapshot
-    }
-
-    public func withListingSnapshot<T>(_ body: () async throws(SweepError) -> T) async throws(SweepError) -> T {
-        if activeSnapshot != nil { return try await body() }
-        let result: Result<T, SweepError> = await Self.$snapshot.withValue(ListingSnapshot(owner: ObjectIdentifier(client))) {
-            do throws(SweepError) {
-                return .success(try await body())
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+    /// A view whose `list` and `stat` in blob shards and the repositories tree are answered from
+    /// flat listings it makes once, when first asked; every other call reads the bucket now. A
+    /// view's view is itself.
+    public func snapshotView() -> any StorageBackend {
+        listings == nil ? S3Backend(self, listings: ListingSnapshot()) : self
     }
 
     // MARK: Reads

@@ -7,12 +7,12 @@ import RegistrySweep
 /// ending before a `/`), whether a path is a key (a file) or a prefix of keys (a directory), and
 /// the latest modification below a prefix. Keys are relative to the base and never start with `/`.
 ///
-/// - Complexity: memory is the keys' bytes plus 20 bytes a key; a lookup is a binary search.
+/// - Complexity: memory is the keys' bytes plus 24 bytes a key; a lookup is a binary search.
 struct KeyListing: Sendable {
     /// Every key's bytes, one after the other.
     private var bytes: [UInt8] = []
     /// The end of key `i` in `bytes` (its start is the previous key's end).
-    private var ends: [UInt32] = []
+    private var ends: [Int] = []
     /// Size of key `i`'s object.
     private var sizes: [Int64] = []
     /// Modification time of key `i`'s object (seconds since 1970, already widened by the backend).
@@ -21,17 +21,22 @@ struct KeyListing: Sendable {
     /// The number of keys.
     var count: Int { ends.count }
 
-    /// Appends a key; keys must come in ascending byte order (``finish()`` sorts otherwise).
-    mutating func append(_ key: Substring.UTF8View, size: Int, modified time: Double) {
-        appendBytes(key, size: size, modified: time)
-    }
-
-    /// Appends a key's bytes.
+    /// Appends a key's bytes; keys should come in ascending byte order (``finish()`` sorts
+    /// otherwise).
     mutating func appendBytes<Bytes: Sequence<UInt8>>(_ key: Bytes, size: Int, modified time: Double) {
         bytes.append(contentsOf: key)
-        ends.append(UInt32(bytes.count))
+        ends.append(bytes.count)
         sizes.append(Int64(size))
         modified.append(time)
+    }
+
+    /// Appends every key of `other`, after this listing's (merging listings of ranges).
+    mutating func append(contentsOf other: KeyListing) {
+        let offset = bytes.count
+        bytes += other.bytes
+        ends += other.ends.map { $0 + offset }
+        sizes += other.sizes
+        modified += other.modified
     }
 
     /// Sorts the keys if they did not arrive in order and drops exact duplicates (a listing
@@ -47,7 +52,7 @@ struct KeyListing: Sendable {
         var result = KeyListing()
         for index in order where result.count == 0 || !result.keyEquals(result.count - 1, to: self, index) {
             result.bytes.append(contentsOf: key(index))
-            result.ends.append(UInt32(result.bytes.count))
+            result.ends.append(result.bytes.count)
             result.sizes.append(sizes[index])
             result.modified.append(modified[index])
         }
@@ -56,7 +61,7 @@ struct KeyListing: Sendable {
 
     /// Key `index`'s bytes.
     func key(_ index: Int) -> ArraySlice<UInt8> {
-        bytes[(index == 0 ? 0 : Int(ends[index - 1]))..<Int(ends[index])]
+        bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
     }
 
     private func keyEquals(_ index: Int, to other: KeyListing, _ otherIndex: Int) -> Bool {
@@ -92,16 +97,14 @@ struct KeyListing: Sendable {
     /// The indices of the keys that start with `prefix`.
     func range(prefix: [UInt8]) -> Range<Int> {
         let start = lowerBound(prefix)
-        var end = start
-        // Keys with the prefix are contiguous: find the first that does not have it.
+        // Keys with the prefix are contiguous from `start`: find the first that does not have it.
         var low = start
         var high = count
         while low < high {
             let middle = (low + high) / 2
             if key(middle).starts(with: prefix) { low = middle + 1 } else { high = middle }
         }
-        end = low
-        return start..<end
+        return start..<low
     }
 
     /// The index of the key equal to `path`, if any.
@@ -177,12 +180,5 @@ struct KeyListing: Sendable {
             }
         }
         return entries
-    }
-}
-
-extension KeyListing {
-    /// Appends a key given as bytes (merging listings); the same ordering rule as ``append(_:size:modified:)``.
-    mutating func appendRaw(_ key: ArraySlice<UInt8>, size: Int, modified time: Double) {
-        appendBytes(key, size: size, modified: time)
     }
 }
