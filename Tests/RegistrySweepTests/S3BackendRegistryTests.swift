@@ -203,5 +203,11 @@ struct S3BackendRegistryTests {
         #expect(run.termination == .exited(3), "\(output)")
         #expect(output.contains("permission") || output.contains("SignatureDoesNotMatch") || output.contains("403"), "\(output)")
         #expect(!output.contains(SeaweedServer.secretKey))
+        // A bucket that is not there is an error naming it, never an empty (absent) store.
+        let missing = try ChildProcess.run(
+            executable.path, ["gc", "s3://no-such-bucket/registry", "--endpoint", fixture.s3.endpoint, "-m", "--grace", "0"],
+            environment: ["AWS_ACCESS_KEY_ID": SeaweedServer.accessKey, "AWS_SECRET_ACCESS_KEY": SeaweedServer.secretKey])
+        #expect(missing.termination == .exited(3), "\(missing.errorText)")
+        #expect(missing.errorText.contains("NoSuchBucket"), "\(missing.errorText)")
     }
 }

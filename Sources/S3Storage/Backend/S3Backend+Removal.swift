@@ -28,7 +28,11 @@ extension S3Backend {
     public func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError) -> Bool {
         try check(path)
         let keys = try await keysNow(path)
-        if keys.isEmpty { return true }
+        if keys.isEmpty {
+            // Gone already; an emptied directory a store with directories keeps goes too.
+            await removeDirectoryMarkers(below: path, keys: [])
+            return true
+        }
         let lastKey = last.map { key(path) + "/" + $0 }
         var young = false
         var first: [String] = []

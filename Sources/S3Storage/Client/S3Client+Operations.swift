@@ -23,7 +23,7 @@ extension S3Client {
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let token { query.append(("continuation-token", token)) } else if let startAfter { query.append(("start-after", startAfter)) }
         let response = try await send(.GET, key: "", query: query, operation: "ListObjectsV2", path: path)
-        guard response.isSuccess else { throw response.error("ListObjectsV2", path: path) }
+        guard response.isSuccess else { throw response.listingError("ListObjectsV2", path: path) }
         do {
             return try ListObjectsPage(xml: response.body)
         } catch {
@@ -115,7 +115,7 @@ extension S3Client {
                 query.append(("upload-id-marker", id))
             }
             let response = try await send(.GET, key: "", query: query, operation: "ListMultipartUploads", path: path)
-            guard response.isSuccess else { throw response.error("ListMultipartUploads", path: path) }
+            guard response.isSuccess else { throw response.listingError("ListMultipartUploads", path: path) }
             let page: MultipartUploadsPage
             do {
                 page = try MultipartUploadsPage(xml: response.body)

@@ -26,7 +26,9 @@ struct S3Response: Sendable {
         return false
     }
 
-    /// The error this response means for `operation` on `path`: `.notFound` for 404,
+    /// The error this response means for `operation` on `path`: `.notFound` only for a 404
+    /// that says the key is absent (`NoSuchKey`, or no body), never for another 404
+    /// (`NoSuchBucket`: absence is never inferred from a missing bucket or a misrouted request);
     /// `.permissionDenied` for 403, `.invalidConfig` for a redirect (wrong region or endpoint),
     /// `.io` otherwise, with S3's code and message (never a credential).
     func error(_ operation: String, path: String?) -> SweepError {
@@ -34,7 +36,7 @@ struct S3Response: Sendable {
         let detail = parsed.map { "\($0.code): \($0.message)" } ?? "HTTP \(status)"
         let code: SweepError.Code =
             switch status {
-            case 404: .notFound
+            case 404 where parsed?.code == "NoSuchKey" || body.isEmpty: .notFound
             case 403: .permissionDenied
             case 301, 307, 308: .invalidConfig
             default: .io
@@ -43,5 +45,13 @@ struct S3Response: Sendable {
         if status == 403 { message += ": check the credentials, the region and the bucket policy" }
         if code == .invalidConfig { message += ": the bucket is in another region or behind another endpoint" }
         return SweepError(code, message, path: path)
+    }
+
+    /// The error of a failed listing: as ``error(_:path:)``, except that nothing is ever
+    /// `.notFound` (an absent prefix lists empty; a 404 means the bucket or the endpoint is wrong).
+    func listingError(_ operation: String, path: String?) -> SweepError {
+        var error = error(operation, path: path)
+        if error.code == .notFound { error.code = .io }
+        return error
     }
 }
