@@ -252,11 +252,7 @@ final class DockerEngineFixture: @unchecked Sendable {
     private func stopLocked() {
         guard let process = daemon else { return }
         daemon = nil
-        process.send(SIGTERM)
-        if process.wait(seconds: 30) == nil {
-            process.send(SIGKILL)
-            _ = process.wait()
-        }
+        process.terminate(grace: 30)
         // containerd normally exits with dockerd; after a kill -9 it is orphaned.
         if let child = containerdPID {
             let deadline = Date().addingTimeInterval(5)

@@ -407,13 +407,8 @@ final class RegistryServer: @unchecked Sendable {
             }
             return (state.process, state.watchdog)
         }
-        if let watchdog {
-            // SIGKILL: sh defers SIGTERM until its `sleep 1` ends. Its `sleep` is orphaned and
-            // ends within a second; nothing here waits for it.
-            watchdog.send(SIGKILL)
-            _ = watchdog.wait()
-        }
-        if let process { Self.terminate(process) }
+        watchdog?.stopWatchdog()
+        process?.terminate(grace: 5)
     }
 
     /// Stops and starts again on the same root, config and port (a new port if the old one
@@ -438,7 +433,7 @@ final class RegistryServer: @unchecked Sendable {
             try writeConfig(port: port)
             let logStart = (try? FileManager.default.attributesOfItem(atPath: logFile.path)[.size] as? Int) ?? 0
             let process = try spawnServe()
-            let watchdog = spawnWatchdog(registryPID: process.pid)
+            let watchdog = ChildProcess.watchdog(for: process.pid, name: "regsweep-registry-watchdog")
             lock.withLock {
                 state.process = process
                 state.watchdog = watchdog
@@ -519,19 +514,6 @@ final class RegistryServer: @unchecked Sendable {
         }
     }
 
-    /// Starts a `/bin/sh` loop that SIGTERMs the registry once this test process is gone (a
-    /// crash or SIGKILL would otherwise leave it running). Nil if it cannot start. Does not throw.
-    private func spawnWatchdog(registryPID: Int32) -> ChildProcess? {
-        try? ChildProcess.spawn(
-            "/bin/sh",
-            [
-                "-c",
-                "while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 1; done; "
-                    + "kill -0 \"$1\" 2>/dev/null || kill -TERM \"$2\" 2>/dev/null",
-                "regsweep-registry-watchdog", String(getpid()), String(registryPID),
-            ])
-    }
-
     /// Polls `GET /v2/` every 50 ms for up to 60 s (a registry answers in well under a second;
     /// the margin is for 2-core machines running many suites at once). Returns nil when it
     /// answered 200, else why not. Does not throw.
@@ -556,14 +538,6 @@ final class RegistryServer: @unchecked Sendable {
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         return "no 200 from GET /v2/ within 60 s (last: \(lastError))"
-    }
-
-    /// SIGTERM, wait up to 5 s, SIGKILL, wait until it is gone. Does not throw.
-    private static func terminate(_ process: ChildProcess) {
-        process.send(SIGTERM)
-        if process.wait(seconds: 5) != nil { return }
-        process.send(SIGKILL)
-        _ = process.wait()
     }
 
     /// The last ~40 lines of the log written since byte `offset`. Does not throw.

@@ -91,11 +91,7 @@ final class S3Proxy: @unchecked Sendable {
                 return self.process
             })
         else { return }
-        process.send(SIGTERM)
-        if process.wait(seconds: 5) == nil {
-            process.send(SIGKILL)
-            _ = process.wait()
-        }
+        process.terminate(grace: 5)
     }
 
     /// Stops the proxy and returns its counts. Throws `io` when the stats file is missing or unreadable.

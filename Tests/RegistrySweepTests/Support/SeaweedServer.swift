@@ -166,17 +166,8 @@ final class SeaweedServer: @unchecked Sendable {
             }
             return (state.process, state.watchdog)
         }
-        if let watchdog {
-            watchdog.send(SIGKILL)
-            _ = watchdog.wait()
-        }
-        if let process {
-            process.send(SIGTERM)
-            if process.wait(seconds: 10) == nil {
-                process.send(SIGKILL)
-                _ = process.wait()
-            }
-        }
+        watchdog?.stopWatchdog()
+        process?.terminate(grace: 10)
     }
 
     // MARK: - Observing the store
@@ -255,7 +246,7 @@ final class SeaweedServer: @unchecked Sendable {
             } catch {
                 throw RegistryFixtureError.io("cannot launch \(binary) mini: \(error)")
             }
-            let watchdog = spawnWatchdog(pid: process.pid)
+            let watchdog = ChildProcess.watchdog(for: process.pid, name: "regsweep-seaweed-watchdog", killAfter: 10)
             lock.withLock {
                 state.process = process
                 state.watchdog = watchdog
@@ -295,20 +286,6 @@ final class SeaweedServer: @unchecked Sendable {
         environment["AWS_ACCESS_KEY_ID"] = Self.accessKey
         environment["AWS_SECRET_ACCESS_KEY"] = Self.secretKey
         return environment
-    }
-
-    /// A `/bin/sh` loop that stops weed once this test process is gone (SIGTERM, SIGKILL 10 s
-    /// later). Nil if it cannot start. Does not throw.
-    private func spawnWatchdog(pid: Int32) -> ChildProcess? {
-        try? ChildProcess.spawn(
-            "/bin/sh",
-            [
-                "-c",
-                "while kill -0 \"$1\" 2>/dev/null && kill -0 \"$2\" 2>/dev/null; do sleep 1; done; "
-                    + "kill -0 \"$1\" 2>/dev/null || "
-                    + "{ kill -TERM \"$2\" 2>/dev/null; sleep 10; kill -KILL \"$2\" 2>/dev/null; }",
-                "regsweep-seaweed-watchdog", String(getpid()), String(pid),
-            ])
     }
 
     /// Polls every 50 ms for up to 60 s until `/healthz` answers and the filer lists the
