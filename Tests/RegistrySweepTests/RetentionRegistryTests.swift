@@ -80,14 +80,21 @@ struct RetentionRegistryTests {
         return try JSONDecoder().decode(RetentionReport.self, from: Data(outcome.output))
     }
 
-    @Test(arguments: cases)
-    func dryRunNamesExactlyTheTagsAndTheRealRunRemovesThem(_ testCase: Case) async throws {
+    /// The retention scenario pushed to a real registry, which is then stopped (the reference GC
+    /// wants a quiet store), with the push times set; the caller stops the registry at the end.
+    private func pushedScenario() async throws -> (RegistryServer, RetentionScenario, FileSystemBackend) {
         let registry = try await RegistryServer.start()
-        defer { registry.stop() }
         let scenario = try await RetentionScenario.build(registry)
         registry.stop()
         let backend = try FileSystemBackend(root: registry.rootDirectory.path)
         try scenario.setPushTimes(backend)
+        return (registry, scenario, backend)
+    }
+
+    @Test(arguments: cases)
+    func dryRunNamesExactlyTheTagsAndTheRealRunRemovesThem(_ testCase: Case) async throws {
+        let (registry, scenario, backend) = try await pushedScenario()
+        defer { registry.stop() }
         let policy = try RetentionPolicy.parse(yaml: testCase.policy)
         func retain(dryRun: Bool) async throws -> RetentionReport {
             if testCase.viaCLI { return try runCLI(registry.rootDirectory, testCase, dryRun: dryRun) }
@@ -142,12 +149,8 @@ struct RetentionRegistryTests {
     }
 
     @Test func tiesBreakByTagName() async throws {
-        let registry = try await RegistryServer.start()
+        let (registry, scenario, backend) = try await pushedScenario()
         defer { registry.stop() }
-        let scenario = try await RetentionScenario.build(registry)
-        registry.stop()
-        let backend = try FileSystemBackend(root: registry.rootDirectory.path)
-        try scenario.setPushTimes(backend)
         let options = try options(dryRun: true, collect: false, scope: ["team/app"], now: scenario.now)
         // b5 and latest (10 d) tie, b2 and b3 (40 d) tie: the smaller name counts as more recent.
         let four = try await Retainer(backend: backend, options: options).run(RetentionPolicy(rules: [RetentionRule(keepLast: 4)]))
@@ -162,12 +165,8 @@ struct RetentionRegistryTests {
     }
 
     @Test func unreadableTagKeepsItsRepositoryAndIsReported() async throws {
-        let registry = try await RegistryServer.start()
+        let (registry, scenario, backend) = try await pushedScenario()
         defer { registry.stop() }
-        let scenario = try await RetentionScenario.build(registry)
-        registry.stop()
-        let backend = try FileSystemBackend(root: registry.rootDirectory.path)
-        try scenario.setPushTimes(backend)
         // team/app:b2's current/link no longer holds a digest.
         let link = StorePath.tag("team/app", "b2") + "/current/link"
         try Array("sha256:not-a-digest".utf8).withUnsafeBytes { try backend.writeAtomically(link, $0) }
@@ -237,12 +236,8 @@ struct RetentionRegistryTests {
     }
 
     @Test func planOutIsADeletePlanThatDeleteApplies() async throws {
-        let registry = try await RegistryServer.start()
+        let (registry, scenario, backend) = try await pushedScenario()
         defer { registry.stop() }
-        let scenario = try await RetentionScenario.build(registry)
-        registry.stop()
-        let backend = try FileSystemBackend(root: registry.rootDirectory.path)
-        try scenario.setPushTimes(backend)
         let before = fileList(registry.rootDirectory)
         let options = try options(dryRun: false, collect: false, scope: ["other/*"], now: scenario.now)
         let plan = try await Retainer(backend: backend, options: options).plan(RetentionPolicy(rules: [RetentionRule(keepLast: 2)]))
