@@ -8,8 +8,11 @@ import RegistrySweep
 /// the latest modification below a prefix. Keys are relative to the base and never start with `/`.
 ///
 /// - Complexity: memory is the keys' bytes plus 24 bytes a key; a lookup is a binary search.
-struct KeyListing: Sendable {
+package struct KeyListing: Sendable {
     /// Every key's bytes, one after the other.
+    /// An empty listing.
+    package init() {}
+
     private var bytes: [UInt8] = []
     /// The end of key `i` in `bytes` (its start is the previous key's end).
     private var ends: [Int] = []
@@ -19,11 +22,11 @@ struct KeyListing: Sendable {
     private var modified: [Double] = []
 
     /// The number of keys.
-    var count: Int { ends.count }
+    package var count: Int { ends.count }
 
     /// Appends a key's bytes; keys should come in ascending byte order (``finish()`` sorts
     /// otherwise).
-    mutating func appendBytes<Bytes: Sequence<UInt8>>(_ key: Bytes, size: Int, modified time: Double) {
+    package mutating func appendBytes<Bytes: Sequence<UInt8>>(_ key: Bytes, size: Int, modified time: Double) {
         bytes.append(contentsOf: key)
         ends.append(bytes.count)
         sizes.append(Int64(size))
@@ -31,7 +34,7 @@ struct KeyListing: Sendable {
     }
 
     /// Appends every key of `other`, after this listing's (merging listings of ranges).
-    mutating func append(contentsOf other: KeyListing) {
+    package mutating func append(contentsOf other: KeyListing) {
         let offset = bytes.count
         bytes += other.bytes
         ends += other.ends.map { $0 + offset }
@@ -41,7 +44,7 @@ struct KeyListing: Sendable {
 
     /// Sorts the keys if they did not arrive in order and drops exact duplicates (a listing
     /// split into ranges may meet a key twice at a boundary).
-    mutating func finish() {
+    package mutating func finish() {
         var ordered = true
         for index in 1..<max(1, count) where compare(index - 1, index) >= 0 {
             ordered = false
@@ -117,7 +120,7 @@ struct KeyListing: Sendable {
     func info(_ index: Int) -> (size: Int, modified: Double) { (Int(sizes[index]), modified[index]) }
 
     /// What `path` (relative to the base; empty for the base itself) is in this listing.
-    func lookup(_ path: String) -> Lookup {
+    package func lookup(_ path: String) -> Lookup {
         let bytes = Array(path.utf8)
         if let index = index(of: bytes) {
             let isAlsoPrefix = !range(prefix: bytes + [0x2F]).isEmpty
@@ -131,7 +134,7 @@ struct KeyListing: Sendable {
     }
 
     /// What a path is in a listing.
-    enum Lookup: Equatable {
+    package enum Lookup: Equatable {
         /// No key is the path or below it.
         case absent
         /// A key: an object.
@@ -145,7 +148,7 @@ struct KeyListing: Sendable {
     /// The entries directly under `path` (relative to the base; empty for the base): names of
     /// keys (files) and of the next component of longer keys (directories). A name that is both
     /// is `.other` (a wrong-type node the scan reports). `nil` when nothing lies below `path`.
-    func children(of path: String) -> [DirectoryEntry]? {
+    package func children(of path: String) -> [DirectoryEntry]? {
         var prefix = Array(path.utf8)
         if !prefix.isEmpty { prefix.append(0x2F) }
         let below = range(prefix: prefix)
