@@ -20,6 +20,9 @@
 #   regsweep gc STORE --dry-run -m --grace 0                       (delete-untagged, text summary)
 #   regsweep retain STORE --keep-last 3 --collect --dry-run --grace 0   (one scan: the issue's
 #                     target is at most 1.2x `gc --dry-run -m`; printed as "retain / gc -m")
+#   regsweep scan STORE                                            (inventory: every blob stat'ed)
+#   regsweep du STORE --top 0                                      (one scan with blob sizes, then
+#                     the per-repository attribution; printed as "du / scan")
 #   docker-registry garbage-collect --dry-run CONFIG               (CONFIG: temp config.yml on STORE)
 #   find STORE -type f | wc -l
 #   io-floor STORE   (Benchmarks/io-floor/io-floor.c: only the listings and manifest reads that
@@ -72,12 +75,14 @@ YAML
 run_regsweep()  { "$REGSWEEP" gc "$store" --dry-run --grace 0 --format distribution; }
 run_gcm()       { "$REGSWEEP" gc "$store" --dry-run -m --grace 0; }
 run_retain()    { "$REGSWEEP" retain "$store" --keep-last 3 --collect --dry-run --grace 0; }
+run_scan()      { "$REGSWEEP" scan "$store"; }
+run_du()        { "$REGSWEEP" du "$store" --top 0; }
 run_baseline()  { "$BASELINE" gc "$store" --dry-run --grace 0 --format distribution; }
 run_reference() { "$reference" garbage-collect --dry-run "$work/config.yml"; }
 run_find()      { find "$store" -type f | wc -l; }
 run_floor()     { "$work/io-floor" "$store"; }
 run_safefloor() { "$work/io-floor" --links "$store"; }
-export -f run_regsweep run_gcm run_retain run_baseline run_reference run_find run_floor run_safefloor
+export -f run_regsweep run_gcm run_retain run_scan run_du run_baseline run_reference run_find run_floor run_safefloor
 export REGSWEEP BASELINE reference store work
 
 # measure NAME: runs run_NAME once under GNU time; appends "wall cpu rss_kb" to $work/NAME.times.
@@ -107,7 +112,7 @@ for name in "${walkers[@]}"; do
     echo "$name: $reference_runs runs done" >&2
 done
 
-fast=(regsweep floor safefloor gcm retain)
+fast=(regsweep floor safefloor gcm retain scan du)
 [[ -n "${BASELINE:-}" ]] && fast+=(baseline)
 for ((round = 0; round < runs; round++)); do
     count=${#fast[@]}
@@ -142,6 +147,8 @@ row() {
 row "regsweep gc --dry-run --grace 0" regsweep
 row "regsweep gc --dry-run -m" gcm
 row "retain --keep-last 3 --collect -d" retain
+row "regsweep scan" scan
+row "regsweep du --top 0" du
 row "baseline regsweep (BASELINE)" baseline
 row "io-floor (listings + manifest reads)" floor
 row "io-floor --links (safe floor)" safefloor
@@ -153,6 +160,7 @@ echo "  regsweep / io-floor:   $(paired regsweep floor)"
 echo "  regsweep / safe floor: $(paired regsweep safefloor)"
 [[ -n "${BASELINE:-}" ]] && echo "  regsweep / baseline:   $(paired regsweep baseline)"
 echo "  retain / gc -m:        $(paired retain gcm)   (target: at most 1.2)"
+echo "  du / scan:             $(paired du scan)"
 if [[ -s "$work/reference.times" ]]; then
     ref=$(column reference 1 | median)
     ours=$(column regsweep 1 | median)

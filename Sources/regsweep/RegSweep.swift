@@ -10,11 +10,11 @@ struct RegSweep: AsyncParsableCommand {
         discussion: """
             ROOT is the registry's storage rootdirectory: the folder that holds docker/registry/v2 (default for the registry: /var/lib/registry). --config reads it from the registry's config.yml.
 
-            Exit codes: 0 success; 1 the run completed but found problems (scan, verify) or could not finish everything (gc, delete); 64 usage error; 3 the store or engine could not be used (not a store, locked, unreachable); 4 unknown repository or tag (delete).
+            Exit codes: 0 success; 1 the run completed but found problems (scan, du, verify) or could not finish everything (gc, delete); 64 usage error; 3 the store or engine could not be used (not a store, locked, unreachable); 4 unknown repository or tag (delete).
             """,
         version: "0.1.0",
         subcommands: [
-            ScanCommand.self, GCCommand.self, DeleteCommand.self, RetainCommand.self, VerifyCommand.self, ImagesCommand.self,
+            ScanCommand.self, DuCommand.self, GCCommand.self, DeleteCommand.self, RetainCommand.self, VerifyCommand.self, ImagesCommand.self,
             GenerateCommand.self, DemoCommand.self,
         ]
     )

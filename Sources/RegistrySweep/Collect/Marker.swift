@@ -83,7 +83,7 @@ struct Marker {
     }
 
     /// Why a repository must be kept whole, or `nil`.
-    private func wholeReason(_ repository: Repository) -> String? {
+    func wholeReason(_ repository: Repository) -> String? {
         if !repository.hasValidName { return "invalid repository name" }
         if repository.isIncomplete { return "not read completely (see problems)" }
         if let bad = repository.revisions.first(where: { snapshot.unreadableManifests.contains($0) }) {
