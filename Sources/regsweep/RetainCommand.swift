@@ -75,6 +75,8 @@ struct RetainCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the plan to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
     var planOut: String?
 
+    @OptionGroup var output: OutputFileOptions
+
     func validate() throws {
         if policy != nil && (keepLast != nil || keepWithin != nil || !keepTag.isEmpty || deleteTag != nil) {
             throw ValidationError("--policy holds the rules: give no --keep-last, --keep-within, --keep-tag or --delete-tag with it")
@@ -133,16 +135,19 @@ struct RetainCommand: AsyncParsableCommand {
             result = made
             interrupted = outcome.interrupted
         } catch {
-            throw ExitStatus.fail(error, hints: StoreOptions.hints)
+            throw await output.failed(
+                ExitStatus.fail(error, hints: StoreOptions.hints), command: "retain", dryRun: dryRun)
         }
         if json {
             try printJSON(result)
         } else {
             print(RetainText.render(result))
         }
-        if interrupted || result.report.cancelled { throw Interruption.exitCode }
-        if !result.report.failures.isEmpty || !result.keptUnjudged.isEmpty || !result.report.problems.isEmpty {
-            throw ExitStatus.problems
-        }
+        let status = interrupted || result.report.cancelled ? Interruption.exitCode
+            : !result.report.failures.isEmpty || !result.keptUnjudged.isEmpty || !result.report.problems.isEmpty
+                ? ExitStatus.problems : .success
+        try await output.finish(
+            status, command: "retain", dryRun: result.report.dryRun, samples: result.metricsSamples,
+            rows: result.csvRows)
     }
 }

@@ -32,6 +32,8 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
+    @OptionGroup var output: MetricsFileOptions
+
     func validate() throws {
         if fast && baseline == nil { throw ValidationError("--fast needs --baseline FILE") }
     }
@@ -46,14 +48,15 @@ struct VerifyCommand: AsyncParsableCommand {
         } catch {
             var hints = StoreOptions.hints
             hints[.invalidBaseline] = "a full `regsweep verify ROOT --baseline FILE` records a new baseline"
-            throw ExitStatus.fail(error, hints: hints)
+            throw await output.failed(ExitStatus.fail(error, hints: hints), command: "verify", dryRun: nil)
         }
         if json {
             try printJSON(report)
         } else {
             print(Self.render(report))
         }
-        if !report.isClean { throw ExitStatus.problems }
+        let status = report.isClean ? ExitCode.success : ExitStatus.problems
+        try await output.finish(status, command: "verify", dryRun: nil, samples: report.metricsSamples)
     }
 
     static func render(_ report: VerifyReport) -> String {

@@ -156,7 +156,11 @@ struct ErrorModelTests {
                 "dryRun", "markedBlobs", "eligibleBlobs", "eligibleManifests", "eligibleBytes", "eligibleUploads", "eligibleIncompleteUploads",
                 "eligibleLinks", "eligibleRepositories", "keptYoungBlobs", "totalBlobs", "totalManifests",
                 "warnings", "problems", "failures", "timings", "skipped", "revalidations", "cancelled",
+                "eligibleBlobSizes", "failedItems",
             ])
+        // One size per eligible blob, in order, adding up to the eligible bytes.
+        let sizes = try #require(object["eligibleBlobSizes"] as? [Int])
+        #expect(sizes.count == report.eligibleBlobs.count && sizes.reduce(0, +) == report.eligibleBytes)
         let blobs = try #require(object["eligibleBlobs"] as? [String])
         #expect(blobs.contains(orphan.description))
         #expect(blobs.allSatisfy { Digest($0) != nil })

@@ -144,6 +144,8 @@ public struct CollectReport: Sendable, Codable, Equatable {
     public var eligibleManifests: [ManifestRef]
     /// Bytes of the eligible blobs' data.
     public var eligibleBytes: Int
+    /// Bytes of each eligible blob's data, in the order of ``eligibleBlobs``.
+    public var eligibleBlobSizes: [Int] = []
     /// Uploads older than the upload age.
     public var eligibleUploads: [UploadRef]
     /// Incomplete uploads (an object store's multipart uploads) started before the upload age.
@@ -169,6 +171,9 @@ public struct CollectReport: Sendable, Codable, Equatable {
     public var removed: Removed?
     /// Eligible items kept because the store changed under the run.
     public var skipped: [Skipped] = []
+    /// Eligible items whose removal failed, each with the error as its reason (the error itself
+    /// is among ``failures``).
+    public var failedItems: [Skipped] = []
     /// How many times the run looked for what a live registry wrote since the scan (its cost is
     /// `timings["revalidate"]`).
     public var revalidations = 0

@@ -233,6 +233,7 @@ public struct Collector: Sendable {
             layersListed: snapshot.layersListed)
         var plan = plan
         var skipped: [CollectReport.Skipped] = []
+        var failedItems: [CollectReport.Skipped] = []
         var removed: CollectReport.Removed?
         var cancelled = false
         if options.dryRun {
@@ -247,6 +248,7 @@ public struct Collector: Sendable {
                 plan, revalidator: &revalidator, layerHolders: Self.layerHolders(of: plan, snapshot: snapshot))
             failures = outcome.failures
             skipped = outcome.skipped
+            failedItems = outcome.failedItems
             removed = outcome.removed
             cancelled = outcome.cancelled
             timings["sweep"] = Timestamp.monotonic() - clock - revalidator.seconds
@@ -266,12 +268,14 @@ public struct Collector: Sendable {
             dryRun: options.dryRun, markedBlobs: marked,
             eligibleBlobs: plan.blobs.map(\.digest),
             eligibleManifests: plan.manifests.map { .init(repository: $0.repository, digest: $0.digest) },
-            eligibleBytes: plan.bytes, eligibleUploads: plan.uploads.map(\.ref),
+            eligibleBytes: plan.bytes, eligibleBlobSizes: plan.blobs.map(\.bytes),
+            eligibleUploads: plan.uploads.map(\.ref),
             eligibleIncompleteUploads: plan.incompleteUploads, eligibleLinks: plan.links.map(\.ref),
             eligibleRepositories: plan.repositories, keptYoungBlobs: plan.keptYoungBlobs,
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
             problems: snapshot.problems + plan.problems + revalidator.problems,
             failures: failures.map { StoreProblem($0) },
-            timings: timings, removed: removed, skipped: skipped, revalidations: revalidator.refreshes, cancelled: cancelled)
+            timings: timings, removed: removed, skipped: skipped, failedItems: failedItems,
+            revalidations: revalidator.refreshes, cancelled: cancelled)
     }
 }

@@ -33,6 +33,8 @@ struct Sweeper: Sendable {
     struct Outcome: Sendable {
         var failures: [SweepError] = []
         var skipped: [CollectReport.Skipped] = []
+        /// The items of `failures`, with the error as the reason.
+        var failedItems: [CollectReport.Skipped] = []
         var removed = CollectReport.Removed()
         /// The task was cancelled: the sweep stopped at a safe point (see ``execute``).
         var cancelled = false
@@ -227,6 +229,8 @@ struct Sweeper: Sendable {
                 }
             } catch {
                 outcome.failures.append(error)
+                outcome.failedItems.append(
+                    .init(kind: .repository, path: StorePath.repository(repository), reason: error.description))
             }
         }
         return outcome
@@ -313,7 +317,9 @@ struct Sweeper: Sendable {
             case .success(.none): count(&outcome)
             case .success(Self.notStarted): outcome.cancelled = true
             case .success(.some(let reason)): outcome.skipped.append(.init(kind: kind, path: paths[index], reason: reason))
-            case .failure(let error): outcome.failures.append(error)
+            case .failure(let error):
+                outcome.failures.append(error)
+                outcome.failedItems.append(.init(kind: kind, path: paths[index], reason: error.description))
             }
         }
     }
