@@ -14,7 +14,7 @@ struct DuCommand: AsyncParsableCommand {
 
             A repository that could not be read completely (an unreadable manifest, an unlistable part, an invalid name) is marked *: like gc, it also references every blob its layer links name, so nothing it might need looks exclusive elsewhere or unreferenced; delete refuses it. If part of the repository tree could not be read, no blob is exclusive and unreferenced bytes are not proven garbage.
 
-            --top limits the text table (default 20, 0 for all); --json prints every repository, in --sort order, with exact byte counts. Reads the store without changing it; safe next to a running registry. Exit codes: 0 clean, 1 problems found (listed), 3 the store could not be read.
+            --top limits the text table and the per-repository series of --metrics-file (default 20, 0 for all); --json prints every repository, in --sort order, with exact byte counts. Reads the store without changing it; safe next to a running registry. Exit codes: 0 clean, 1 problems found (listed), 3 the store could not be read.
             """
     )
 
@@ -29,6 +29,8 @@ struct DuCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the whole report as JSON (every repository, exact byte counts).")
     var json = false
 
+    @OptionGroup var output: MetricsFileOptions
+
     func validate() throws {
         if top < 0 { throw ValidationError("--top must be 0 (all) or more") }
     }
@@ -41,14 +43,17 @@ struct DuCommand: AsyncParsableCommand {
             options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
             report = try await UsageCalculator(backend: backend, options: options).run().sorted(by: sort)
         } catch {
-            throw ExitStatus.fail(error, hints: StoreOptions.hints)
+            throw await output.failed(ExitStatus.fail(error, hints: StoreOptions.hints), command: "du", dryRun: nil)
         }
         if json {
             try printJSON(report)
         } else {
             print(Self.render(report, top: top))
         }
-        if !report.problems.isEmpty { throw ExitStatus.problems }
+        let status = report.problems.isEmpty ? ExitCode.success : ExitStatus.problems
+        // Per-repository series: the same --top repositories as the table (0: all).
+        try await output.finish(
+            status, command: "du", dryRun: nil, samples: report.metricsSamples(repositoryLimit: top == 0 ? nil : top))
     }
 
     /// The table (rows in the report's order, at most `top` unless 0), then the totals and problems.

@@ -2,7 +2,7 @@ import ArgumentParser
 import RegistrySweep
 
 /// `--metrics-file`: the run's metrics for node_exporter's textfile collector (gc, delete,
-/// retain, verify).
+/// retain, verify, du).
 ///
 /// The file is written after the report is printed, and is replaced atomically (a temporary
 /// file in the same directory, `fsync`, `rename`): a scrape never reads half a file. It holds

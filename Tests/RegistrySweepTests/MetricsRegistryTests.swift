@@ -218,6 +218,41 @@ struct MetricsRegistryTests {
         }
     }
 
+    @Test func duWritesUsageThatAddsUpAndPerRepositorySeriesForTop() async throws {
+        let registry = try await Self.pushedStore()
+        let root = registry.rootDirectory.path
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let metricsPath = directory.appendingPathComponent("du.prom").path
+        let started = Timestamp.now()
+        let outcome = try Self.regsweep(["du", root, "--json", "--top", "2", "--metrics-file", metricsPath])
+        let ended = Timestamp.now()
+        #expect(outcome.status == 0, "\(outcome.errorText)")
+        let report = try JSONDecoder().decode(UsageReport.self, from: Data(outcome.output))
+        let metrics = try Metrics(metricsPath)
+        let common = ["command": "du"]
+        Self.checkRun(metrics, common: common, status: 0, window: started...ended, phases: report.timings)
+        func value(_ name: String, _ labels: [String: String] = [:]) -> Double? { metrics.value(name, labels, common: common) }
+        #expect(value("regsweep_store_bytes") == Double(report.storeBytes))
+        #expect(value("regsweep_store_blobs") == Double(report.storeBlobs))
+        var usedBytes = 0.0
+        for (use, bytes) in [
+            ("exclusive", report.exclusiveBytes), ("shared", report.sharedBytes), ("unreferenced", report.unreferencedBytes),
+        ] {
+            #expect(value("regsweep_usage_bytes", ["use": use]) == Double(bytes), "\(use)")
+            usedBytes += value("regsweep_usage_bytes", ["use": use]) ?? 0
+        }
+        #expect(usedBytes == Double(report.storeBytes), "exclusive + shared + unreferenced = store")
+        #expect(value("regsweep_repositories") == Double(report.repositories.count))
+        // --top 2: the two largest repositories get their series, the others none.
+        let series = metrics.families.first { $0.name == "regsweep_repository_bytes" }?.samples ?? []
+        #expect(Set(series.compactMap { $0.labels["repository"] }) == Set(report.repositories.prefix(2).map(\.name)))
+        for row in report.repositories.prefix(2) {
+            #expect(value("regsweep_repository_bytes", ["repository": row.name, "use": "exclusive"]) == Double(row.exclusiveBytes))
+            #expect(value("regsweep_repository_bytes", ["repository": row.name, "use": "total"]) == Double(row.totalBytes))
+        }
+    }
+
     @Test func problemsAreCountedByCodeAndTheExitStatusIsTheCommands() async throws {
         let registry = try await Self.pushedStore()
         let root = registry.rootDirectory.path

@@ -45,6 +45,26 @@ struct MetricsFamily: Sendable {
     static let storeManifests = MetricsFamily(
         name: "regsweep_store_manifests", help: "Manifests in the store when it was scanned.")
 
+    // MARK: Usage (du)
+
+    static let storeBytes = MetricsFamily(
+        name: "regsweep_store_bytes", help: "Bytes of blob data in the store when it was scanned.")
+    static let usageBlobs = MetricsFamily(
+        name: "regsweep_usage_blobs",
+        help: "Blobs by use: exclusive (one repository), shared (several), unreferenced (garbage).")
+    static let usageBytes = MetricsFamily(
+        name: "regsweep_usage_bytes",
+        help: "Blob bytes by use: exclusive (one repository), shared (several, once), unreferenced (garbage).")
+    static let uploads = MetricsFamily(
+        name: "regsweep_uploads", help: "Uploads in progress (_uploads entries).")
+    static let uploadBytes = MetricsFamily(
+        name: "regsweep_upload_bytes", help: "Bytes held by uploads in progress.")
+    static let repositories = MetricsFamily(
+        name: "regsweep_repositories", help: "Repositories in the store.")
+    static let repositoryBytes = MetricsFamily(
+        name: "regsweep_repository_bytes",
+        help: "Per repository: total bytes it references, and exclusive bytes (what deleting it would free).")
+
     // MARK: Collecting (gc, delete, retain)
 
     static let markedBlobs = MetricsFamily(
