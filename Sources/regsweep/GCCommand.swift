@@ -58,6 +58,8 @@ struct GCCommand: AsyncParsableCommand {
 
     @OptionGroup var plans: PlanOptions
 
+    @OptionGroup var progress: ProgressOptions
+
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
 
@@ -94,6 +96,7 @@ struct GCCommand: AsyncParsableCommand {
             let backend = opened.backend
             options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
             if plans.planOut != nil { options.dryRun = true }
+            options.progress = progress.start()
             let (planOut, apply, maxAge, options) = (plans.planOut, plans.apply, plans.maxAge, options)
             let outcome = try await Interruption.run { () async throws(SweepError) -> CollectReport? in
                 if let planOut {
@@ -111,6 +114,7 @@ struct GCCommand: AsyncParsableCommand {
         } catch {
             throw ExitStatus.fail(error, hints: StoreOptions.hints)
         }
+        progress.finish()
         switch json ? .json : format {
         case .json:
             try printJSON(report)

@@ -75,6 +75,8 @@ struct RetainCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the plan to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
     var planOut: String?
 
+    @OptionGroup var progress: ProgressOptions
+
     func validate() throws {
         if policy != nil && (keepLast != nil || keepWithin != nil || !keepTag.isEmpty || deleteTag != nil) {
             throw ValidationError("--policy holds the rules: give no --keep-last, --keep-within, --keep-tag or --delete-tag with it")
@@ -120,6 +122,7 @@ struct RetainCommand: AsyncParsableCommand {
             options.scope = try repository.map { text throws(SweepError) in try RepositoryGlob(text) }
             let opened = try store.open()
             options.concurrency = StoreOptions.concurrency(for: opened.backend, default: options.concurrency)
+            options.progress = progress.start()
             let retainer = Retainer(backend: opened.backend, options: options)
             let planOut = planOut
             let outcome = try await Interruption.run { () async throws(SweepError) -> RetentionReport? in
@@ -135,6 +138,7 @@ struct RetainCommand: AsyncParsableCommand {
         } catch {
             throw ExitStatus.fail(error, hints: StoreOptions.hints)
         }
+        progress.finish()
         if json {
             try printJSON(result)
         } else {
