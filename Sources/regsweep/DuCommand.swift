@@ -31,6 +31,8 @@ struct DuCommand: AsyncParsableCommand {
 
     @OptionGroup var output: MetricsFileOptions
 
+    @OptionGroup var progress: ProgressOptions
+
     func validate() throws {
         if top < 0 { throw ValidationError("--top must be 0 (all) or more") }
     }
@@ -41,10 +43,12 @@ struct DuCommand: AsyncParsableCommand {
             let (backend, _) = try store.open()
             var options = UsageOptions()
             options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
+            options.progress = progress.start()
             report = try await UsageCalculator(backend: backend, options: options).run().sorted(by: sort)
         } catch {
             throw await output.failed(ExitStatus.fail(error, hints: StoreOptions.hints), command: "du", dryRun: nil)
         }
+        progress.finish()
         if json {
             try printJSON(report)
         } else {

@@ -60,6 +60,8 @@ struct GCCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputFileOptions
 
+    @OptionGroup var progress: ProgressOptions
+
     @Option(name: .long, help: .hidden)
     var pauseMs: Double = 0
 
@@ -96,6 +98,7 @@ struct GCCommand: AsyncParsableCommand {
             let backend = opened.backend
             options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
             if plans.planOut != nil { options.dryRun = true }
+            options.progress = progress.start()
             let (planOut, apply, maxAge, options) = (plans.planOut, plans.apply, plans.maxAge, options)
             let outcome = try await Interruption.run { () async throws(SweepError) -> CollectReport? in
                 if let planOut {
@@ -113,6 +116,7 @@ struct GCCommand: AsyncParsableCommand {
         } catch {
             throw await output.failed(ExitStatus.fail(error, hints: StoreOptions.hints), command: "gc", dryRun: dryRun)
         }
+        progress.finish()
         switch json ? .json : format {
         case .json:
             try printJSON(report)

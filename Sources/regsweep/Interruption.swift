@@ -34,6 +34,8 @@ enum Interruption {
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 interrupted.value.store(true, ordering: .sequentiallyConsistent)
+                // Erased now, so that a second signal, which ends the process, leaves none behind.
+                ProgressLine.finishActive()
                 printError("regsweep: interrupted; stopping at the next safe point (signal again to stop at once)")
                 signal(SIGINT, SIG_DFL)
                 signal(SIGTERM, SIG_DFL)

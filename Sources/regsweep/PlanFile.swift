@@ -56,6 +56,7 @@ enum PlanFile {
 
     /// Writes the plan for `--plan-out` and prints its summary (unless it went to standard output).
     static func emit(_ plan: SweepPlan, to path: String) throws(SweepError) {
+        ProgressLine.finishActive()
         do {
             try write(plan, to: path)
         } catch {

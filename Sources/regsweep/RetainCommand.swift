@@ -77,6 +77,8 @@ struct RetainCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputFileOptions
 
+    @OptionGroup var progress: ProgressOptions
+
     func validate() throws {
         if policy != nil && (keepLast != nil || keepWithin != nil || !keepTag.isEmpty || deleteTag != nil) {
             throw ValidationError("--policy holds the rules: give no --keep-last, --keep-within, --keep-tag or --delete-tag with it")
@@ -122,6 +124,7 @@ struct RetainCommand: AsyncParsableCommand {
             options.scope = try repository.map { text throws(SweepError) in try RepositoryGlob(text) }
             let opened = try store.open()
             options.concurrency = StoreOptions.concurrency(for: opened.backend, default: options.concurrency)
+            options.progress = progress.start()
             let retainer = Retainer(backend: opened.backend, options: options)
             let planOut = planOut
             let outcome = try await Interruption.run { () async throws(SweepError) -> RetentionReport? in
@@ -138,6 +141,7 @@ struct RetainCommand: AsyncParsableCommand {
             throw await output.failed(
                 ExitStatus.fail(error, hints: StoreOptions.hints), command: "retain", dryRun: dryRun)
         }
+        progress.finish()
         if json {
             try printJSON(result)
         } else {

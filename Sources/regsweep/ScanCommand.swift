@@ -14,6 +14,8 @@ struct ScanCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @OptionGroup var progress: ProgressOptions
+
     @Flag(name: .long, help: "Print the inventory as JSON.")
     var json = false
 
@@ -26,10 +28,12 @@ struct ScanCommand: AsyncParsableCommand {
             let (backend, _) = try store.open()
             var options = quick ? ScanOptions() : .inventory
             options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
+            options.progress = progress.start()
             snapshot = try await StoreScanner(backend: backend, options: options).scan()
         } catch {
             throw ExitStatus.fail(error, hints: StoreOptions.hints)
         }
+        progress.finish()
         let inventory = StoreInventory(snapshot)
         if json {
             try printJSON(inventory)

@@ -109,8 +109,9 @@ enum ExitStatus {
     }
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error, after erasing and ending the progress line.
 func printError(_ line: String) {
+    ProgressLine.finishActive()
     var stderr = StandardError()
     print(line, to: &stderr)
 }

@@ -20,6 +20,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @OptionGroup var progress: ProgressOptions
+
     @Flag(name: .long, help: "Re-check unchanged blobs with XXH3 against --baseline instead of SHA-256.")
     var fast = false
 
@@ -44,12 +46,14 @@ struct VerifyCommand: AsyncParsableCommand {
             let (backend, _) = try store.open()
             var options = VerifyOptions(mode: fast ? .fast : .full, baseline: baseline, quarantine: quarantine)
             options.concurrency = StoreOptions.concurrency(for: backend, default: options.concurrency)
+            options.progress = progress.start()
             report = try await StoreVerifier(backend: backend, options: options).verify()
         } catch {
             var hints = StoreOptions.hints
             hints[.invalidBaseline] = "a full `regsweep verify ROOT --baseline FILE` records a new baseline"
             throw await output.failed(ExitStatus.fail(error, hints: hints), command: "verify", dryRun: nil)
         }
+        progress.finish()
         if json {
             try printJSON(report)
         } else {

@@ -34,7 +34,8 @@ struct SnapshotQueriesTests {
     }
 }
 
-/// Progress of verify: one event per blob hashed, in order, adding up to the report's counts.
+/// Progress of verify: the scan's phases, then one event per blob hashed, in order, adding up to
+/// the report's counts.
 struct VerifyProgressTests {
     private final class Events: Sendable {
         let list = Mutex<[ProgressEvent]>([])
@@ -47,7 +48,11 @@ struct VerifyProgressTests {
         var options = VerifyOptions()
         options.progress = ProgressObserver { event in events.list.withLock { $0.append(event) } }
         let report = try await StoreVerifier(backend: try store.backend(), options: options).verify()
-        let seen = events.list.withLock { $0 }
+        let all = events.list.withLock { $0 }
+        // The scan's phases come first, then the hashing pass's.
+        let scanned = all.prefix { $0.phase != .verify }
+        #expect(scanned.contains { $0.phase == .listBlobs } && scanned.contains { $0.phase == .readManifests })
+        let seen = Array(all.dropFirst(scanned.count))
         #expect(seen.count == report.blobs && report.blobs == 12)
         #expect(seen.map(\.done) == Array(1...report.blobs))
         #expect(seen.allSatisfy { $0.phase == .verify && $0.total == report.blobs })

@@ -103,6 +103,7 @@ public struct Collector: Sendable {
         planOptions.now = options.now
         planOptions.concurrency = options.concurrency
         planOptions.pauseAfterEachDeletion = options.pauseAfterEachDeletion
+        planOptions.progress = options.progress
         let collector = Collector(backend: backend, options: planOptions)
         let lock = try await collector.takeLock()
         defer { withExtendedLifetime(lock) {} }

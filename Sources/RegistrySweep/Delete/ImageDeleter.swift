@@ -97,6 +97,7 @@ public struct ImageDeleter: Sendable {
         planOptions.now = options.now
         planOptions.concurrency = options.concurrency
         planOptions.pauseAfterEachDeletion = options.pauseAfterEachDeletion
+        planOptions.progress = options.progress
         return try await ImageDeleter(backend: backend, options: planOptions).perform(targets, reviewed: reviewed)
     }
 

@@ -86,6 +86,7 @@ public struct StoreVerifier: Sendable {
         var phase = Timestamp.monotonic()
         var scanOptions = ScanOptions()
         scanOptions.checkLinks = true
+        scanOptions.progress = options.progress
         let snapshot = try await StoreScanner(backend: backend, options: scanOptions).scan()
         report.timings["scan"] = Timestamp.monotonic() - phase
         var problems = snapshot.problems

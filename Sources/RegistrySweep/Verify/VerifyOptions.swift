@@ -33,7 +33,7 @@ public struct VerifyOptions: Sendable {
     public var concurrency = VerifyOptions.defaultConcurrency
     /// Bytes read per `pread` when streaming a blob smaller than `mapThreshold`.
     public var chunkSize = 1 << 20
-    /// Receives progress of the hashing pass (``ProgressEvent/Phase/verify``, with bytes).
+    /// Receives progress of the scan and of the hashing pass (``ProgressEvent/Phase/verify``, with bytes).
     public var progress: ProgressObserver?
     /// Blobs of at least this many bytes are hashed from a read-only memory mapping instead
     /// of `pread` copies (half the kernel time on a warm page cache).
