@@ -95,7 +95,7 @@ curl -fsS "http://127.0.0.1:$s3/healthz" > /dev/null || { echo "weed did not sta
 # filer copier (the objects S3 then lists are the files, with their sizes).
 load() {
     local started=$SECONDS
-    "$weed" filer.copy -concurrentFiles=32 "$1/docker" "http://127.0.0.1:$filer/buckets/$bucket/$2/" \
+    "$weed" filer.copy -c=32 "$1/docker" "http://127.0.0.1:$filer/buckets/$bucket/$2/" \
         > "$work/load-$2.log" 2>&1 || { echo "loading $1 failed:" >&2; tail "$work/load-$2.log" >&2; exit 1; }
     local want; want=$(find "$1/docker" -type f | wc -l)
     echo "loaded $want objects from $1 into s3://$bucket/$2 in $((SECONDS - started)) s" >&2

@@ -35,7 +35,9 @@
 # under .build/static. Needs: docker-registry (Debian: docker-registry), GNU time (Debian:
 # time), cc (gcc). Environment: REGSWEEP=path to a regsweep binary (skips the build);
 # REFERENCE=reference binary; BASELINE=another regsweep binary to compare with (before/after a
-# change; same command line); REFERENCE_RUNS (default 3; 0 skips the reference and find).
+# change; same command line); REFERENCE_RUNS (default 3; 0 skips the reference and find);
+# PROGRAMS: the rotated programs (default "regsweep floor safefloor gcm retain scan du"; a
+# ratio whose two programs were not both run prints as n/a).
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 ]]; then
@@ -112,7 +114,7 @@ for name in "${walkers[@]}"; do
     echo "$name: $reference_runs runs done" >&2
 done
 
-fast=(regsweep floor safefloor gcm retain scan du)
+read -r -a fast <<< "${PROGRAMS:-regsweep floor safefloor gcm retain scan du}"
 [[ -n "${BASELINE:-}" ]] && fast+=(baseline)
 for ((round = 0; round < runs; round++)); do
     count=${#fast[@]}
@@ -127,6 +129,7 @@ load_after=$(load)
 
 # Per-round paired ratio of column 1 (wall) of A over B: median min max.
 paired() {
+    [[ -s "$work/$1.times" && -s "$work/$2.times" ]] || { echo "n/a"; return 0; }
     paste -d' ' <(column "$1" 1) <(column "$2" 1) | awk '{ print $1 / $2 }' | sort -g \
         | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f (min %.3f, max %.3f)", m, v[1], v[NR] }'
 }
@@ -160,7 +163,11 @@ echo "  regsweep / io-floor:   $(paired regsweep floor)"
 echo "  regsweep / safe floor: $(paired regsweep safefloor)"
 [[ -n "${BASELINE:-}" ]] && echo "  regsweep / baseline:   $(paired regsweep baseline)"
 echo "  retain / gc -m:        $(paired retain gcm)   (target: at most 1.2)"
-echo "  du / scan:             $(paired du scan)"
+echo "  du / scan:             $(paired du scan)   (target: at most 1.3)"
+if [[ -s "$work/du.times" && -s "$work/regsweep.times" ]]; then
+    printf '  peak RSS, du / gc --dry-run (medians): %.3f   (target: at most 1.3)\n' \
+        "$(echo "$(column du 3 | median) / $(column regsweep 3 | median)" | bc -l)"
+fi
 if [[ -s "$work/reference.times" ]]; then
     ref=$(column reference 1 | median)
     ours=$(column regsweep 1 | median)

@@ -47,6 +47,12 @@ final class TmuxSession: Sendable {
         let variables = environment.sorted { $0.key < $1.key }.flatMap { ["-e", "\($0.key)=\($0.value)"] }
         try command(
             ["new-session", "-d", "-s", "main", "-x", "\(width)", "-y", "\(height)"] + variables + ["/bin/sh"])
+        // Keys typed before the shell prints its prompt are echoed first, and the prompt then
+        // lands in front of the command's first output row: wait for the prompt (up to 10 s).
+        for _ in 0..<200 {
+            if try screen().contains(where: { !$0.isEmpty }) { break }
+            usleep(50_000)
+        }
     }
 
     deinit { stop() }
