@@ -112,9 +112,13 @@ struct ProgressCancellationTests {
         defer { try? FileManager.default.removeItem(atPath: log) }
         let process = try ChildProcess.spawn(
             try regsweepExecutable().path,
-            ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--uploads", "0", "--pause-ms", "250"],
+            ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--uploads", "0", "--pause-ms", "250", "--progress", "always"],
             output: .appended(to: log), error: .sameAsOutput)
-        try await Task.sleep(nanoseconds: 600_000_000)
+        // The first progress line comes from inside the run, where the signal handler is in
+        // place (a fixed sleep raced the start of a debug build on a loaded machine).
+        for _ in 0..<600 where ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").isEmpty {
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
         #expect(process.isRunning, "the sweep should still be running")
         process.send(SIGINT)
         let termination = process.wait()

@@ -126,15 +126,12 @@ public struct S3Backend: StorageBackend {
                 for index in start..<end {
                     let path = "\(directory)/\(digests[index].hex)/\(leaf)"
                     group.addTask {
-                        do throws(SweepError) {
-                            return (index, .success(try await read(path, limit: limit)))
-                        } catch {
-                            return (index, .failure(error))
-                        }
+                        await Self.indexed(index) { () async throws(SweepError) in try await read(path, limit: limit) }
                     }
                 }
                 var results = [Result<[UInt8], SweepError>](repeating: .success([]), count: end - start)
-                for await (index, result) in group { results[index - start] = result }
+                // Pairs made by `indexed(_:_:)`: see there (a release-build miscompile).
+                while let (index, result) = await group.next() { results[index - start] = result }
                 return results
             }
             for (offset, result) in results.enumerated() {
