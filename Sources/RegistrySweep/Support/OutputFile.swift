@@ -22,19 +22,7 @@ public enum OutputFile {
     public static func write(_ text: String, to path: String) async throws(SweepError) {
         let (directory, name) = try split(path)
         do {
-            let backend = try FileSystemBackend(root: directory)
-            let bytes = Array(text.utf8)
-            try await backend.executor.run { () throws(SweepError) in
-                let failure: SweepError? = bytes.withUnsafeBytes { raw in
-                    do throws(SweepError) {
-                        try backend.writeAtomically(name, raw, durable: true, createDirectories: false)
-                        return nil
-                    } catch {
-                        return error
-                    }
-                }
-                if let failure { throw failure }
-            }
+            try await writeBytes(Array(text.utf8), directory: directory, name: name)
         } catch {
             throw SweepError(
                 error.code,
@@ -44,10 +32,32 @@ public enum OutputFile {
         }
     }
 
+    /// Writes `bytes` to `name` in `directory` (as ``split(_:subject:)`` gives them) atomically
+    /// and durably, with the errors as they come: the one writer of ``write(_:to:)`` and of
+    /// verify's baseline file.
+    ///
+    /// - Throws: as ``write(_:to:)``, without its added message.
+    static func writeBytes(_ bytes: [UInt8], directory: String, name: String) async throws(SweepError) {
+        let backend = try FileSystemBackend(root: directory)
+        try await backend.executor.run { () throws(SweepError) in
+            let failure: SweepError? = bytes.withUnsafeBytes { raw in
+                do throws(SweepError) {
+                    try backend.writeAtomically(name, raw, durable: true, createDirectories: false)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure { throw failure }
+        }
+    }
+
     /// Splits a file path into its directory (`.` when none) and its last component.
     ///
-    /// - Throws: `.invalidArgument` for a path that names no file.
-    static func split(_ path: String) throws(SweepError) -> (directory: String, name: String) {
+    /// - Parameter subject: how `path` is named in the error ("the path", "the baseline path").
+    /// - Throws: `.invalidArgument` for a path that names no file (empty, `/`, ends in `/`,
+    ///   `.` or `..`).
+    static func split(_ path: String, subject: String = "the path") throws(SweepError) -> (directory: String, name: String) {
         let name: String
         let directory: String
         if let slash = path.lastIndex(of: "/") {
@@ -59,7 +69,8 @@ public enum OutputFile {
             directory = "."
         }
         guard !name.isEmpty, name != ".", name != ".." else {
-            throw SweepError(.invalidArgument, "the path must name a file, not a directory", path: path)
+            let detail = subject == "the path" ? "a file, not a directory" : "a file"
+            throw SweepError(.invalidArgument, "\(subject) must name \(detail)", path: path)
         }
         return (directory, name)
     }

@@ -38,39 +38,13 @@ extension VerifyBaseline {
     /// - Complexity: O(n); the writes run on ``IOExecutor/shared``.
     public func write(to path: String) async throws(SweepError) {
         let (directory, name) = try Self.split(path)
-        let backend = try FileSystemBackend(root: directory)
-        let image = encoded()
-        try await backend.executor.run { () throws(SweepError) in
-            let failure: SweepError? = image.withUnsafeBytes { bytes in
-                do throws(SweepError) {
-                    try backend.writeAtomically(name, bytes, durable: true, createDirectories: false)
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-            if let failure { throw failure }
-        }
+        try await OutputFile.writeBytes(encoded(), directory: directory, name: name)
     }
 
-    /// Splits a file path into its directory (`.` when none) and its last component.
+    /// Splits a baseline path into its directory (`.` when none) and its last component.
     ///
-    /// - Throws: `.invalidArgument` for a path that names no file (empty, `/`, ends in `/`,
-    ///   `.` or `..`).
+    /// - Throws: `.invalidArgument` for a path that names no file.
     static func split(_ path: String) throws(SweepError) -> (directory: String, name: String) {
-        let name: String
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            name = String(path[path.index(after: slash)...])
-            let head = String(path[..<slash])
-            directory = head.isEmpty ? "/" : head
-        } else {
-            name = path
-            directory = "."
-        }
-        guard !name.isEmpty, name != ".", name != ".." else {
-            throw SweepError(.invalidArgument, "the baseline path must name a file", path: path)
-        }
-        return (directory, name)
+        try OutputFile.split(path, subject: "the baseline path")
     }
 }
