@@ -63,6 +63,13 @@ final class TmuxSession: Sendable {
         try command(["send-keys", "-t", "main", "Enter"])
     }
 
+    /// Starts copying everything the pane's programs write to the terminal, byte for byte, into
+    /// `path` (`pipe-pane -o`): every redraw of a line, including ones replaced before a
+    /// ``screen()`` read could see them.
+    func record(to path: String) throws {
+        try command(["pipe-pane", "-t", "main", "-o", "cat >> '\(path)'"])
+    }
+
     /// Presses a key, in tmux's names (`C-c`).
     func press(_ key: String) throws {
         try command(["send-keys", "-t", "main", key])
