@@ -18,6 +18,11 @@
 #   REGSWEEP, REFERENCE, WEED   binaries (default: release build of this checkout, docker-registry
 #                    and weed from PATH or pip's scripts directory).
 #   CONCURRENCY      regsweep --concurrency (default: its own default).
+#   REAL_STORE       a store for the real-run phase (default: LATENCY_STORE, else STORE; REAL=0
+#                    skips it): loaded twice more, then the reference `garbage-collect -m` runs on
+#                    one copy and `regsweep gc -m --grace 0` on the other, both for real (they
+#                    delete), on loopback; reported: wall, CPU, requests by type, and regsweep's
+#                    phase times (scan, revalidate, sweep) from its --json report.
 #
 # Reported per program: median wall and CPU (user+sys) and peak RSS, requests by type counted
 # from SeaweedFS's own metrics (SeaweedFS_s3_request_total, difference before/after each run),
@@ -103,6 +108,11 @@ load() {
 }
 load "$store" bench
 [[ "$latency_store" != "$store" && "$latency_ms" != 0 ]] && load "$latency_store" latency
+real_store=$(cd "${REAL_STORE:-$latency_store}" && pwd)
+if [[ "${REAL:-1}" != 0 ]]; then
+    load "$real_store" real-reference
+    load "$real_store" real-regsweep
+fi
 
 # config PREFIX ENDPOINT: the reference's config.yml for the s3 driver.
 config() {
@@ -135,6 +145,8 @@ config bench "$endpoint"
 run_regsweep()  { "$REGSWEEP" gc "s3://$bucket/$prefix" --endpoint "$endpoint" --region us-east-1 ${CONCURRENCY:+--concurrency "$CONCURRENCY"} --dry-run --grace 0 --format distribution; }
 run_reference() { "$reference" garbage-collect --dry-run "$work/config-$prefix.yml"; }
 run_fsscan()    { "$REGSWEEP" scan "$store"; }
+run_realregsweep()  { "$REGSWEEP" gc "s3://$bucket/real-regsweep" --endpoint "$endpoint" --region us-east-1 ${CONCURRENCY:+--concurrency "$CONCURRENCY"} -m --grace 0 --json; }
+run_realreference() { "$reference" garbage-collect -m "$work/config-real-reference.yml"; }
 
 requests() {
     curl -fsS "http://127.0.0.1:$metrics/metrics" | awk -v b="$bucket" '
@@ -167,7 +179,7 @@ measure() {
     awk -v r="$(echo "$d" | total)" '{ printf "%s %.3f %s %s\n", $1, $2 + $3, $4, r }' "$work/$tag.time" >> "$work/$tag.times"
 }
 warm() { bash -c "run_$1" > /dev/null 2>&1 || true; }
-export -f run_regsweep run_reference run_fsscan
+export -f run_regsweep run_reference run_fsscan run_realregsweep run_realreference
 export REGSWEEP reference store work bucket endpoint prefix CONCURRENCY
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -209,6 +221,14 @@ if [[ "$latency_ms" != 0 ]]; then
     echo "latency phase: regsweep done; reference (one run, ~1 round trip per object)..." >&2
     measure reference reference-latency
 fi
+if [[ "${REAL:-1}" != 0 ]]; then
+    endpoint="http://127.0.0.1:$s3"
+    export endpoint
+    config real-reference "$endpoint"
+    echo "real-run phase: the reference garbage-collect -m, then regsweep gc -m (each deletes its own copy)..." >&2
+    measure realreference real-reference
+    measure realregsweep real-regsweep
+fi
 load_after=$(loadavg)
 
 echo
@@ -230,6 +250,22 @@ echo "wall, reference / regsweep per round: $(paired reference regsweep) (target
 if [[ -s "$work/regsweep-latency.times" ]]; then
     printf 'wall with latency, reference / regsweep (median): %.1fx (target: at least 50x)\n' \
         "$(echo "$(column reference-latency 1 | median) / $(column regsweep-latency 1 | median)" | bc -l)"
+fi
+if [[ -s "$work/real-regsweep.times" ]]; then
+    echo "real runs (they delete), $real_store, $(cat "$work/objects-real-regsweep") objects, one run each, loopback:"
+    row "reference garbage-collect -m" real-reference
+    row "regsweep gc -m --grace 0" real-regsweep
+    python3 - "$work/real-regsweep.out" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+timings = report.get("timings", {})
+removed = report.get("removed") or {}
+print("regsweep phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(timings.items()))
+      + f"; revalidations {report.get('revalidations')}; removed {removed.get('blobs')} blobs,"
+      + f" {removed.get('manifests')} manifests, {removed.get('links')} links")
+PY
+    printf 'real run wall, reference / regsweep: %.1fx\n' \
+        "$(echo "$(column real-reference 1 | median) / $(column real-regsweep 1 | median)" | bc -l)"
 fi
 printf 'peak RSS, regsweep on S3 / regsweep scan on the filesystem: %.2f (target: at most 1.5)\n' \
     "$(echo "$(column regsweep 3 | median) / $(column fsscan 3 | median)" | bc -l)"

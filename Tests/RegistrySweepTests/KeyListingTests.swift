@@ -31,7 +31,7 @@ struct KeyListingTests {
         #expect(keys.children(of: "")?.map(\.name) == ["a", "a-x"])
         #expect(keys.children(of: "")?.first?.kind == .other)
         #expect(keys.lookup("a") == .conflict)
-        #expect(keys.lookup("a-x") == .file(size: 2, modified: 101))
+        #expect(keys.lookup("a-x") == .file(size: 2, modified: 101, tag: 0))
     }
 
     @Test func directoryMarkersAndEmptyComponentsAreNotEntries() {
@@ -42,7 +42,7 @@ struct KeyListingTests {
 
     @Test func lookupGivesFilesAndTheLatestTimeBelowADirectory() {
         let keys = listing(["r/a/link", "r/b/link", "r/c/link"])
-        #expect(keys.lookup("r/b/link") == .file(size: 2, modified: 101))
+        #expect(keys.lookup("r/b/link") == .file(size: 2, modified: 101, tag: 0))
         #expect(keys.lookup("r") == .directory(latest: 102))
         #expect(keys.lookup("r/b") == .directory(latest: 101))
         #expect(keys.lookup("r/bb") == .absent)

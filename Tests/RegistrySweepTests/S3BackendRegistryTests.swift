@@ -210,4 +210,48 @@ struct S3BackendRegistryTests {
         #expect(missing.termination == .exited(3), "\(missing.errorText)")
         #expect(missing.errorText.contains("NoSuchBucket"), "\(missing.errorText)")
     }
+
+    @Test func fastVerifyTrustingETagsReadsNoBlobAndStillCatchesARewrittenOne() async throws {
+        let fixture = try await Fixture.make()
+        defer { fixture.stop() }
+        let baseline = FileManager.default.temporaryDirectory.appendingPathComponent("regsweep-\(UUID().uuidString).baseline")
+        defer { try? FileManager.default.removeItem(at: baseline) }
+        let full = try await StoreVerifier(backend: fixture.backend, options: VerifyOptions(mode: .full, baseline: baseline.path))
+            .verify()
+        #expect(full.isClean, "\(full.problems)")
+        #expect(full.baseline?.recordsWritten == full.blobs)
+
+        func gets(_ body: () async throws -> Void) async throws -> Int {
+            let start = try await fixture.s3.requestCounts()["GET", default: 0]
+            try await body()
+            return try await fixture.s3.requestCounts()["GET", default: 0] - start
+        }
+        var trusting = VerifyOptions(mode: .fast, baseline: baseline.path)
+        trusting.trustContentTags = true
+        // What the scan alone reads (links and manifests): a trusting run reads no more.
+        var scanOptions = ScanOptions()
+        scanOptions.checkLinks = true
+        let scanGets = try await gets { _ = try await StoreScanner(backend: fixture.backend, options: scanOptions).scan() }
+        var trusted = VerifyReport(mode: .fast)
+        let trustedGets = try await gets { trusted = try await StoreVerifier(backend: fixture.backend, options: trusting).verify() }
+        #expect(trusted.isClean, "\(trusted.problems)")
+        #expect(trusted.trustedContentTags == full.blobs && trusted.verified == full.blobs)
+        #expect(trusted.hashedSHA256 == 0 && trusted.checkedXXH3 == 0 && trusted.bytesHashed == 0)
+        #expect(trustedGets == scanGets, "a trusting run made \(trustedGets) GETs, the scan alone \(scanGets)")
+        // Without --trust-etag, fast mode reads every blob.
+        let fast = try await StoreVerifier(backend: fixture.backend, options: VerifyOptions(mode: .fast, baseline: baseline.path))
+            .verify()
+        #expect(fast.trustedContentTags == 0 && fast.checkedXXH3 == full.blobs)
+
+        // The same size, rewritten within the same second or not: the ETag changes, the blob is read.
+        let orphan = fixture.scenario.orphan
+        let hex = orphan.digest.dropFirst("sha256:".count)
+        let prefix = try #require(fixture.registry.s3).storagePrefix
+        try await fixture.s3.putObjectThroughFiler(
+            "\(prefix)blobs/sha256/\(hex.prefix(2))/\(hex)/data", Data(orphan.bytes.map { $0 ^ 0xFF }))
+        let caught = try await StoreVerifier(backend: fixture.backend, options: trusting).verify()
+        #expect(caught.corrupt == 1 && caught.problems(.digestMismatch).first?.digest?.description == orphan.digest, "\(caught.problems)")
+        #expect(caught.trustedContentTags == full.blobs - 1)
+        #expect(caught.hashedSHA256 >= 1)
+    }
 }

@@ -10,7 +10,7 @@ import Testing
             VerifyBaseline.Record(
                 digest: Digest(bytes: SHA256.hash(data: [UInt8(index), 7])), size: index * 1000 + 1,
                 modifiedNanoseconds: 1_700_000_000_123_456_789 + Int64(index),
-                xxh3: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+                xxh3: UInt64(index) &* 0x9E37_79B9_7F4A_7C15, contentTag: index % 3 == 0 ? 0 : FileInfo.contentTag(of: "\"\(index)\""))
         }
         return VerifyBaseline(records: records.reversed(), createdNanoseconds: 1_700_000_001_000_000_000)
     }
@@ -25,7 +25,7 @@ import Testing
     @Test func roundTripsSortedRecords() throws {
         let baseline = Self.sample(50)
         let bytes = baseline.encoded()
-        #expect(bytes.count == 32 + 50 * 56 + 32)
+        #expect(bytes.count == 32 + 50 * 64 + 32)
         #expect(Array(bytes.prefix(8)) == [0x89, 0x52, 0x53, 0x56, 0x42, 0x0D, 0x0A, 0x1A])
         let decoded = try Self.decode(bytes)
         #expect(decoded == baseline)
@@ -42,7 +42,7 @@ import Testing
         #expect(try Self.decode(empty.encoded()) == empty)
     }
 
-    @Test(arguments: [0, 9, 17, 40, 32 + 56 * 3 + 33, 32 + 56 * 10 - 1, 32 + 56 * 10 + 5])
+    @Test(arguments: [0, 9, 17, 40, 32 + 64 * 3 + 33, 32 + 64 * 3 + 60, 32 + 64 * 10 - 1, 32 + 64 * 10 + 5])
     func flippedByteAnywhereIsInvalid(offset: Int) throws {
         var bytes = Self.sample(10).encoded()
         bytes[offset] ^= 0x20
@@ -51,7 +51,7 @@ import Testing
         #expect(error?.path == "test.baseline")
     }
 
-    @Test(arguments: [0, 1, 31, 63, 32 + 56 * 10, 32 + 56 * 10 + 31])
+    @Test(arguments: [0, 1, 31, 63, 32 + 64 * 10, 32 + 64 * 10 + 31])
     func truncationIsInvalid(length: Int) throws {
         let bytes = Array(Self.sample(10).encoded().prefix(length))
         let error = #expect(throws: SweepError.self) { try Self.decode(bytes) }
@@ -71,17 +71,41 @@ import Testing
     }
 
     @Test func otherVersionIsInvalidEvenWithAValidChecksum() throws {
-        let bytes = Self.resealed(Self.sample(4).encoded()) { $0[8] = 2 }
+        let bytes = Self.resealed(Self.sample(4).encoded()) { $0[8] = 3 }
         let error = #expect(throws: SweepError.self) { try Self.decode(bytes) }
         #expect(error?.code == .invalidBaseline)
-        #expect(error?.message.contains("version 2") == true)
+        #expect(error?.message.contains("version 3") == true)
+        // Version 1's header with version 2's records (or the reverse) is refused too.
+        let mixed = Self.resealed(Self.sample(4).encoded()) { $0[8] = 1 }
+        #expect(throws: SweepError.self) { try Self.decode(mixed) }
+    }
+
+    /// A version 1 file (56-byte records, no content tag), as regsweep wrote them before: read,
+    /// with every content tag 0 (so `--trust-etag` trusts none of them).
+    @Test func version1FilesAreReadWithoutContentTags() throws {
+        let current = Self.sample(5)
+        var body: [UInt8] = Array(current.encoded().prefix(32))
+        body[8] = 1
+        body[12] = 56
+        for record in current.records {
+            body += record.digest.bytes
+            for word in [UInt64(record.size), UInt64(bitPattern: record.modifiedNanoseconds), record.xxh3] {
+                body += (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
+            }
+        }
+        let decoded = try Self.decode(body + Array(SHA256.hash(data: body)))
+        #expect(decoded.records.count == 5)
+        for (old, new) in zip(decoded.records, current.records) {
+            #expect(old.digest == new.digest && old.size == new.size && old.xxh3 == new.xxh3)
+            #expect(old.modifiedNanoseconds == new.modifiedNanoseconds && old.contentTag == 0)
+        }
     }
 
     @Test func recordsOutOfOrderAreInvalid() throws {
         let bytes = Self.resealed(Self.sample(4).encoded()) { body in
-            let first = Array(body[32..<88])
-            body.replaceSubrange(32..<88, with: body[88..<144])
-            body.replaceSubrange(88..<144, with: first)
+            let first = Array(body[32..<96])
+            body.replaceSubrange(32..<96, with: body[96..<160])
+            body.replaceSubrange(96..<160, with: first)
         }
         let error = #expect(throws: SweepError.self) { try Self.decode(bytes) }
         #expect(error?.message.contains("out of order") == true)

@@ -27,6 +27,19 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
+    /// A filesystem has no ETags: trusting them skips nothing; and only fast mode may trust.
+    @Test func trustingContentTagsOnAFilesystemReadsEveryBlob() async throws {
+        let (store, path) = try await Self.storeWithBaseline()
+        var trusting = VerifyOptions(mode: .fast, baseline: path)
+        trusting.trustContentTags = true
+        let report = try await store.verify(trusting)
+        #expect(report.isClean && report.trustedContentTags == 0 && report.checkedXXH3 == store.allDigests.count)
+        var full = VerifyOptions(mode: .full, baseline: path)
+        full.trustContentTags = true
+        let error = await #expect(throws: SweepError.self) { try await store.verify(full) }
+        #expect(error?.code == .invalidArgument)
+    }
+
     @Test func flippedByteWithRestoredSizeAndMtimeIsCaught() async throws {
         let (store, path) = try await Self.storeWithBaseline()
         let layer = store.base.layers[0].digest
@@ -83,8 +96,8 @@ import Testing
         let (store, path) = try await Self.storeWithBaseline()
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         switch damage {
-        case .flippedByte: bytes[32 + 56 * 2 + 40] ^= 0x04  // a record's mtime
-        case .truncated: bytes.removeLast(56)
+        case .flippedByte: bytes[32 + 64 * 2 + 40] ^= 0x04  // a record's mtime
+        case .truncated: bytes.removeLast(64)
         case .wrongVersion: bytes = VerifyBaselineFormatTests.resealed(bytes) { $0[8] = 9 }
         case .deleted: bytes = []
         }

@@ -18,8 +18,16 @@
 /// ## Performance
 /// One `stat` per probed directory (about four per repository) per refresh; listings and reads
 /// only for what changed. The protected set holds only digests written after the scan.
+///
+/// Each refresh reads through a new ``StorageBackend/snapshotView()`` of the store: on a
+/// filesystem that is the store itself; an object store lists the repositories tree once, flat
+/// and in parallel (one request per 1,000 keys), and answers every probe's `stat` and every
+/// re-listing of that refresh from it, instead of several listings per probed directory.
 struct Revalidator: Sendable {
-    private let backend: any StorageBackend
+    /// The store, read as it is now.
+    private let store: any StorageBackend
+    /// What the current refresh reads through: a fresh ``StorageBackend/snapshotView()`` of ``store``.
+    private var backend: any StorageBackend
     private let snapshot: StoreSnapshot
     private let freshness: Freshness
     private let concurrency: Int
@@ -64,6 +72,7 @@ struct Revalidator: Sendable {
         layersListed: Bool = true
     ) {
         self.layersListed = layersListed
+        store = backend
         self.backend = backend
         self.snapshot = snapshot
         self.freshness = freshness
@@ -112,6 +121,8 @@ struct Revalidator: Sendable {
             refreshes += 1
         }
         lookedAt = Timestamp.modificationSplit()
+        // Made after `lookedAt`: whatever its listings miss is modified after it, so seen next time.
+        backend = store.snapshotView()
         let changed = await changedProbes()
         for index in changed.sorted() {
             let probe = probes[index]

@@ -56,6 +56,13 @@ public struct FileInfo: Sendable, Hashable {
     public var isFile: Bool
     /// True for a directory.
     public var isDirectory: Bool
+    /// The store's own fingerprint of the content, 0 when it has none: an object store's ETag,
+    /// folded to 64 bits (``FileInfo/contentTag(of:)``).
+    ///
+    /// Not a content hash: an S3 ETag is the MD5 of a single-part upload and something else for
+    /// a multipart one, and a store computes it, not us. Only `verify --trust-etag` relies on it,
+    /// when the operator asks.
+    public var contentTag: UInt64
 
     /// Creates file information.
     ///
@@ -66,10 +73,12 @@ public struct FileInfo: Sendable, Hashable {
     ///   - isDirectory: a directory.
     ///   - modifiedNanoseconds: the exact modification time; derived from `modified` when `nil`.
     ///   - device: the device identifier (`st_dev`), 0 when unknown.
+    ///   - contentTag: the store's fingerprint of the content, 0 when it has none.
     public init(
         size: Int, modified: Double, isFile: Bool, isDirectory: Bool, modifiedNanoseconds: Int64? = nil,
-        device: UInt64 = 0
+        device: UInt64 = 0, contentTag: UInt64 = 0
     ) {
+        self.contentTag = contentTag
         self.size = size
         self.modified = modified
         self.modifiedNanoseconds = modifiedNanoseconds ?? Int64((modified * 1e9).rounded())
@@ -85,5 +94,19 @@ public struct FileInfo: Sendable, Hashable {
         device = UInt64(info.st_dev)
         isFile = info.st_mode & S_IFMT == S_IFREG
         isDirectory = info.st_mode & S_IFMT == S_IFDIR
+        contentTag = 0
+    }
+}
+
+extension FileInfo {
+    /// A store's content fingerprint (an ETag, as the store wrote it) folded to 64 bits with
+    /// FNV-1a; never 0 (0 means "none").
+    public static func contentTag(of text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash == 0 ? 1 : hash
     }
 }

@@ -128,6 +128,14 @@ public protocol StorageBackend: Sendable {
     /// as it is now. A view's own `snapshotView()` is itself. The default is `self`.
     func snapshotView() -> any StorageBackend
 
+    /// A view of the store as it is now for several checks below `directory` in a row (a
+    /// sweep's checks of one repository right before a removal), whose `list` and `stat` of
+    /// `directory` and below may be answered from one listing of `directory` made when first
+    /// asked: an object store lists its keys once instead of once per path. Every other call, and
+    /// every call on the store itself, reads the store now. Make one per check, never keep it.
+    /// The default is `self`.
+    func liveView(below directory: String) -> any StorageBackend
+
     /// Uploads the storage driver started but never completed that are invisible to ``list(_:)``
     /// (an object store's incomplete multipart uploads), for the uploads phase of a collect.
     /// The default (a filesystem keeps every upload under `_uploads`) returns none.
@@ -212,6 +220,9 @@ extension StorageBackend {
     /// No listing snapshot: the store itself, read as it is.
     public func snapshotView() -> any StorageBackend { self }
 
+    /// No listing: the store itself, read as it is.
+    public func liveView(below directory: String) -> any StorageBackend { self }
+
     /// None: every upload is under `_uploads`.
     public func incompleteUploads() async throws(SweepError) -> [IncompleteUpload] { [] }
 
@@ -261,6 +272,9 @@ struct PrefixedBackend: StorageBackend {
         try await base.removeUnlessYoung(full(path), modifiedAfter: cutoff, last: last)
     }
     func snapshotView() -> any StorageBackend { PrefixedBackend(base: base.snapshotView(), prefix: prefix) }
+    func liveView(below directory: String) -> any StorageBackend {
+        PrefixedBackend(base: base.liveView(below: full(directory)), prefix: prefix)
+    }
 }
 
 /// Store-relative path helpers: the registry's key layout in one place.

@@ -11,6 +11,10 @@ struct HashJob: Sendable {
     var baseline: VerifyBaseline.Record?
     /// Also compute XXH3 for a new baseline record.
     var recordXXH3: Bool
+    /// The store's content tag and modification time at the stat pass: a new record takes the
+    /// tag only if the content read has that time (the tag then names that content).
+    var contentTag: UInt64 = 0
+    var modifiedNanoseconds: Int64 = 0
 }
 
 /// What hashing one blob found.

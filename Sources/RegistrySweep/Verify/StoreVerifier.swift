@@ -6,7 +6,8 @@
 ///    manifests, every link's content against its path;
 /// 2. **stat**: every blob's `data` (size, mtime; absent `data` is reported);
 /// 3. **hash**: SHA-256 of every blob (full mode), or XXH3 against the baseline for blobs
-///    whose size and mtime are unchanged (fast mode), on all cores, largest blobs first;
+///    whose size and mtime are unchanged (fast mode; with ``VerifyOptions/trustContentTags``,
+///    those whose content tag is unchanged too are not read), on all cores, largest blobs first;
 /// 4. **attribute**: each problem is charged to the `repository:tag` pulls it breaks
 ///    (the broken-tag finder);
 /// 5. optionally **quarantine** corrupt blobs and write the **baseline**.
@@ -63,6 +64,9 @@ public struct StoreVerifier: Sendable {
                     .invalidArgument, "the baseline file must lie outside the store's docker/ tree", path: path)
             }
         }
+        if options.trustContentTags && options.mode != .fast {
+            throw SweepError(.invalidArgument, "trusting content tags (--trust-etag) needs fast mode (--fast --baseline FILE)")
+        }
         if options.mode == .fast {
             guard let path = options.baseline else {
                 throw SweepError(.invalidArgument, "fast verification needs a baseline file (VerifyOptions.baseline)")
@@ -99,6 +103,7 @@ public struct StoreVerifier: Sendable {
         let infos = await statBlobs(digests, reader: reader)
         var jobs: [HashJob] = []
         jobs.reserveCapacity(digests.count)
+        var records: [VerifyBaseline.Record] = []
         for (digest, info) in zip(digests, infos) {
             switch info {
             case .success(let info):
@@ -106,8 +111,18 @@ public struct StoreVerifier: Sendable {
                 if baseline?.size != info.size || baseline?.modifiedNanoseconds != info.modifiedNanoseconds {
                     baseline = nil
                 }
+                if options.trustContentTags, let record = baseline, record.contentTag != 0,
+                    record.contentTag == info.contentTag
+                {
+                    report.verified += 1
+                    report.trustedContentTags += 1
+                    records.append(record)
+                    continue
+                }
                 jobs.append(
-                    HashJob(digest: digest, size: info.size, baseline: baseline, recordXXH3: options.baseline != nil))
+                    HashJob(
+                        digest: digest, size: info.size, baseline: baseline, recordXXH3: options.baseline != nil,
+                        contentTag: info.contentTag, modifiedNanoseconds: info.modifiedNanoseconds))
             case .failure(let error):
                 problems.append(Self.readProblem(error, digest, backend))
             }
@@ -122,7 +137,6 @@ public struct StoreVerifier: Sendable {
         report.hashedSHA256 = pass.counters.sha256
         report.checkedXXH3 = pass.counters.xxh3
         report.throughput = report.hashSeconds > 0 ? Double(pass.counters.bytes) / report.hashSeconds : 0
-        var records: [VerifyBaseline.Record] = []
         var corrupt: [Digest] = []
         for (job, outcome) in zip(pass.jobs, pass.outcomes) {
             switch outcome {
@@ -132,7 +146,8 @@ public struct StoreVerifier: Sendable {
                     records.append(
                         VerifyBaseline.Record(
                             digest: job.digest, size: reading.size, modifiedNanoseconds: reading.modifiedNanoseconds,
-                            xxh3: xxh3))
+                            xxh3: xxh3,
+                            contentTag: reading.modifiedNanoseconds == job.modifiedNanoseconds ? job.contentTag : 0))
                 }
             case .mismatch(let reading)?:
                 report.corrupt += 1

@@ -1,13 +1,15 @@
 import Crypto
 
-/// What a verified run saw of each blob: size, modification time and XXH3 checksum.
+/// What a verified run saw of each blob: size, modification time, XXH3 checksum and the
+/// store's content tag (an object store's ETag).
 ///
 /// `verify --baseline FILE` (full mode) records every blob whose SHA-256 matched its
 /// digest; `verify --fast --baseline FILE` then re-checks unchanged blobs with XXH3
-/// instead of SHA-256. See ``encoded()`` for the file format.
+/// instead of SHA-256, and with `--trust-etag` skips reading those whose content tag is
+/// unchanged too. See ``encoded()`` for the file format.
 ///
 /// ## Performance
-/// 56 bytes per record in memory and on disk (a million blobs: 56 MB). Records are kept
+/// 64 bytes per record in memory and on disk (a million blobs: 64 MB). Records are kept
 /// sorted by digest: lookup is a binary search, O(log n), no hashing or allocation.
 public struct VerifyBaseline: Sendable, Equatable {
     /// One blob as a verified run saw it.
@@ -20,25 +22,31 @@ public struct VerifyBaseline: Sendable, Equatable {
         public var modifiedNanoseconds: Int64
         /// XXH3-64 of its `data`.
         public var xxh3: UInt64
+        /// The store's content tag of its `data` when verified (``FileInfo/contentTag``), 0 for none.
+        public var contentTag: UInt64
 
         /// Creates a record.
-        public init(digest: Digest, size: Int, modifiedNanoseconds: Int64, xxh3: UInt64) {
+        public init(digest: Digest, size: Int, modifiedNanoseconds: Int64, xxh3: UInt64, contentTag: UInt64 = 0) {
             self.digest = digest
             self.size = size
             self.modifiedNanoseconds = modifiedNanoseconds
             self.xxh3 = xxh3
+            self.contentTag = contentTag
         }
     }
 
-    /// The format version this build reads and writes.
-    public static let version: UInt32 = 1
+    /// The format version this build writes; it reads this one and version 1 (56-byte records,
+    /// without content tags, read as 0).
+    public static let version: UInt32 = 2
     /// The first 8 bytes of every baseline file: `\x89RSVB\r\n\x1A` (binary, and damaged
     /// by text-mode transfers in a way that is detected).
     static let magic: [UInt8] = [0x89, 0x52, 0x53, 0x56, 0x42, 0x0D, 0x0A, 0x1A]
     /// Bytes of the header: magic, version, record size, record count, creation time.
     static let headerSize = 32
-    /// Bytes per record: digest (32), size (8), modification time (8), XXH3 (8).
-    static let recordSize = 56
+    /// Bytes per record: digest (32), size (8), modification time (8), XXH3 (8), content tag (8).
+    static let recordSize = 64
+    /// Bytes per record of version 1 (no content tag).
+    static let version1RecordSize = 56
     /// Bytes of the trailing SHA-256 over everything before it.
     static let trailerSize = 32
 
@@ -83,17 +91,19 @@ public struct VerifyBaseline: Sendable, Equatable {
 
     /// The file image of this baseline.
     ///
-    /// Format, version 1; integers little-endian, digests as their 32 raw bytes:
+    /// Format, version 2; integers little-endian, digests as their 32 raw bytes:
     ///
     /// | offset | bytes | field |
     /// | --- | --- | --- |
     /// | 0 | 8 | magic `89 52 53 56 42 0D 0A 1A` |
-    /// | 8 | 4 | version (1) |
-    /// | 12 | 4 | record size (56) |
+    /// | 8 | 4 | version (2) |
+    /// | 12 | 4 | record size (64) |
     /// | 16 | 8 | record count n |
     /// | 24 | 8 | creation time, ns since 1970 |
-    /// | 32 | 56 n | records sorted by digest: digest 32, size 8, mtime ns 8, XXH3-64 8 |
-    /// | 32 + 56 n | 32 | SHA-256 of bytes 0 ..< 32 + 56 n |
+    /// | 32 | 64 n | records sorted by digest: digest 32, size 8, mtime ns 8, XXH3-64 8, content tag 8 |
+    /// | 32 + 64 n | 32 | SHA-256 of bytes 0 ..< 32 + 64 n |
+    ///
+    /// Version 1 is the same with 56-byte records (no content tag).
     ///
     /// - Complexity: O(n).
     public func encoded() -> [UInt8] {
@@ -110,6 +120,7 @@ public struct VerifyBaseline: Sendable, Equatable {
             Self.append(UInt64(record.size), to: &bytes)
             Self.append(UInt64(bitPattern: record.modifiedNanoseconds), to: &bytes)
             Self.append(record.xxh3, to: &bytes)
+            Self.append(record.contentTag, to: &bytes)
         }
         bytes += Array(SHA256.hash(data: bytes))
         return bytes
@@ -137,13 +148,15 @@ public struct VerifyBaseline: Sendable, Equatable {
         }
         guard bytes.prefix(magic.count).elementsEqual(magic) else { throw invalid("not a regsweep baseline file") }
         let version = UInt32(truncatingIfNeeded: word(bytes, at: 8))
-        guard version == Self.version else {
-            throw invalid("baseline has format version \(version); this regsweep reads version \(Self.version)")
+        guard version == 1 || version == Self.version else {
+            throw invalid("baseline has format version \(version); this regsweep reads versions 1 and \(Self.version)")
         }
         let recordSize = Int(word(bytes, at: 8) >> 32)
-        guard recordSize == Self.recordSize else { throw invalid("baseline declares \(recordSize)-byte records") }
+        guard recordSize == (version == 1 ? Self.version1RecordSize : Self.recordSize) else {
+            throw invalid("baseline version \(version) declares \(recordSize)-byte records")
+        }
         let count = word(bytes, at: 16)
-        let (recordBytes, overflow) = count.multipliedReportingOverflow(by: UInt64(Self.recordSize))
+        let (recordBytes, overflow) = count.multipliedReportingOverflow(by: UInt64(recordSize))
         let expected = recordBytes &+ UInt64(headerSize + trailerSize)
         guard !overflow, expected >= recordBytes, expected == UInt64(bytes.count) else {
             throw invalid("baseline is \(bytes.count) bytes but declares \(count) records (truncated or damaged)")
@@ -168,7 +181,8 @@ public struct VerifyBaseline: Sendable, Equatable {
                 Record(
                     digest: digest, size: Int(size),
                     modifiedNanoseconds: Int64(bitPattern: word(bytes, at: offset + 40)),
-                    xxh3: word(bytes, at: offset + 48)))
+                    xxh3: word(bytes, at: offset + 48),
+                    contentTag: recordSize > 56 ? word(bytes, at: offset + 56) : 0))
             offset += recordSize
         }
         var baseline = VerifyBaseline(records: [], createdNanoseconds: Int64(bitPattern: word(bytes, at: 24)))

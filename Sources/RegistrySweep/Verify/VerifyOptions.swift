@@ -24,6 +24,15 @@ public struct VerifyOptions: Sendable {
     /// after XXH3 matched a record that itself came from such a run. Records of blobs found
     /// corrupt are kept as they were (the evidence of the good content).
     public var baseline: String?
+    /// Fast mode only: a blob whose size, modification time and content tag (an object store's
+    /// ETag, ``FileInfo/contentTag``) all equal its baseline record's is taken as unchanged
+    /// without reading it (`--trust-etag`).
+    ///
+    /// Off by default, and a trust the operator gives: an ETag is the store's tag, not a hash we
+    /// computed (the MD5 of a single-part upload, an opaque value for a multipart one), and the
+    /// store could be wrong about it. A backend without content tags (the filesystem) gets no
+    /// blob trusted; every other blob is read and hashed as in fast mode.
+    public var trustContentTags = false
     /// The directory corrupt blobs are moved into (`<dir>/<hex>`), when set.
     ///
     /// Must exist, lie outside the store's `docker/` tree and be on the store's filesystem:

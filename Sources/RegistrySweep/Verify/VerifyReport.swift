@@ -18,12 +18,16 @@ public struct VerifyReport: Sendable, Codable, Equatable {
     public var mode: VerifyOptions.Mode
     /// Blob directories in the store.
     public var blobs: Int
-    /// Blobs whose content matched their digest (by SHA-256, or by XXH3 against the baseline).
+    /// Blobs whose content matched their digest (by SHA-256, or by XXH3 against the baseline),
+    /// plus those trusted by their content tag (``trustedContentTags``).
     public var verified: Int
     /// Blobs hashed with SHA-256.
     public var hashedSHA256: Int
     /// Blobs re-checked with XXH3 against the baseline (fast mode).
     public var checkedXXH3: Int
+    /// Blobs taken as unchanged without reading them: size, modification time and content tag
+    /// (ETag) equal to the baseline's (``VerifyOptions/trustContentTags``, `--trust-etag`).
+    public var trustedContentTags: Int
     /// Blobs whose content does not hash to their digest (corrupt or truncated).
     public var corrupt: Int
     /// Blobs referenced (or with a directory) whose `data` is absent.
@@ -62,6 +66,7 @@ public struct VerifyReport: Sendable, Codable, Equatable {
         verified = 0
         hashedSHA256 = 0
         checkedXXH3 = 0
+        trustedContentTags = 0
         corrupt = 0
         missing = 0
         unreadable = 0

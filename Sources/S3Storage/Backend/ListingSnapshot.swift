@@ -6,6 +6,21 @@ import Synchronization
 /// needs it, and shared by every task reading through the view.
 final class ListingSnapshot: Sendable {
     private let listings = Mutex<[String: Task<KeyListing, any Error>]>([:])
+    /// For a view of one directory (``S3Backend/liveView(below:)``): the only listing, of that
+    /// directory; `nil` for a scan's view.
+    let scope: String?
+
+    /// A scan's snapshot (`scope` `nil`), or one of the single directory `scope`.
+    init(scope: String? = nil) {
+        self.scope = scope
+    }
+
+    /// The listing that answers for `path`: in a scoped snapshot the scope's, for the scope and
+    /// the paths below it; else as ``base(for:)``. `nil` for paths read live.
+    func base(for path: String) -> String? {
+        guard let scope else { return Self.base(for: path) }
+        return path == scope || path.hasPrefix(scope + "/") ? scope : nil
+    }
 
     /// The listing of `base`, made by `make` the first time it is asked for.
     func listing(

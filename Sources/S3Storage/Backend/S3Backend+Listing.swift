@@ -6,10 +6,11 @@ extension S3Backend {
     /// The snapshot listing that answers for `path` and the path relative to it, when this is a
     /// ``snapshotView()`` and the path lies in a blob shard or the repositories tree.
     func snapshotListing(for path: String) async throws(SweepError) -> (KeyListing, String)? {
-        guard let snapshot = listings, let base = ListingSnapshot.base(for: path) else { return nil }
+        guard let snapshot = listings, let base = snapshot.base(for: path) else { return nil }
         let backend = self
         let listing = try await snapshot.listing(base) { () async throws(SweepError) in
-            base == StorePath.repositories ? try await backend.listTreeInParallel(base) : try await backend.listFlat(base)
+            base == StorePath.repositories && snapshot.scope == nil
+                ? try await backend.listTreeInParallel(base) : try await backend.listFlat(base)
         }
         return (listing, ListingSnapshot.relative(path, to: base))
     }
@@ -38,7 +39,9 @@ extension S3Backend {
                 names.append(String(common.dropFirst(prefix.count).dropLast()))
             }
             for object in page.objects where object.key.hasPrefix(prefix) {
-                merged.appendBytes(object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified))
+                merged.appendBytes(
+                    object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified),
+                    tag: object.contentTag)
             }
             return true
         }
@@ -120,7 +123,9 @@ extension S3Backend {
                 }
                 if let end, !object.key.utf8.lexicographicallyPrecedes(end.utf8) { return false }
                 if let first, object.key.utf8.lexicographicallyPrecedes(first.utf8) { continue }
-                listing.appendBytes(object.key.utf8.dropFirst(root.utf8.count), size: object.size, modified: widened(object.lastModified))
+                listing.appendBytes(
+                    object.key.utf8.dropFirst(root.utf8.count), size: object.size, modified: widened(object.lastModified),
+                    tag: object.contentTag)
             }
             return true
         }
@@ -161,7 +166,20 @@ extension S3Backend {
         let key = self.key(path)
         let page = try await client.listPage(prefix: key, maxKeys: 1, path: path)
         guard let first = page.objects.first, first.key == key else { return nil }
-        return FileInfo(size: first.size, modified: widened(first.lastModified), isFile: true, isDirectory: false)
+        return FileInfo(
+            size: first.size, modified: widened(first.lastModified), isFile: true, isDirectory: false,
+            contentTag: first.contentTag)
+    }
+
+    /// True if some key lies below `key/`, judged from `page` (a listing of prefix `key` whose
+    /// first key is `key`) when it can tell: it shows such a key, or it is the whole listing, or
+    /// it reaches past every key below `key/`; else asked of the store.
+    private func keysBelow(_ key: String, in page: ListObjectsPage, path: String) async throws(SweepError) -> Bool {
+        let below = key + "/"
+        if page.objects.contains(where: { $0.key.hasPrefix(below) }) { return true }
+        if !page.isTruncated { return false }
+        if let last = page.objects.last, below.utf8.lexicographicallyPrecedes(last.key.utf8) { return false }
+        return try await isPrefix(path)
     }
 
     /// True if some key lies below `path/`.
@@ -175,17 +193,34 @@ extension S3Backend {
     static let statPageLimit = 10
 
     /// `stat` read now: the object, else the prefix with its latest modification.
+    ///
+    /// One page of the keys beginning with `path`'s key answers most stats in one request: a file
+    /// is that page's first key (keys sort by their bytes, and no key beginning with it sorts
+    /// before it); a directory of at most one page of keys is the page's keys below `key/`.
+    /// Larger directories are listed on, as are pages that cannot tell.
     func statLive(_ path: String) async throws(SweepError) -> FileInfo {
-        if let info = try await objectInfo(path) {
-            if try await isPrefix(path) {
+        let key = self.key(path)
+        let below = key + "/"
+        let page = try await client.listPage(prefix: key, path: path)
+        if let first = page.objects.first, first.key == key {
+            if try await keysBelow(key, in: page, path: path) {
                 return FileInfo(size: 0, modified: Timestamp.now() + configuration.clockAllowance, isFile: false, isDirectory: false)
             }
-            return info
+            return FileInfo(
+                size: first.size, modified: widened(first.lastModified), isFile: true, isDirectory: false,
+                contentTag: first.contentTag)
+        }
+        if !page.isTruncated {
+            let ours = page.objects.filter { $0.key.hasPrefix(below) }
+            guard let latest = ours.map({ widened($0.lastModified) }).max() else {
+                throw SweepError(.notFound, "no such object or prefix", path: path)
+            }
+            return FileInfo(size: 0, modified: latest, isFile: false, isDirectory: true)
         }
         var latest = -Double.infinity
         var pages = 0
         var any = false
-        try await client.listAll(prefix: key(path) + "/", path: path) { page throws(SweepError) in
+        try await client.listAll(prefix: below, path: path) { page throws(SweepError) in
             pages += 1
             for object in page.objects {
                 any = true

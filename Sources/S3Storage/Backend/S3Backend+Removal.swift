@@ -72,7 +72,7 @@ extension S3Backend {
         var start = 0
         while start < ordered.count {
             let batch = Array(ordered[start..<min(start + DeleteObjectsRequest.maximumKeys, ordered.count)])
-            _ = try? await client.deleteObjects(batch, path: path)
+            _ = try? await deletions.delete(batch, path: path)
             start += batch.count
         }
     }
@@ -92,7 +92,8 @@ extension S3Backend {
         return objects
     }
 
-    /// Deletes `keys` in DeleteObjects requests of up to 1,000 keys, one after the other.
+    /// Deletes `keys` in DeleteObjects requests of up to 1,000 keys, one after the other, each
+    /// shared with the concurrent removals of other paths (``DeleteBatcher``).
     ///
     /// - Throws: `.io` naming the first key the store did not report deleted (with its code)
     ///   and how many failed; the keys of later batches are then not attempted.
@@ -100,7 +101,7 @@ extension S3Backend {
         var start = 0
         while start < keys.count {
             let batch = Array(keys[start..<min(start + DeleteObjectsRequest.maximumKeys, keys.count)])
-            let result = try await client.deleteObjects(batch, path: path)
+            let result = try await deletions.delete(batch, path: path)
             if let failure = result.failures.first {
                 let code: SweepError.Code = failure.code == "AccessDenied" ? .permissionDenied : .io
                 throw SweepError(

@@ -14,9 +14,12 @@ import RegistrySweep
 /// - **reads** are GetObject, many in flight; a key that is also a prefix of other keys (`a` and
 ///   `a/b`) is a node of the wrong type;
 /// - **removals** list what is below a path, leave whatever was written after the cutoff, and
-///   delete the rest with DeleteObjects (up to 1,000 keys a request), checking every key's
-///   answer; an ordered removal (`last`) deletes its last key only after the others are
-///   acknowledged;
+///   delete the rest with DeleteObjects (up to 1,000 keys a request, shared by concurrent
+///   removals: ``DeleteBatcher``), checking every key's answer; an ordered removal (`last`)
+///   deletes its last key only after the others are acknowledged;
+/// - **checks** of a sweep read through views: a revalidation through a new ``snapshotView()``
+///   (the repositories tree listed once, flat), a blob's checks of one repository through
+///   ``liveView(below:)`` (that repository listed once);
 /// - **times**: S3 reports last-modified to the second from the server's clock, so every time
 ///   is widened by ``S3Configuration/clockAllowance``: an object never looks older than it is.
 ///
@@ -25,6 +28,8 @@ public struct S3Backend: StorageBackend {
     /// The configuration the backend was opened with.
     public let configuration: S3Configuration
     let client: S3Client
+    /// Shared DeleteObjects requests of concurrent removals (shared by every view of the backend).
+    let deletions: DeleteBatcher
     /// Real runs take no lock (`--no-lock`): the operator accepts the risk of two runs at once.
     public var lockingDisabled = false
 
@@ -35,12 +40,14 @@ public struct S3Backend: StorageBackend {
     public init(_ configuration: S3Configuration) {
         self.configuration = configuration
         client = S3Client(configuration)
+        deletions = DeleteBatcher(client: client)
         listings = nil
     }
 
     private init(_ backend: S3Backend, listings: ListingSnapshot) {
         configuration = backend.configuration
         client = backend.client
+        deletions = backend.deletions
         lockingDisabled = backend.lockingDisabled
         self.listings = listings
     }
@@ -75,6 +82,12 @@ public struct S3Backend: StorageBackend {
         listings == nil ? S3Backend(self, listings: ListingSnapshot()) : self
     }
 
+    /// A view whose `list` and `stat` of `directory` and below are answered from one flat listing
+    /// of `directory`, made when first asked; every other call reads the bucket now.
+    public func liveView(below directory: String) -> any StorageBackend {
+        listings == nil ? S3Backend(self, listings: ListingSnapshot(scope: directory)) : self
+    }
+
     // MARK: Reads
 
     public func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] {
@@ -87,7 +100,7 @@ public struct S3Backend: StorageBackend {
             // A blob shard the top-level listing named but that holds nothing (a store with real
             // directories keeps emptied ones) is an empty directory. The repositories tree stays
             // "absent" when empty: the scan decides what that means.
-            if relative.isEmpty && path != StorePath.repositories { return [] }
+            if relative.isEmpty && path.hasPrefix(StorePath.blobShards + "/") { return [] }
             throw SweepError(.notFound, "no such directory", path: path)
         }
         return try await listLive(path)
@@ -161,7 +174,8 @@ public struct S3Backend: StorageBackend {
         try check(path)
         if let (listing, relative) = try await snapshotListing(for: path) {
             switch listing.lookup(relative) {
-            case .file(let size, let modified): return FileInfo(size: size, modified: modified, isFile: true, isDirectory: false)
+            case .file(let size, let modified, let tag):
+                return FileInfo(size: size, modified: modified, isFile: true, isDirectory: false, contentTag: tag)
             case .directory(let latest): return FileInfo(size: 0, modified: latest, isFile: false, isDirectory: true)
             case .conflict: return FileInfo(size: 0, modified: Timestamp.now(), isFile: false, isDirectory: false)
             case .absent: throw SweepError(.notFound, "no such object or prefix", path: path)

@@ -1,13 +1,14 @@
 import RegistrySweep
 
 /// The keys of one flat listing below a base prefix, sorted by their UTF-8 bytes (S3's order),
-/// held compactly: one byte buffer for all keys, plus size and modification time per key.
+/// held compactly: one byte buffer for all keys, plus size, modification time and content tag
+/// (the ETag, folded: ``FileInfo/contentTag``) per key.
 ///
 /// Answers what a directory tree would: the entries directly under a "directory" (a key prefix
 /// ending before a `/`), whether a path is a key (a file) or a prefix of keys (a directory), and
 /// the latest modification below a prefix. Keys are relative to the base and never start with `/`.
 ///
-/// - Complexity: memory is the keys' bytes plus 24 bytes a key; a lookup is a binary search.
+/// - Complexity: memory is the keys' bytes plus 32 bytes a key; a lookup is a binary search.
 package struct KeyListing: Sendable {
     /// Every key's bytes, one after the other.
     /// An empty listing.
@@ -20,17 +21,22 @@ package struct KeyListing: Sendable {
     private var sizes: [Int64] = []
     /// Modification time of key `i`'s object (seconds since 1970, already widened by the backend).
     private var modified: [Double] = []
+    /// Content tag of key `i`'s object (0: none).
+    private var tags: [UInt64] = []
 
     /// The number of keys.
     package var count: Int { ends.count }
 
     /// Appends a key's bytes; keys should come in ascending byte order (``finish()`` sorts
     /// otherwise).
-    package mutating func appendBytes<Bytes: Sequence<UInt8>>(_ key: Bytes, size: Int, modified time: Double) {
+    package mutating func appendBytes<Bytes: Sequence<UInt8>>(
+        _ key: Bytes, size: Int, modified time: Double, tag: UInt64 = 0
+    ) {
         bytes.append(contentsOf: key)
         ends.append(bytes.count)
         sizes.append(Int64(size))
         modified.append(time)
+        tags.append(tag)
     }
 
     /// Appends every key of `other`, after this listing's (merging listings of ranges).
@@ -40,6 +46,7 @@ package struct KeyListing: Sendable {
         ends += other.ends.map { $0 + offset }
         sizes += other.sizes
         modified += other.modified
+        tags += other.tags
     }
 
     /// Sorts the keys if they did not arrive in order and drops exact duplicates (a listing
@@ -58,6 +65,7 @@ package struct KeyListing: Sendable {
             result.ends.append(result.bytes.count)
             result.sizes.append(sizes[index])
             result.modified.append(modified[index])
+            result.tags.append(tags[index])
         }
         self = result
     }
@@ -124,7 +132,7 @@ package struct KeyListing: Sendable {
         let bytes = Array(path.utf8)
         if let index = index(of: bytes) {
             let isAlsoPrefix = !range(prefix: bytes + [0x2F]).isEmpty
-            return isAlsoPrefix ? .conflict : .file(size: Int(sizes[index]), modified: modified[index])
+            return isAlsoPrefix ? .conflict : .file(size: Int(sizes[index]), modified: modified[index], tag: tags[index])
         }
         let below = range(prefix: bytes.isEmpty ? [] : bytes + [0x2F])
         guard !below.isEmpty else { return .absent }
@@ -137,8 +145,8 @@ package struct KeyListing: Sendable {
     package enum Lookup: Equatable {
         /// No key is the path or below it.
         case absent
-        /// A key: an object.
-        case file(size: Int, modified: Double)
+        /// A key: an object, with its content tag.
+        case file(size: Int, modified: Double, tag: UInt64)
         /// A prefix of keys, with the latest modification below it.
         case directory(latest: Double)
         /// Both an object and a prefix of others (`a` and `a/b`): a node of the wrong type.

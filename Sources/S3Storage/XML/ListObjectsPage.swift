@@ -19,6 +19,9 @@ package struct ObjectEntry: Sendable, Hashable {
         self.lastModified = lastModified
         self.etag = etag
     }
+
+    /// The ETag folded to 64 bits (``FileInfo/contentTag(of:)``), 0 when the store sent none.
+    package var contentTag: UInt64 { etag.isEmpty ? 0 : FileInfo.contentTag(of: etag) }
 }
 
 /// One page of a ListObjectsV2 answer (`<ListBucketResult>`).

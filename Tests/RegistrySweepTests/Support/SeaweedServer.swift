@@ -386,6 +386,29 @@ final class SeaweedServer: @unchecked Sendable {
         }
     }
 
+    /// Writes object `key` of the bucket through the filer's HTTP API (unsigned: the S3 gateway
+    /// serves filer path `/buckets/<bucket>/<key>` as that object), as the tests' way to lay out
+    /// keys the registry would not write. Throws `io` unless the filer answers 2xx.
+    func putObjectThroughFiler(_ key: String, _ body: Data) async throws {
+        let path = "/buckets/\(bucket)/\(key)"
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+        guard let target = URL(string: "http://127.0.0.1:\(filerPort)\(encoded)") else {
+            throw RegistryFixtureError.io("bad key \(key)")
+        }
+        var request = URLRequest(url: target)
+        request.httpMethod = "PUT"
+        request.timeoutInterval = 30
+        do {
+            let (_, response) = try await session.upload(for: request, from: body)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? -1
+            guard (200..<300).contains(status) else { throw RegistryFixtureError.io("PUT \(key) answered \(status)") }
+        } catch let error as RegistryFixtureError {
+            throw error
+        } catch {
+            throw RegistryFixtureError.io("PUT \(key) failed: \(error.localizedDescription)")
+        }
+    }
+
     /// `SeaweedFS_s3_request_total` samples: labels and value. Throws `io`.
     private func requestSamples() async throws -> [([String: String], Int)] {
         let url = "http://127.0.0.1:\(metricsPort)/metrics"
