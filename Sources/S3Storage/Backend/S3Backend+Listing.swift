@@ -25,25 +25,38 @@ extension S3Backend {
     }
 
     /// Every key below `base` (the repositories tree), flat, in up to ``S3Configuration/concurrency``
-    /// ranges listed at once: the first-level names come from one delimited listing, then each
-    /// range of names is listed flat from its first name to the next range's.
+    /// ranges listed at once: the first-level names come from one delimited listing (and, when
+    /// there are fewer of them than ranges, the second-level names below each, also delimited:
+    /// a store of a few namespaces holding many repositories), then each range of names is listed
+    /// flat from its first name to the next range's.
     func listTreeInParallel(_ base: String) async throws(SweepError) -> KeyListing {
         let prefix = key(base) + "/"
-        var names: [String] = []
         var merged = KeyListing()
-        try await client.listAll(prefix: prefix, delimiter: "/", path: base) { page throws(SweepError) in
-            for common in page.commonPrefixes {
-                guard common.hasPrefix(prefix), common.hasSuffix("/") else {
-                    throw SweepError(.io, "S3 ListObjectsV2 answered a prefix outside the one asked for", path: base)
+        var names = try await delimitedNames(below: "", prefix: prefix, base: base, into: &merged)
+        if !names.isEmpty && names.count < configuration.concurrency {
+            let backend = self
+            let firstLevel = names
+            let results = await withTaskGroup(of: (Int, Result<([String], KeyListing), SweepError>).self) { group in
+                for (index, name) in firstLevel.enumerated() {
+                    group.addTask {
+                        await Self.indexed(index) { () async throws(SweepError) in
+                            var objects = KeyListing()
+                            let below = try await backend.delimitedNames(below: name, prefix: prefix, base: base, into: &objects)
+                            return (below, objects)
+                        }
+                    }
                 }
-                names.append(String(common.dropFirst(prefix.count).dropLast()))
+                var results = [Result<([String], KeyListing), SweepError>](repeating: .success(([], KeyListing())), count: firstLevel.count)
+                while let (index, result) = await group.next() { results[index] = result }
+                return results
             }
-            for object in page.objects where object.key.hasPrefix(prefix) {
-                merged.appendBytes(
-                    object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified),
-                    tag: object.contentTag)
+            names = []
+            for (name, result) in zip(firstLevel, results) {
+                let (below, objects) = try result.get()
+                merged.append(contentsOf: objects)
+                // A namespace with objects only (no deeper names) stays one name of its own.
+                names += below.isEmpty ? [name] : below
             }
-            return true
         }
         guard !names.isEmpty else { return merged }
         names.sort { ($0 + "/").utf8.lexicographicallyPrecedes(($1 + "/").utf8) }
@@ -67,6 +80,33 @@ extension S3Backend {
         for result in results { merged.append(contentsOf: try result.get()) }
         merged.finish()
         return merged
+    }
+
+    /// The names one level below `parent` (relative to `prefix`; `""` for `prefix` itself), as
+    /// paths relative to `prefix` (`parent/name`), from one delimited listing; the objects directly
+    /// below `parent` go into `objects`.
+    ///
+    /// - Throws: the listing's errors; `.io` for a prefix outside the one asked for.
+    func delimitedNames(
+        below parent: String, prefix: String, base: String, into objects: inout KeyListing
+    ) async throws(SweepError) -> [String] {
+        let listed = parent.isEmpty ? prefix : prefix + parent + "/"
+        var names: [String] = []
+        try await client.listAll(prefix: listed, delimiter: "/", path: base) { page throws(SweepError) in
+            for common in page.commonPrefixes {
+                guard common.hasPrefix(listed), common.hasSuffix("/") else {
+                    throw SweepError(.io, "S3 ListObjectsV2 answered a prefix outside the one asked for", path: base)
+                }
+                names.append(String(common.dropFirst(prefix.count).dropLast()))
+            }
+            for object in page.objects where object.key.hasPrefix(listed) {
+                objects.appendBytes(
+                    object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified),
+                    tag: object.contentTag)
+            }
+            return true
+        }
+        return names
     }
 
     /// `operation`'s outcome paired with `index`, for task groups that put results back in order.
