@@ -219,8 +219,16 @@ struct Revalidator: Sendable {
             for entry in entries {
                 let link = "\(probe.path)/\(entry.name)/current/link"
                 if known.contains(entry.name) {
-                    // An existing tag moved by a push rewrites its link in place.
-                    guard let info = try? await backend.stat(link), info.modified > probe.since else { continue }
+                    // An existing tag moved by a push rewrites its link in place. A link whose
+                    // time cannot be read is read itself (``protectTag`` stops blob removal if
+                    // that fails too), never taken as unchanged.
+                    let modified: Double?
+                    do {
+                        modified = try await backend.modificationTime(of: link)
+                    } catch {
+                        modified = .infinity
+                    }
+                    guard let modified, modified > probe.since else { continue }
                 }
                 await protectTag(link)
             }

@@ -1,4 +1,16 @@
 extension StorageBackend {
+    /// The modification time of `path`, `nil` if it is absent.
+    ///
+    /// For checks that decide whether something may go: every error but "absent" is thrown, so
+    /// that a check that cannot be made keeps its item instead of letting it go.
+    package func modificationTime(of path: String) async throws(SweepError) -> Double? {
+        do {
+            return try await stat(path).modified
+        } catch where error.code == .notFound {
+            return nil
+        }
+    }
+
     /// The default ``StorageBackend/removeUnlessYoung(_:modifiedAfter:last:)``.
     ///
     /// Removes `path` and everything below it except files modified after `cutoff`; a directory

@@ -60,7 +60,7 @@ struct Sweeper: Sendable {
 
         // 0. Tags the operator deleted; `current/link` last, so that an interrupted removal leaves a tag that still names its manifest.
         let tagResults = await run(plan.tags, .removeTags) { backend, item throws(SweepError) -> String? in
-            if let modified = try await Self.modified(item.path + "/current/link", in: backend), modified > freshness.decidedAt {
+            if let modified = try await backend.modificationTime(of: item.path + "/current/link"), modified > freshness.decidedAt {
                 return "the tag was pushed again after the scan"
             }
             return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.decidedAt, last: "current/link")
@@ -75,12 +75,12 @@ struct Sweeper: Sendable {
         let manifests = SweepPlan.dropProtected(plan.manifests, by: revalidator, into: &outcome.skipped)
         let revived = await run(manifests, .removeManifests) { backend, item throws(SweepError) -> String? in
             let link = StorePath.revision(item.repository, item.digest) + "/link"
-            if let modified = try await Self.modified(link, in: backend), modified > cutoffExplicit {
+            if let modified = try await backend.modificationTime(of: link), modified > cutoffExplicit {
                 return "its revision link was written again after the scan (a re-push)"
             }
             // A tag created in its repository since the revalidation may name it (this phase does
             // not touch `tags/`; its own revision removals change `revisions/sha256`, so that is not asked).
-            if let modified = try await Self.modified(StorePath.repository(item.repository) + "/_manifests/tags", in: backend),
+            if let modified = try await backend.modificationTime(of: StorePath.repository(item.repository) + "/_manifests/tags"),
                 modified > manifestLook
             {
                 return "\(item.repository) was written to during the run; its untagged manifests wait for the next run"
@@ -107,17 +107,17 @@ struct Sweeper: Sendable {
         let links = SweepPlan.dropProtected(plan.links, by: revalidator, into: &outcome.skipped)
         let linkResults = await run(links, .removeLinks) { backend, item throws(SweepError) -> String? in
             // A tag the scan met halfway through a push (history written, `current/link` not yet).
-            if item.ref.kind == .tagWithoutLink, try await Self.modified(item.path + "/current/link", in: backend) != nil {
+            if item.ref.kind == .tagWithoutLink, try await backend.modificationTime(of: item.path + "/current/link") != nil {
                 return "the tag was completed after the scan"
             }
-            if item.blobGone, let digest = item.digest, try await Self.modified(StorePath.blobData(digest), in: backend) != nil {
+            if item.blobGone, let digest = item.digest, try await backend.modificationTime(of: StorePath.blobData(digest)) != nil {
                 return "its blob is in the store after all (written after the blob listing)"
             }
             // A repository pushed to during the run may have a new manifest that needs the link.
             let base = StorePath.repository(item.ref.repository)
             // (Not `revisions/sha256`: this phase itself removes revision directories left without link.)
             for (part, since) in [("_manifests/tags", manifestLook), ("_uploads", freshness.changedSince)] {
-                if let modified = try await Self.modified("\(base)/\(part)", in: backend), modified > since {
+                if let modified = try await backend.modificationTime(of: "\(base)/\(part)"), modified > since {
                     return "\(item.ref.repository) was written to during the run; its links wait for the next run"
                 }
             }
@@ -236,18 +236,6 @@ struct Sweeper: Sendable {
         return outcome
     }
 
-    /// The modification time of `path` in `backend`, `nil` if it is absent.
-    ///
-    /// - Throws: every other error: a check that cannot be made keeps its item (reported as a
-    ///   failure), it never lets it go.
-    static func modified(_ path: String, in backend: any StorageBackend) async throws(SweepError) -> Double? {
-        do {
-            return try await backend.stat(path).modified
-        } catch where error.code == .notFound {
-            return nil
-        }
-    }
-
     /// What `removeBlob` answers when a holder changed since the last revalidation.
     static let retry = "\u{0}retry"
 
@@ -264,7 +252,7 @@ struct Sweeper: Sendable {
             // Every check of this repository through one view of it as it is now (an object store
             // lists the repository once instead of once per path).
             let view = backend.liveView(below: base)
-            if let link = try await Self.modified(StorePath.layerLink(repository, item.digest) + "/link", in: view),
+            if let link = try await view.modificationTime(of: StorePath.layerLink(repository, item.digest) + "/link"),
                 freshness.isYoung(link)
             {
                 return "\(repository) linked it again after the scan"
@@ -273,11 +261,11 @@ struct Sweeper: Sendable {
             // this sweep did not make) may be in the middle of a push that reuses the blob.
             let baseline = max(freshness.changedSince, ownChangesEnd[repository] ?? freshness.changedSince)
             for part in ["_uploads", "_layers/sha256", "_manifests/tags"] {
-                if let modified = try await Self.modified("\(base)/\(part)", in: view), modified > baseline {
+                if let modified = try await view.modificationTime(of: "\(base)/\(part)"), modified > baseline {
                     return "\(repository) was written to during the run (\(part)); its unreferenced blobs wait for the next run"
                 }
             }
-            if let revisions = try await Self.modified("\(base)/_manifests/revisions/sha256", in: view), revisions > lastLook {
+            if let revisions = try await view.modificationTime(of: "\(base)/_manifests/revisions/sha256"), revisions > lastLook {
                 return Self.retry
             }
         }
