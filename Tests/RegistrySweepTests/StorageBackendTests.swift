@@ -74,6 +74,61 @@ import Testing
         #expect(batch[6] == .bytes(Array("sha256:\(digests[0].hex)".utf8)))
     }
 
+    /// What one stat gave.
+    enum StatOutcome: Equatable {
+        case file(size: Int)
+        case directory
+        case other
+        case failure(SweepError.Code, String?)
+    }
+
+    static func stats(_ results: [Result<FileInfo, SweepError>]) -> [StatOutcome] {
+        results.map { result in
+            switch result {
+            case .success(let info) where info.isDirectory: .directory
+            case .success(let info) where info.isFile: .file(size: info.size)
+            case .success: .other
+            case .failure(let error): .failure(error.code, error.path)
+            }
+        }
+    }
+
+    /// `statDigestFiles`, the batch stat a plan makes for links and blobs: the filesystem's
+    /// one-descriptor path gives what a stat of each path gives, never follows a symlinked leaf,
+    /// and a directory that cannot be opened fails each file by its own path.
+    @Test func batchStatsGiveWhatSingleStatsGive() async throws {
+        let store = try FixtureStore()
+        let directory = "docker/registry/v2/repositories/r/_layers/sha256"
+        let digests = (0..<5).map { FixtureStore.digest(of: [UInt8($0)]) }
+        try store.write("\(directory)/\(digests[0].hex)/link", "sha256:\(digests[0].hex)")
+        try store.write("\(directory)/\(digests[1].hex)/link", "")
+        try store.makeDirectory("\(directory)/\(digests[2].hex)")  // no link
+        let outside = try store.writeOutside("secret", String(repeating: "x", count: 99))
+        try store.symlink("\(directory)/\(digests[3].hex)/link", to: outside)  // stat'ed, not followed
+        try store.makeDirectory("\(directory)/\(digests[4].hex)/link")  // wrong type: a directory
+        let backend = try store.backend()
+
+        let batch = Self.stats(await backend.statDigestFiles(in: directory, digests, leaf: "link"))
+        var single: [Result<FileInfo, SweepError>] = []
+        for digest in digests {
+            do { single.append(.success(try await backend.stat("\(directory)/\(digest.hex)/link"))) } catch { single.append(.failure(error)) }
+        }
+        #expect(batch == Self.stats(single))
+        #expect(batch == Self.stats(await RequiredOperationsOnly(base: backend).statDigestFiles(in: directory, digests, leaf: "link")))
+        let root = store.root.path
+        #expect(batch[0] == .file(size: 71))
+        #expect(batch[1] == .file(size: 0))
+        #expect(batch[2] == .failure(.notFound, "\(root)/\(directory)/\(digests[2].hex)/link"))
+        #expect(batch[3] == .other, "the symlink's target was stat'ed")
+        #expect(batch[4] == .directory)
+
+        let gone = "docker/registry/v2/repositories/gone/_layers/sha256"
+        #expect(
+            Self.stats(await backend.statDigestFiles(in: gone, digests, leaf: "link"))
+                == digests.map { .failure(.notFound, "\(root)/\(gone)/\($0.hex)/link") })
+        #expect(await backend.statDigestFiles(in: gone, [], leaf: "link").isEmpty)
+    }
+
     /// Shard names are the two hex digits a digest's shard has.
     @Test func blobShardNamesMatchDigestShards() {
         #expect([0, 15, 16, 255].map(StorePath.blobShardName) == ["00", "0f", "10", "ff"])

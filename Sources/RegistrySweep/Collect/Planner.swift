@@ -20,10 +20,18 @@ struct Planner: Sendable {
     /// be stat'ed: keep).
     func isYoung(_ path: String) async -> Bool {
         do {
-            let info = try await reader.stat(path)
-            return freshness.isYoung(info.modified)
+            return isYoung(.success(try await reader.stat(path)))
         } catch {
-            return error.code != .notFound
+            return isYoung(.failure(error))
+        }
+    }
+
+    /// ``isYoung(_:)-(String)`` on a stat's result: an absent file is not young, one that cannot
+    /// be stat'ed is.
+    func isYoung(_ info: Result<FileInfo, SweepError>) -> Bool {
+        switch info {
+        case .success(let info): freshness.isYoung(info.modified)
+        case .failure(let error): error.code != .notFound
         }
     }
 
@@ -66,37 +74,33 @@ struct Planner: Sendable {
                 "part of the repository tree could not be read or is a symbolic link (see problems): no blob is deleted this run")
             return
         }
-        var unmarked: [Digest] = []
+        // The unmarked blobs by shard: each shard's data files are stat'ed in one batch.
+        var shards = [[Digest]](repeating: [], count: 256)
         for id in (candidates ?? snapshot.blobs).ids where snapshot.blobs.contains(id) && !mark.marked.contains(id) {
-            unmarked.append(snapshot.digests[id])
+            let digest = snapshot.digests[id]
+            shards[Int(digest.w0 >> 56)].append(digest)
         }
         let reader = self.reader
-        let options = self.options
         let freshness = self.freshness
         let results = await withTaskGroup(of: [(Digest, Int, Bool, SweepError?)].self) { group in
-            let chunk = max(64, unmarked.count / (options.concurrency * 4) + 1)
-            for start in stride(from: 0, to: unmarked.count, by: chunk) {
-                let slice = unmarked[start..<min(start + chunk, unmarked.count)]
+            for (shard, digests) in shards.enumerated() where !digests.isEmpty {
                 group.addTask {
+                    let directory = "\(StorePath.blobShards)/\(StorePath.blobShardName(shard))"
+                    let infos = await reader.statDigestFiles(in: directory, digests, leaf: "data")
                     var out: [(Digest, Int, Bool, SweepError?)] = []
-                    for digest in slice {
-                        var size = 0
-                        var young = false
-                        var failure: SweepError?
-                        do throws(SweepError) {
-                            let info = try await reader.stat(StorePath.blobData(digest))
-                            size = info.size
-                            young = freshness.isYoung(info.modified)
-                        } catch where error.code == .notFound {
+                    out.reserveCapacity(digests.count)
+                    for (digest, result) in zip(digests, infos) {
+                        switch result {
+                        case .success(let info):
+                            out.append((digest, info.size, freshness.isYoung(info.modified), nil))
+                        case .failure(let error) where error.code == .notFound:
                             // No data file: judge the directory's age (an interrupted move leaves it).
                             let info = try? await reader.stat(StorePath.blobDirectory(digest))
-                            young = info.map { freshness.isYoung($0.modified) } ?? true
-                        } catch {
+                            out.append((digest, 0, info.map { freshness.isYoung($0.modified) } ?? true, nil))
+                        case .failure(let error):
                             // Cannot tell its age: keep it, and say so.
-                            young = true
-                            failure = error
+                            out.append((digest, 0, true, error))
                         }
-                        out.append((digest, size, young, failure))
                     }
                     return out
                 }
@@ -119,15 +123,55 @@ struct Planner: Sendable {
         }
     }
 
+    /// One repository's link candidates: removed unless young (judged by ``judge(_:)``).
+    private struct LinkCandidates: Sendable {
+        var repository: String
+        /// Layer links no live manifest needs, or whose blob is gone (with whether it is gone).
+        var layers: [(digest: Digest, blobGone: Bool)] = []
+        var linklessRevisions: [Digest] = []
+        /// Tags without `current/link`, with their history.
+        var linklessTags: [(tag: String, history: [Digest])] = []
+        /// Per remaining tag, the history entries naming no revision and not its current manifest.
+        var history: [(tag: String, digests: [Digest])] = []
+    }
+
     private func planLinks(_ mark: Marker.Result, only: Set<String>?, into plan: inout SweepPlan) async {
+        // Which links are candidates is pure computation over the snapshot, repository by repository
+        // with shared scratch sets; their ages are then read in batches, many repositories at once.
+        let candidates = linkCandidates(mark, only: only, plan: plan)
+        var judged = [[SweepPlan.LinkItem]](repeating: [], count: candidates.count)
+        await withTaskGroup(of: (Int, [SweepPlan.LinkItem]).self) { group in
+            var next = 0
+            let width = max(1, options.concurrency)
+            while next < min(width, candidates.count) {
+                let index = next
+                group.addTask { (index, await judge(candidates[index])) }
+                next += 1
+            }
+            while let (index, items) = await group.next() {
+                judged[index] = items
+                if next < candidates.count {
+                    let index = next
+                    group.addTask { (index, await judge(candidates[index])) }
+                    next += 1
+                }
+            }
+        }
+        for items in judged { plan.links += items }
+    }
+
+    /// Each repository's link candidates, in the snapshot's order (repositories without any left out).
+    private func linkCandidates(_ mark: Marker.Result, only: Set<String>?, plan: SweepPlan) -> [LinkCandidates] {
         var deletedBlobs = BitSet(universe: snapshot.digests.count)
         for blob in plan.blobs {
             if let id = snapshot.digests.id(of: blob.digest) { deletedBlobs.insert(id) }
         }
+        let digests = snapshot.digests
+        var all: [LinkCandidates] = []
         // Scratch sets over all digest ids, emptied after each repository (ids in `touched`).
-        var needed = BitSet(universe: snapshot.digests.count)
-        var visited = BitSet(universe: snapshot.digests.count)
-        var revisions = BitSet(universe: snapshot.digests.count)
+        var needed = BitSet(universe: digests.count)
+        var visited = BitSet(universe: digests.count)
+        var revisions = BitSet(universe: digests.count)
         var touched: [UInt32] = []
         for (index, repository) in snapshot.repositories.enumerated() where !mark.keptWhole[index] {
             if let only, !only.contains(repository.name) { continue }
@@ -139,6 +183,7 @@ struct Planner: Sendable {
                 }
                 touched.removeAll(keepingCapacity: true)
             }
+            var candidates = LinkCandidates(repository: repository.name)
             // Every revision, dead or remaining: tag history naming one is planned with it (or kept).
             for id in repository.revisions where revisions.insert(id) { touched.append(id) }
             let dead = mark.deadRevisions[index]
@@ -153,44 +198,60 @@ struct Planner: Sendable {
             for id in repository.layers {
                 let gone = !snapshot.blobs.contains(id) || deletedBlobs.contains(id)
                 guard gone || !needed.contains(id) else { continue }
-                let digest = snapshot.digests[id]
-                let path = StorePath.layerLink(repository.name, digest)
-                // Young links stay whatever the reason: a blob uploaded after the blob listing has
-                // a link the scan saw before the blob.
-                if await isYoung(path + "/link") { continue }
-                plan.links.append(.init(
-                    ref: .init(repository: repository.name, kind: .layer, tag: nil, digest: digest), path: path,
-                    digest: digest, blobGone: !snapshot.blobs.contains(id)))
+                candidates.layers.append((digests[id], !snapshot.blobs.contains(id)))
             }
-            for digest in repository.linklessRevisions {
-                let path = StorePath.revision(repository.name, digest)
-                if await isYoung(path) { continue }
-                plan.links.append(.init(
-                    ref: .init(repository: repository.name, kind: .revisionWithoutLink, tag: nil, digest: digest),
-                    path: path, digest: digest))
-            }
-            // A tag without current/link (an interrupted write or removal) is an unknown tag to the
-            // registry: garbage to finish once nothing in it is young (a push writes index first).
-            for tag in repository.linklessTags {
-                let path = StorePath.tag(repository.name, tag.name)
-                if await isYoung(path) { continue }
-                if await repository.history(of: tag).asyncContains(where: { id in
-                    await isYoung(StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id]) + "/link")
-                }) { continue }
-                plan.links.append(.init(
-                    ref: .init(repository: repository.name, kind: .tagWithoutLink, tag: tag.name, digest: nil),
-                    path: path, digest: nil))
-            }
+            candidates.linklessRevisions = repository.linklessRevisions
+            candidates.linklessTags = repository.linklessTags.map { tag in (tag.name, repository.history(of: tag).map { digests[$0] }) }
             for tag in tags {
-                for id in repository.history(of: tag) where !revisions.contains(id) && tag.current != id {
-                    let path = StorePath.tagIndexEntry(repository.name, tag.name, snapshot.digests[id])
-                    if await isYoung(path + "/link") { continue }
-                    plan.links.append(.init(
-                        ref: .init(repository: repository.name, kind: .tagHistory, tag: tag.name, digest: snapshot.digests[id]),
-                        path: path, digest: snapshot.digests[id]))
-                }
+                let stale = repository.history(of: tag).filter { !revisions.contains($0) && tag.current != $0 }
+                if !stale.isEmpty { candidates.history.append((tag.name, stale.map { digests[$0] })) }
+            }
+            if !candidates.layers.isEmpty || !candidates.linklessRevisions.isEmpty || !candidates.linklessTags.isEmpty
+                || !candidates.history.isEmpty
+            {
+                all.append(candidates)
             }
         }
+        return all
+    }
+
+    /// The links of one repository's candidates that are not young, in the plan's order: layer
+    /// links, revisions without a link, tags without `current/link`, tag-history entries.
+    private func judge(_ candidates: LinkCandidates) async -> [SweepPlan.LinkItem] {
+        let name = candidates.repository
+        var items: [SweepPlan.LinkItem] = []
+        // Young links stay whatever the reason: a blob uploaded after the blob listing has a link
+        // the scan saw before the blob.
+        let layers = await reader.statDigestFiles(
+            in: "\(StorePath.repository(name))/_layers/sha256", candidates.layers.map(\.digest), leaf: "link")
+        for (candidate, info) in zip(candidates.layers, layers) where !isYoung(info) {
+            items.append(.init(
+                ref: .init(repository: name, kind: .layer, tag: nil, digest: candidate.digest),
+                path: StorePath.layerLink(name, candidate.digest), digest: candidate.digest, blobGone: candidate.blobGone))
+        }
+        for digest in candidates.linklessRevisions {
+            let path = StorePath.revision(name, digest)
+            if await isYoung(path) { continue }
+            items.append(.init(ref: .init(repository: name, kind: .revisionWithoutLink, tag: nil, digest: digest), path: path, digest: digest))
+        }
+        // A tag without current/link (an interrupted write or removal) is an unknown tag to the
+        // registry: garbage to finish once nothing in it is young (a push writes index first).
+        for (tag, history) in candidates.linklessTags {
+            let path = StorePath.tag(name, tag)
+            if await isYoung(path) { continue }
+            let entries = await reader.statDigestFiles(in: "\(path)/index/sha256", history, leaf: "link")
+            if entries.contains(where: isYoung) { continue }
+            items.append(.init(ref: .init(repository: name, kind: .tagWithoutLink, tag: tag, digest: nil), path: path, digest: nil))
+        }
+        for (tag, digests) in candidates.history {
+            let entries = await reader.statDigestFiles(in: "\(StorePath.tag(name, tag))/index/sha256", digests, leaf: "link")
+            for (digest, info) in zip(digests, entries) where !isYoung(info) {
+                items.append(.init(
+                    ref: .init(repository: name, kind: .tagHistory, tag: tag, digest: digest),
+                    path: StorePath.tagIndexEntry(name, tag, digest), digest: digest))
+            }
+        }
+        return items
     }
 
     private func planUploads(age: Double, into plan: inout SweepPlan) async {
@@ -228,13 +289,5 @@ struct Planner: Sendable {
                 plan.repositories.append(repository.name)
             }
         }
-    }
-}
-
-extension Sequence {
-    /// True if `predicate` holds for some element (evaluated in order, stopping at the first).
-    func asyncContains(where predicate: (Element) async -> Bool) async -> Bool {
-        for element in self where await predicate(element) { return true }
-        return false
     }
 }

@@ -137,23 +137,70 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         in directory: String, _ digests: [Digest], leaf: String, limit: Int,
         _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
     ) {
-        let directoryFD: Int32
-        do {
-            directoryFD = try SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
-        } catch {
-            // Each file read (and failing) on its own, as the protocol's default would.
-            for (index, digest) in digests.enumerated() {
-                do throws(SweepError) {
-                    try blockingContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
-                } catch {
-                    body(index, .failure(error))
-                }
-            }
-            return
-        }
-        defer { SystemCalls.close(directoryFD) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
         defer { buffer.deallocate() }
+        let opened = forEachDigestPath(in: directory, digests, leaf: leaf) { directoryFD, index, path in
+            let display = { self.absolute("\(directory)/\(digests[index].hex)/\(leaf)") }
+            do throws(SweepError) {
+                let fd = try SystemCalls.openFile(directoryFD, path, display: display())
+                defer { SystemCalls.close(fd) }
+                try Self.withContents(of: fd, buffer: buffer, limit: limit, display: display()) { bytes in body(index, .success(bytes)) }
+            } catch {
+                body(index, .failure(error))
+            }
+        }
+        guard !opened else { return }
+        // Each file read (and failing) on its own, as the protocol's default would.
+        for (index, digest) in digests.enumerated() {
+            do throws(SweepError) {
+                try blockingContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
+            } catch {
+                body(index, .failure(error))
+            }
+        }
+    }
+
+    /// One `fstatat` per file through one descriptor on `directory`, the path built in place;
+    /// the whole batch is one ``IOExecutor/run(_:)``. If `directory` cannot be opened, each
+    /// file is stat'ed (and fails) on its own.
+    public func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>] {
+        precondition(StorePath.isSafe(leaf) && !leaf.utf8.contains(0x2F), "leaf must be one path component")
+        return await executor.run {
+            var results: [Result<FileInfo, SweepError>] = []
+            results.reserveCapacity(digests.count)
+            let opened = forEachDigestPath(in: directory, digests, leaf: leaf) { directoryFD, index, path in
+                do throws(SweepError) {
+                    let display = { self.absolute("\(directory)/\(digests[index].hex)/\(leaf)") }
+                    results.append(.success(try SystemCalls.stat(directoryFD, path, display: display())))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            guard !opened else { return results }
+            // Each file stat'ed (and failing) on its own, as the protocol's default would.
+            for digest in digests {
+                do throws(SweepError) {
+                    results.append(.success(try blockingStat("\(directory)/\(digest.hex)/\(leaf)")))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            return results
+        }
+    }
+
+    /// Opens `directory` once and calls `body` for each digest, in order, with the directory's
+    /// descriptor, the digest's index and the path `<hex>/<leaf>` relative to the directory,
+    /// built in place in one buffer (no allocation per file; valid only during the call).
+    ///
+    /// - Returns: false, having called nothing, if `directory` cannot be opened.
+    private func forEachDigestPath(
+        in directory: String, _ digests: [Digest], leaf: String, _ body: (Int32, Int, UnsafePointer<CChar>) -> Void
+    ) -> Bool {
+        guard let directoryFD = try? SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory)) else {
+            return false
+        }
+        defer { SystemCalls.close(directoryFD) }
         // "<64 hex>/<leaf>\0", the hex rewritten for each digest.
         let pathLength = Digest.hexLength + 1 + leaf.utf8.count + 1
         let path = UnsafeMutableRawBufferPointer.allocate(byteCount: pathLength, alignment: 1)
@@ -161,18 +208,12 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         path[Digest.hexLength] = 0x2F
         _ = UnsafeMutableRawBufferPointer(rebasing: path[(Digest.hexLength + 1)...]).initializeMemory(as: UInt8.self, from: leaf.utf8)
         path[pathLength - 1] = 0
-        let cPath = path.baseAddress!.assumingMemoryBound(to: CChar.self)
+        let cPath = UnsafePointer(path.baseAddress!.assumingMemoryBound(to: CChar.self))
         for (index, digest) in digests.enumerated() {
             digest.writeHex(into: path)
-            let display = { self.absolute("\(directory)/\(digest.hex)/\(leaf)") }
-            do throws(SweepError) {
-                let fd = try SystemCalls.openFile(directoryFD, cPath, display: display())
-                defer { SystemCalls.close(fd) }
-                try Self.withContents(of: fd, buffer: buffer, limit: limit, display: display()) { bytes in body(index, .success(bytes)) }
-            } catch {
-                body(index, .failure(error))
-            }
+            body(directoryFD, index, cPath)
         }
+        return true
     }
 
     /// The read buffer for files of at most `limit` bytes: one byte more than the largest

@@ -83,6 +83,19 @@ public protocol StorageBackend: Sendable {
     /// The size and modification time of `path`.
     func stat(_ path: String) async throws(SweepError) -> FileInfo
 
+    /// ``stat(_:)`` of `directory/<hex>/<leaf>` for each digest of `digests`: the many stats
+    /// of a plan (layer links, tag-history links, unreferenced blobs) as one call.
+    ///
+    /// Same results as ``stat(_:)`` on each path (the default does exactly that); a backend
+    /// may do it with less work per file.
+    ///
+    /// - Parameters:
+    ///   - directory: the directory holding one subdirectory per digest (`<hex>`).
+    ///   - digests: the digests, in order.
+    ///   - leaf: one path component (`link`, `data`).
+    /// - Returns: per digest, in order, its file's information or the error, named by its path.
+    func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>]
+
     /// Removes one object (a file).
     func removeFile(_ path: String) async throws(SweepError)
 
@@ -191,6 +204,20 @@ extension StorageBackend {
         await readDigestFilesOneByOne(in: directory, digests, leaf: leaf, limit: limit, body)
     }
 
+    /// The generic batch stat: ``stat(_:)`` on each file.
+    public func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>] {
+        var results: [Result<FileInfo, SweepError>] = []
+        results.reserveCapacity(digests.count)
+        for digest in digests {
+            do throws(SweepError) {
+                results.append(.success(try await stat("\(directory)/\(digest.hex)/\(leaf)")))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
     /// ``forEachDigestFile(in:_:leaf:limit:_:)`` as ``withContents(of:limit:_:)`` on each
     /// `directory/<hex>/<leaf>`: the default, and a backend's fallback when its fast path
     /// cannot be taken.
@@ -260,7 +287,16 @@ struct PrefixedBackend: StorageBackend {
     ) async throws(SweepError) -> FileInfo {
         try await base.stream(full(path), chunkSize: chunkSize, body)
     }
+    func forEachDigestFile(
+        in directory: String, _ digests: [Digest], leaf: String, limit: Int,
+        _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
+    ) async {
+        await base.forEachDigestFile(in: full(directory), digests, leaf: leaf, limit: limit, body)
+    }
     func stat(_ path: String) async throws(SweepError) -> FileInfo { try await base.stat(full(path)) }
+    func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>] {
+        await base.statDigestFiles(in: full(directory), digests, leaf: leaf)
+    }
     func removeFile(_ path: String) async throws(SweepError) { try await base.removeFile(full(path)) }
     func removeTree(_ path: String) async throws(SweepError) { try await base.removeTree(full(path)) }
     func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {

@@ -127,8 +127,8 @@ package enum SystemCalls {
         }
     }
 
-    /// `fstatat` without following a final symlink.
-    package static func stat(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> FileInfo {
+    /// `fstatat` without following a final symlink (a `String` path converts implicitly).
+    package static func stat(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String) throws(SweepError) -> FileInfo {
         var info = Glibc.stat()
         _ = try retrying("fstatat", display()) { fstatat(base, path, &info, AT_SYMLINK_NOFOLLOW) }
         return FileInfo(info)
