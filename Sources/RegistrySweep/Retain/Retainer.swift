@@ -125,6 +125,8 @@ public struct Retainer: Sendable {
         let decided = try decide(policy, snapshot: snapshot)
         let (plan, marked) = await plan(decided.journal, snapshot: snapshot)
         timings["plan"] = Timestamp.monotonic() - clock
+        // The report's path list (one string per removal) is built on another core meanwhile.
+        async let paths = plan.paths
         if !options.dryRun && !decided.journal.tags.isEmpty { try decided.journal.save(backend) }
         var report = await collector.finish(plan, snapshot: snapshot, marked: marked, timings: timings, explicit: true)
         // A cancelled or failed run keeps its journal: the next run finishes the deletion.
@@ -145,7 +147,7 @@ public struct Retainer: Sendable {
             keptUnjudged: decisions.flatMap { decision in
                 decision.keptTags.filter { unjudged.contains($0.reason) }.map { "\(decision.repository):\($0.tag)" }
             }.sorted(),
-            collect: options.collect, report: report, paths: plan.paths)
+            collect: options.collect, report: report, paths: await paths)
         result.unattributedBytes = unattributed
         return result
     }
@@ -159,11 +161,22 @@ public struct Retainer: Sendable {
         to decisions: inout [RetentionDecision]
     ) -> Int {
         guard !freed.isEmpty else { return 0 }
-        let freedSet = Set(freed)
-        var bytes: [UInt32: Int] = [:]
-        for blob in plan.blobs where freedSet.contains(blob.digest) {
-            if let id = snapshot.digests.id(of: blob.digest) { bytes[id] = blob.bytes }
+        // Flat tables over digest ids: the freed blobs of the plan, and their sizes.
+        let universe = snapshot.digests.count
+        var isFreed = BitSet(universe: universe)
+        for digest in freed {
+            if let id = snapshot.digests.id(of: digest) { isFreed.insert(id) }
         }
+        var sizes = [Int](repeating: 0, count: universe)
+        var freedIDs: [UInt32] = []
+        for blob in plan.blobs {
+            guard let id = snapshot.digests.id(of: blob.digest), isFreed.contains(id) else { continue }
+            isFreed.remove(id)  // counted once, whatever the plan holds twice
+            sizes[Int(id)] = blob.bytes
+            freedIDs.append(id)
+        }
+        var bytes = BitSet(universe: universe)
+        for id in freedIDs { bytes.insert(id) }
         let byName = Dictionary(snapshot.repositories.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var roots: [String: [UInt32]] = [:]
         for tag in journal.tags {
@@ -174,22 +187,28 @@ public struct Retainer: Sendable {
         for (name, digests) in journal.deadRevisions {
             roots[name, default: []] += digests.compactMap { Digest($0).flatMap(snapshot.digests.id(of:)) }
         }
-        // One scratch `visited` set for all repositories, cleared after each through `walked`.
-        var visited = BitSet(universe: snapshot.digests.count)
-        var attributed = Set<UInt32>()
+        // Scratch sets for all repositories, cleared after each through `walked` and `counted`.
+        var visited = BitSet(universe: universe)
+        var isCounted = BitSet(universe: universe)
+        var attributed = BitSet(universe: universe)
+        var counted: [UInt32] = []
+        var walked: [UInt32] = []
         for index in decisions.indices {
             guard let repository = byName[decisions[index].repository] else { continue }
-            var counted = Set<UInt32>()
-            for id in repository.layers where bytes[id] != nil { counted.insert(id) }
-            var walked: [UInt32] = []
+            for id in repository.layers where bytes.contains(id) && isCounted.insert(id) { counted.append(id) }
             snapshot.walkClosure(from: roots[repository.name] ?? [], visited: &visited) { id, node in
                 if node == .manifest { walked.append(id) }
-                if bytes[id] != nil { counted.insert(id) }
+                if bytes.contains(id) && isCounted.insert(id) { counted.append(id) }
             }
             for id in walked { visited.remove(id) }
-            decisions[index].bytes = counted.reduce(0) { $0 + (bytes[$1] ?? 0) }
-            attributed.formUnion(counted)
+            decisions[index].bytes = counted.reduce(0) { $0 + sizes[Int($1)] }
+            for id in counted {
+                isCounted.remove(id)
+                _ = attributed.insert(id)
+            }
+            walked.removeAll(keepingCapacity: true)
+            counted.removeAll(keepingCapacity: true)
         }
-        return bytes.reduce(0) { $0 + (attributed.contains($1.key) ? 0 : $1.value) }
+        return freedIDs.reduce(0) { $0 + (attributed.contains($1) ? 0 : sizes[Int($1)]) }
     }
 }
