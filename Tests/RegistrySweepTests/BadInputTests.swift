@@ -183,6 +183,49 @@ import Testing
         #expect(missing?.code == .notFound)
     }
 
+    /// The journal of an interrupted delete that is damaged (not JSON, or naming something that
+    /// is not a digest) makes a real gc, delete and retain refuse before removing anything; a
+    /// dry run does not read it. The same journal, valid, is finished.
+    @Test func damagedDeleteJournalIsRefused() async throws {
+        let store = try FixtureStore()
+        let orphan = try store.blob("an orphaned blob that nothing references")
+        let journal = ".regsweep-delete.journal"
+        let valid = """
+            {"blobCandidates":["\(orphan)"],"deadRevisions":{},"prune":false,"scannedAt":0,"tags":[],\
+            "targets":[],"version":1,"wholeRepositories":[]}
+            """
+        for damaged in ["{not json", valid.replacingOccurrences(of: "\(orphan)", with: "sha256:\(String(repeating: "G", count: 64))")] {
+            try store.write(journal, damaged)
+            var options = CollectOptions()
+            options.dryRun = false
+            options.grace = 0
+            let gc = await #expect(throws: SweepError.self) { try await Collector(backend: try store.backend(), options: options).run() }
+            #expect(gc?.code == .invalidStore && gc?.path?.hasSuffix(journal) == true)
+            var delete = DeleteOptions()
+            delete.dryRun = false
+            let deleted = await #expect(throws: SweepError.self) {
+                try await ImageDeleter(backend: try store.backend(), options: delete).run([DeleteTarget(repository: "none", tag: nil)])
+            }
+            #expect(deleted?.code == .invalidStore)
+            var retain = RetentionOptions()
+            retain.dryRun = false
+            let retained = await #expect(throws: SweepError.self) {
+                try await Retainer(backend: try store.backend(), options: retain).run(try RetentionPolicy(rules: [RetentionRule(keepLast: 1)]))
+            }
+            #expect(retained?.code == .invalidStore)
+            #expect(store.hasBlob(orphan), "nothing is removed past a damaged journal")
+            options.dryRun = true
+            let dry = try await Collector(backend: try store.backend(), options: options).run()
+            #expect(dry.eligibleBlobs == [orphan])
+        }
+        try store.write(journal, valid)
+        var options = CollectOptions()
+        options.dryRun = false
+        options.grace = 0
+        _ = try await Collector(backend: try store.backend(), options: options).run()
+        #expect(!store.hasBlob(orphan) && !store.exists(journal), "a valid journal is finished and removed")
+    }
+
     /// An empty store (the registry's directories, nothing in them) scans clean.
     @Test func emptyStoreScansClean() async throws {
         let store = try FixtureStore()

@@ -129,6 +129,48 @@ import Testing
         #expect(await backend.statDigestFiles(in: gone, [], leaf: "link").isEmpty)
     }
 
+    /// `withContentsAndInfo`, the read of a tag's link with its push time: the filesystem's
+    /// read-then-`fstat` gives the bytes and the modification time a read and a stat give, and
+    /// the errors of a read (absent, symlink, directory).
+    @Test func readWithInfoGivesWhatAReadAndAStatGive() async throws {
+        let store = try FixtureStore()
+        let directory = "docker/registry/v2/repositories/r/_manifests/tags"
+        let digest = FixtureStore.digest(of: [1])
+        try store.write("\(directory)/a/current/link", "sha256:\(digest.hex)")
+        let outside = try store.writeOutside("secret", "sha256:\(digest.hex)")
+        try store.symlink("\(directory)/b/current/link", to: outside)
+        try store.makeDirectory("\(directory)/c/current/link")
+        let backend = try store.backend()
+        for tag in ["a", "b", "c", "d"] {
+            let path = "\(directory)/\(tag)/current/link"
+            for reader in [backend as any StorageBackend, RequiredOperationsOnly(base: backend)] {
+                var combined: Result<([UInt8], Double?), SweepError>
+                do {
+                    combined = .success(try await reader.withContentsAndInfo(of: path, limit: 1024) { (Array($0), $1?.modified) })
+                } catch {
+                    combined = .failure(error)
+                }
+                var separate: Result<([UInt8], Double?), SweepError>
+                do {
+                    let bytes = try await reader.withContents(of: path, limit: 1024) { Array($0) }
+                    separate = .success((bytes, try? await reader.stat(path).modified))
+                } catch {
+                    separate = .failure(error)
+                }
+                switch (combined, separate) {
+                case (.success(let one), .success(let two)):
+                    #expect(one.0 == two.0 && one.1 == two.1 && one.1 != nil, "\(tag)")
+                    #expect(tag == "a")
+                case (.failure(let one), .failure(let two)):
+                    #expect(one.code == two.code && one.path == two.path, "\(tag)")
+                    #expect(tag != "a")
+                default:
+                    Issue.record("\(tag): \(combined) against \(separate)")
+                }
+            }
+        }
+    }
+
     /// Shard names are the two hex digits a digest's shard has.
     @Test func blobShardNamesMatchDigestShards() {
         #expect([0, 15, 16, 255].map(StorePath.blobShardName) == ["00", "0f", "10", "ff"])

@@ -26,7 +26,7 @@ struct Planner: Sendable {
         }
     }
 
-    /// ``isYoung(_:)-(String)`` on a stat's result: an absent file is not young, one that cannot
+    /// The same judgement on a stat's result: an absent file is not young, one that cannot
     /// be stat'ed is.
     func isYoung(_ info: Result<FileInfo, SweepError>) -> Bool {
         switch info {

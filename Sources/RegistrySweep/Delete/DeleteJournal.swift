@@ -32,11 +32,11 @@ struct DeleteJournal: Codable, Sendable, Equatable {
     /// Tags removed.
     var tags: [Tag]
     /// Dead manifests (digests) by repository.
-    var deadRevisions: [String: [String]]
+    var deadRevisions: [String: [Digest]]
     /// Repositories deleted whole.
     var wholeRepositories: [String]
     /// Blobs the dead manifests and removed tags referenced (the only blobs the delete may remove).
-    var blobCandidates: [String]
+    var blobCandidates: [Digest]
     /// Whether emptied repositories are pruned.
     var prune: Bool
 }
@@ -53,7 +53,7 @@ extension DeleteJournal {
         }
         let repositories = Set(reviewed.repositories)
         wholeRepositories.removeAll { !repositories.contains($0) }
-        let blobs = Set(reviewed.blobs.map(\.digest.description))
+        let blobs = Set(reviewed.blobs.map(\.digest))
         blobCandidates.removeAll { !blobs.contains($0) }
     }
 

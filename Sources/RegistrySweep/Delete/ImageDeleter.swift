@@ -215,10 +215,10 @@ public struct ImageDeleter: Sendable {
                 // A removed tag's manifest may be no revision here: its content is still the delete's to free.
                 if let id = tag.current { snapshot.closure(from: CollectionOfOne(id), into: &candidates, visited: &walked) }
             }
-            journal.deadRevisions[name] = dead.sorted().map { snapshot.digests[$0].description }
+            journal.deadRevisions[name] = dead.sorted().map { snapshot.digests[$0] }
             snapshot.closure(from: dead, into: &candidates, visited: &walked)
         }
-        journal.blobCandidates = candidates.ids.filter(snapshot.blobs.contains).map { snapshot.digests[$0].description }
+        journal.blobCandidates = candidates.ids.filter(snapshot.blobs.contains).map { snapshot.digests[$0] }
         return journal
     }
 
@@ -228,7 +228,7 @@ public struct ImageDeleter: Sendable {
     func plan(_ journal: DeleteJournal, snapshot: StoreSnapshot) async -> (SweepPlan, Int) {
         var exclusions = Marker.Exclusions()
         for (name, digests) in journal.deadRevisions {
-            exclusions.deadRevisions[name] = Set(digests.compactMap { Digest($0).flatMap(snapshot.digests.id(of:)) })
+            exclusions.deadRevisions[name] = Set(digests.compactMap(snapshot.digests.id(of:)))
         }
         for tag in journal.tags { exclusions.removedTags.insert(.init(repository: tag.repository, tag: tag.tag)) }
         let kept = Self.stillNeeded(journal, exclusions: exclusions, snapshot: snapshot)
@@ -240,8 +240,8 @@ public struct ImageDeleter: Sendable {
 
         // Only blobs the deleted manifests and tags referenced may go.
         var candidates = BitSet(universe: snapshot.digests.count)
-        for text in journal.blobCandidates {
-            if let digest = Digest(text), let id = snapshot.digests.id(of: digest) { _ = candidates.insert(id) }
+        for digest in journal.blobCandidates {
+            if let id = snapshot.digests.id(of: digest) { _ = candidates.insert(id) }
         }
         var planner = Planner(backend: backend, snapshot: snapshot, options: collectOptions)
         planner.removedTags = exclusions.removedTags

@@ -92,7 +92,7 @@ public struct Retainer: Sendable {
         let collectOptions = options.collectOptions
         var exclusions = Marker.Exclusions()
         for (name, digests) in journal.deadRevisions {
-            exclusions.deadRevisions[name] = Set(digests.compactMap { Digest($0).flatMap(snapshot.digests.id(of:)) })
+            exclusions.deadRevisions[name] = Set(digests.compactMap(snapshot.digests.id(of:)))
         }
         for tag in journal.tags { exclusions.removedTags.insert(.init(repository: tag.repository, tag: tag.tag)) }
         var marker = Marker(snapshot: snapshot, options: collectOptions)
@@ -185,7 +185,7 @@ public struct Retainer: Sendable {
             }
         }
         for (name, digests) in journal.deadRevisions {
-            roots[name, default: []] += digests.compactMap { Digest($0).flatMap(snapshot.digests.id(of:)) }
+            roots[name, default: []] += digests.compactMap(snapshot.digests.id(of:))
         }
         // Scratch sets for all repositories, cleared after each through `walked` and `counted`.
         var visited = BitSet(universe: universe)

@@ -14,6 +14,16 @@ enum LinkFile {
         }
     }
 
+    /// Reads the digest a link file holds and the file's modification time as of the read
+    /// (``StorageBackend/withContentsAndInfo(of:limit:_:)``; `nil` if it could not be read).
+    ///
+    /// - Throws: as ``read(_:_:)``.
+    static func readTimed(_ backend: any StorageBackend, _ path: String) async throws(SweepError) -> (Digest, Double?) {
+        try await backend.withContentsAndInfo(of: path, limit: limit) { bytes, info throws(SweepError) in
+            (try parse(bytes, path: backend.displayName + "/" + path), info?.modified)
+        }
+    }
+
     /// The digest a link file's content holds.
     ///
     /// - Parameter path: names the file in errors (evaluated only on error).

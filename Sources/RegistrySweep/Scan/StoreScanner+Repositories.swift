@@ -467,11 +467,12 @@ extension StoreScanner {
             var tag = RawRepository.Tag(name: entry.name, current: nil, history: [])
             var linkless = false
             do {
-                tag.current = try await LinkFile.read(reader, "\(prefix)\(entry.name)/current/link")
                 if options.readTagTimes {
-                    // Stat'ed after the read: the time is never older than the content read (a re-push
+                    // Taken after the read: the time is never older than the content read (a re-push
                     // in between makes the tag look newer, which only keeps more). Unknown stays nil.
-                    tag.pushedAt = try? await reader.stat("\(prefix)\(entry.name)/current/link").modified
+                    (tag.current, tag.pushedAt) = try await LinkFile.readTimed(reader, "\(prefix)\(entry.name)/current/link")
+                } else {
+                    tag.current = try await LinkFile.read(reader, "\(prefix)\(entry.name)/current/link")
                 }
             } catch where error.code == .notFound {
                 // Absent, unless `current` is something else (a dangling symlink): then a problem.

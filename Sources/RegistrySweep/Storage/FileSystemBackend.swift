@@ -120,6 +120,21 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         return try Self.withContents(of: fd, buffer: buffer, limit: limit, display: self.absolute(path), body)
     }
 
+    /// One `openat`, the read, and an `fstat` of the same descriptor (no second path walk).
+    public func withContentsAndInfo<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer, FileInfo?) throws(SweepError) -> R
+    ) async throws(SweepError) -> R {
+        try await executor.run { () throws(SweepError) in
+            let fd = try SystemCalls.openFile(rootFD, checked(path), display: self.absolute(path))
+            defer { SystemCalls.close(fd) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
+            defer { buffer.deallocate() }
+            return try Self.withContents(of: fd, buffer: buffer, limit: limit, display: self.absolute(path)) { bytes throws(SweepError) in
+                try body(bytes, try? SystemCalls.stat(fd, display: self.absolute(path)))
+            }
+        }
+    }
+
     /// Reads each `directory/<hex>/<leaf>` through one descriptor on `directory` and one
     /// buffer, the path built in place: per file, `openat`, one `pread`, `close`, and no
     /// allocation. If `directory` cannot be opened, each file is read (and fails) on its own.

@@ -53,6 +53,19 @@ public protocol StorageBackend: Sendable {
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) async throws(SweepError) -> R
 
+    /// ``withContents(of:limit:_:)``, and the object's information as of that read: what a
+    /// retention run needs of a tag's `current/link` (the digest and when it was pushed).
+    ///
+    /// The information is taken after the bytes (the filesystem: `fstat` of the descriptor just
+    /// read; the default: a ``stat(_:)`` of the path after the read), so a rewrite in between
+    /// shows a later time, never an earlier one. `nil` when it could not be read: the bytes
+    /// are still given.
+    ///
+    /// - Throws: as ``withContents(of:limit:_:)``.
+    func withContentsAndInfo<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer, FileInfo?) throws(SweepError) -> R
+    ) async throws(SweepError) -> R
+
     /// Calls `body` with the content of `directory/<hex>/<leaf>` for each digest of
     /// `digests`, in order: the many small reads of a scan (revision links, manifests in a
     /// blob shard) as one call.
@@ -204,6 +217,18 @@ extension StorageBackend {
         await readDigestFilesOneByOne(in: directory, digests, leaf: leaf, limit: limit, body)
     }
 
+    /// The generic read with information: the bytes, then ``stat(_:)`` of the path.
+    public func withContentsAndInfo<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer, FileInfo?) throws(SweepError) -> R
+    ) async throws(SweepError) -> R {
+        let bytes = try await withContents(of: path, limit: limit) { Array($0) }
+        let info = try? await stat(path)
+        let result: Result<R, SweepError> = bytes.withUnsafeBytes { buffer in
+            do throws(SweepError) { return .success(try body(buffer, info)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
     /// The generic batch stat: ``stat(_:)`` on each file.
     public func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>] {
         var results: [Result<FileInfo, SweepError>] = []
@@ -286,6 +311,11 @@ struct PrefixedBackend: StorageBackend {
         _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
     ) async throws(SweepError) -> FileInfo {
         try await base.stream(full(path), chunkSize: chunkSize, body)
+    }
+    func withContentsAndInfo<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer, FileInfo?) throws(SweepError) -> R
+    ) async throws(SweepError) -> R {
+        try await base.withContentsAndInfo(of: full(path), limit: limit, body)
     }
     func forEachDigestFile(
         in directory: String, _ digests: [Digest], leaf: String, limit: Int,
