@@ -12,7 +12,7 @@
 #   phase 2, rounds: each round rotates the order of the fast programs (regsweep, the floors,
 #     and BASELINE if given); each program runs once unmeasured right before its measured run.
 #   Reported: median wall and CPU (user+sys) per program, per-round paired ratios (median, min,
-#   max) of regsweep against each floor and BASELINE, the reference's median over regsweep's,
+#   max, and each round's) of regsweep against each floor and BASELINE, the reference's median over regsweep's,
 #   and the machine's load before and after.
 #
 # Programs:
@@ -127,11 +127,14 @@ for ((round = 0; round < runs; round++)); do
 done
 load_after=$(load)
 
-# Per-round paired ratio of column 1 (wall) of A over B: median min max.
+# Per-round paired ratio of column 1 (wall) of A over B: median min max, then each round's.
 paired() {
     [[ -s "$work/$1.times" && -s "$work/$2.times" ]] || { echo "n/a"; return 0; }
-    paste -d' ' <(column "$1" 1) <(column "$2" 1) | awk '{ print $1 / $2 }' | sort -g \
+    local ratios
+    ratios=$(paste -d' ' <(column "$1" 1) <(column "$2" 1) | awk '{ printf "%.3f\n", $1 / $2 }')
+    sort -g <<< "$ratios" \
         | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f (min %.3f, max %.3f)", m, v[1], v[NR] }'
+    printf '; by round: %s' "$(tr '\n' ' ' <<< "$ratios" | sed 's/ $//')"
 }
 
 echo
