@@ -139,7 +139,10 @@ struct Planner: Sendable {
         // Which links are candidates is pure computation over the snapshot, repository by repository
         // with shared scratch sets; their ages are then read in batches, many repositories at once.
         let candidates = linkCandidates(mark, only: only, plan: plan)
-        var judged = [[SweepPlan.LinkItem]](repeating: [], count: candidates.count)
+        // Results are appended in the candidates' order as soon as their turn comes, so only the
+        // few that finished ahead of it wait (not every repository's items beside the plan's).
+        var waiting: [Int: [SweepPlan.LinkItem]] = [:]
+        var appended = 0
         await withTaskGroup(of: (Int, [SweepPlan.LinkItem]).self) { group in
             var next = 0
             let width = max(1, options.concurrency)
@@ -149,7 +152,11 @@ struct Planner: Sendable {
                 next += 1
             }
             while let (index, items) = await group.next() {
-                judged[index] = items
+                waiting[index] = items
+                while let ready = waiting.removeValue(forKey: appended) {
+                    plan.links += ready
+                    appended += 1
+                }
                 if next < candidates.count {
                     let index = next
                     group.addTask { (index, await judge(candidates[index])) }
@@ -157,7 +164,6 @@ struct Planner: Sendable {
                 }
             }
         }
-        for items in judged { plan.links += items }
     }
 
     /// Each repository's link candidates, in the snapshot's order (repositories without any left out).
