@@ -81,9 +81,15 @@ struct ProgressCancellationTests {
         var slow = options(dryRun: false)
         slow.pauseAfterEachDeletion = 0.03
         slow.concurrency = 1
+        // Cancelled once the removals have begun (a fixed sleep cancelled a slow CI machine's scan).
+        let events = Events()
+        slow.progress = events.observer
         let backend = try FileSystemBackend(root: root.path)
         let task = Task { try await Collector(backend: backend, options: slow).run() }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        let removals: Set<ProgressEvent.Phase> = [.removeManifests, .removeLinks, .removeBlobs]
+        for _ in 0..<1200 where !events.all.contains(where: { removals.contains($0.phase) && $0.done > 0 }) {
+            try await Task.sleep(nanoseconds: 25_000_000)
+        }
         task.cancel()
         let report = try await task.value
         #expect(report.cancelled)
