@@ -144,25 +144,21 @@ struct Planner: Sendable {
         var waiting: [Int: [SweepPlan.LinkItem]] = [:]
         var appended = 0
         await withTaskGroup(of: (Int, [SweepPlan.LinkItem]).self) { group in
-            var next = 0
             let width = max(1, options.concurrency)
-            while next < min(width, candidates.count) {
-                let index = next
-                group.addTask { (index, await judge(candidates[index])) }
-                next += 1
-            }
-            while let (index, items) = await group.next() {
+            var next = 0
+            repeat {
+                while next < candidates.count && next - appended - waiting.count < width {
+                    let index = next
+                    group.addTask { (index, await judge(candidates[index])) }
+                    next += 1
+                }
+                guard let (index, items) = await group.next() else { break }
                 waiting[index] = items
                 while let ready = waiting.removeValue(forKey: appended) {
                     plan.links += ready
                     appended += 1
                 }
-                if next < candidates.count {
-                    let index = next
-                    group.addTask { (index, await judge(candidates[index])) }
-                    next += 1
-                }
-            }
+            } while true
         }
     }
 

@@ -167,16 +167,15 @@ public struct Retainer: Sendable {
         for digest in freed {
             if let id = snapshot.digests.id(of: digest) { isFreed.insert(id) }
         }
+        // `bytes`: the freed blobs the plan sized (each once, whatever the plan holds twice).
+        var bytes = BitSet(universe: universe)
         var sizes = [Int](repeating: 0, count: universe)
         var freedIDs: [UInt32] = []
         for blob in plan.blobs {
-            guard let id = snapshot.digests.id(of: blob.digest), isFreed.contains(id) else { continue }
-            isFreed.remove(id)  // counted once, whatever the plan holds twice
+            guard let id = snapshot.digests.id(of: blob.digest), isFreed.contains(id), bytes.insert(id) else { continue }
             sizes[Int(id)] = blob.bytes
             freedIDs.append(id)
         }
-        var bytes = BitSet(universe: universe)
-        for id in freedIDs { bytes.insert(id) }
         let byName = Dictionary(snapshot.repositories.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var roots: [String: [UInt32]] = [:]
         for tag in journal.tags {

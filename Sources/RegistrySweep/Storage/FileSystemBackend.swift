@@ -112,12 +112,21 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     package func blockingContents<R>(
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
     ) throws(SweepError) -> R {
+        try blockingContents(of: path, limit: limit) { bytes, _ throws(SweepError) in try body(bytes) }
+    }
+
+    /// ``blockingContents(of:limit:_:)`` that also hands `body` the open descriptor.
+    private func blockingContents<R>(
+        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer, Int32) throws(SweepError) -> R
+    ) throws(SweepError) -> R {
         assert(executor.isCurrent, "blocking I/O off the backend's executor")
         let fd = try SystemCalls.openFile(rootFD, checked(path), display: self.absolute(path))
         defer { SystemCalls.close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
         defer { buffer.deallocate() }
-        return try Self.withContents(of: fd, buffer: buffer, limit: limit, display: self.absolute(path), body)
+        return try Self.withContents(of: fd, buffer: buffer, limit: limit, display: self.absolute(path)) { bytes throws(SweepError) in
+            try body(bytes, fd)
+        }
     }
 
     /// One `openat`, the read, and an `fstat` of the same descriptor (no second path walk).
@@ -125,11 +134,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         of path: String, limit: Int, _ body: (UnsafeRawBufferPointer, FileInfo?) throws(SweepError) -> R
     ) async throws(SweepError) -> R {
         try await executor.run { () throws(SweepError) in
-            let fd = try SystemCalls.openFile(rootFD, checked(path), display: self.absolute(path))
-            defer { SystemCalls.close(fd) }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
-            defer { buffer.deallocate() }
-            return try Self.withContents(of: fd, buffer: buffer, limit: limit, display: self.absolute(path)) { bytes throws(SweepError) in
+            try blockingContents(of: path, limit: limit) { bytes, fd throws(SweepError) in
                 try body(bytes, try? SystemCalls.stat(fd, display: self.absolute(path)))
             }
         }
