@@ -159,4 +159,34 @@ import Testing
         await #expect(processExitsWith: .failure) { _ = Digest(bytes: [UInt8](repeating: 1, count: 31)) }
         await #expect(processExitsWith: .failure) { _ = Digest(bytes: [UInt8](repeating: 1, count: 33)) }
     }
+
+    /// `sortDigests()` orders exactly as `sort()` on every shape of input: evenly spread,
+    /// one shard (a shared first byte), everything in one bucket (planted names), a shared
+    /// `w0`, duplicates, and every small size.
+    @Test func digestSortMatchesSort() {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        func random(w0: UInt64? = nil) -> Digest { Digest(w0: w0 ?? next(), w1: next(), w2: next(), w3: next()) }
+        var inputs: [[Digest]] = (0..<40).map { count in (0..<count).map { _ in random() } }
+        inputs.append((0..<5_000).map { _ in random() })
+        inputs.append((0..<4_000).map { _ in random(w0: 0xAB00_0000_0000_0000 | next() >> 8) })
+        inputs.append((0..<3_000).map { _ in random(w0: 0x1234_5678_9ABC_DE00 | next() >> 56) })
+        inputs.append((0..<500).map { _ in random(w0: 7) })
+        inputs.append((0..<600).map { _ in random(w0: next() & 0xFFFF) })
+        let some = (0..<300).map { _ in random() }
+        inputs.append(some + some + some.reversed())
+        inputs.append((0..<1_000).map { _ in random() }.sorted())
+        inputs.append((0..<1_000).map { _ in random() }.sorted().reversed())
+        for input in inputs {
+            var fast = input
+            fast.sortDigests()
+            #expect(fast == input.sorted(), "\(input.count) digests")
+            #expect(input.sortedDigests() == input.sorted())
+        }
+    }
 }

@@ -239,4 +239,64 @@ extension ManifestParserTests {
         }
         #expect(codes.count == 8)
     }
+
+    // MARK: String scanning
+
+    /// The string scan jumps to the first `"`, `\\` or control byte of an eight-byte chunk: the
+    /// lowest byte `JSONCursor.attention` flags must be exactly that byte, whatever precedes it
+    /// (bytes 0x80-0xFF included, which the borrow tricks must not mistake) or follows it.
+    @Test func stringScanFindsTheFirstSpecialByteOfAChunk() {
+        let specials = Array(UInt8(0)...0x1F) + [0x22, 0x5C]
+        let plain: [UInt8] = [0x20, 0x21, 0x23, 0x2F, 0x41, 0x5B, 0x5D, 0x7F, 0x80, 0x9F, 0xA0, 0xA2, 0xDC, 0xE0, 0xFF]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt8 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        for position in 0..<8 {
+            for special in specials {
+                for round in 0..<40 {
+                    var bytes = (0..<8).map { _ in next() }
+                    for i in 0..<position { bytes[i] = plain[(Int(next()) + round) % plain.count] }
+                    bytes[position] = special
+                    let chunk = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+                    let found = JSONCursor.attention(chunk)
+                    #expect(found != 0 && found.trailingZeroBitCount >> 3 == position, "\(bytes)")
+                }
+            }
+        }
+        for _ in 0..<2_000 {
+            let bytes = (0..<8).map { _ in plain[Int(next()) % plain.count] }
+            #expect(JSONCursor.attention(bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }) == 0)
+        }
+    }
+
+    /// Strings of every length up to 40, with an escape or a raw control character at every
+    /// place, read to the right end (or rejected) after the chunked scan.
+    @Test func stringsOfEveryLengthReadToTheirQuote() {
+        for length in 0...40 {
+            let body = String((0..<length).map { i in Character(Unicode.Scalar(UInt8(0x61 + i % 26))) })
+            let json = Array("\"\(body)\" ,".utf8)
+            json.withUnsafeBytes { raw in
+                var cursor = JSONCursor(raw)
+                let token = try? cursor.readString()
+                #expect(token?.range == 1..<(1 + length) && token?.hasEscapes == false && cursor.offset == length + 2)
+            }
+            for place in 0..<length {
+                var escaped = Array(body.utf8)
+                escaped.replaceSubrange(place..<(place + 1), with: Array("\\n".utf8))
+                ([UInt8(0x22)] + escaped + [0x22]).withUnsafeBytes { raw in
+                    var cursor = JSONCursor(raw)
+                    let token = try? cursor.readString()
+                    #expect(token?.range == 1..<(length + 2) && token?.hasEscapes == true, "escape at \(place) of \(length)")
+                }
+                var control = Array(body.utf8)
+                control[place] = 0x0A
+                ([UInt8(0x22)] + control + [0x22]).withUnsafeBytes { raw in
+                    var cursor = JSONCursor(raw)
+                    #expect(throws: SweepError.self, "control at \(place) of \(length)") { try cursor.readString() }
+                }
+            }
+        }
+    }
 }

@@ -73,11 +73,13 @@ struct Marker {
                 live = alive
                 dead.append(gone)
             }
-            for id in live { markManifest(id, marked: &marked, visited: &visited) }
+            // One walk per repository (marking is a union: grouping the roots changes nothing).
             // A tag naming a manifest that is not a revision here still keeps that manifest's content.
-            for tag in repository.tags where !exclusions.removedTags.contains(TagRef(repository: repository.name, tag: tag.name)) {
-                if let id = tag.current { markManifest(id, marked: &marked, visited: &visited) }
-            }
+            let tagged = repository.tags.lazy
+                .filter { exclusions.removedTags.isEmpty || !exclusions.removedTags.contains(TagRef(repository: repository.name, tag: $0.name)) }
+                .compactMap(\.current)
+            snapshot.closure(from: live, into: &marked, visited: &visited)
+            snapshot.closure(from: tagged, into: &marked, visited: &visited)
         }
         return Result(marked: marked, deadRevisions: dead, keptWhole: keptWhole, warnings: warnings)
     }
@@ -90,11 +92,6 @@ struct Marker {
             return "manifest \(snapshot.digests[bad]) cannot be read or parsed"
         }
         return nil
-    }
-
-    /// Marks a manifest's blob and, if it was parsed, everything it references, recursively.
-    private func markManifest(_ id: UInt32, marked: inout BitSet, visited: inout BitSet) {
-        snapshot.closure(from: CollectionOfOne(id), into: &marked, visited: &visited)
     }
 
     /// Live and dead revisions of a repository in delete-untagged mode: what its tags reach, and

@@ -58,7 +58,7 @@ package struct ManifestTable: Sendable {
     /// - Parameters:
     ///   - id: the manifest's digest id.
     ///   - parsed: its kind and references, interned through `intern`.
-    mutating func add(_ id: UInt32, kind: UInt8, blobs: [UInt32], children: [UInt32], subject: UInt32) {
+    mutating func add(_ id: UInt32, kind: UInt8, blobs: ArraySlice<UInt32>, children: ArraySlice<UInt32>, subject: UInt32) {
         let word = Int(id >> 6)
         let bit: UInt64 = 1 << UInt64(id & 63)
         if word >= present.count { present.append(contentsOf: repeatElement(0, count: word - present.count + 1)) }
@@ -111,6 +111,9 @@ package struct ManifestTable: Sendable {
 
     /// The child manifests of manifest `m` (index or list entries).
     package func children(_ m: Int) -> ArraySlice<UInt32> { edges[Int(childStart[m])..<Int(edgeStart[m + 1])] }
+
+    /// The blobs then the children of manifest `m` (both, adjacent in the edge list).
+    package func references(_ m: Int) -> ArraySlice<UInt32> { edges[Int(edgeStart[m])..<Int(edgeStart[m + 1])] }
 
     /// The kind of manifest `m`, or `nil` if it is unreadable.
     package func manifestKind(_ m: Int) -> ManifestKind? { ManifestKind(rawValue: kind[m]) }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A strict, validating, allocation-free JSON reader over raw bytes (RFC 8259).
 ///
 /// It walks the document once; callers pull only the members they care about and
@@ -36,6 +42,7 @@ package struct JSONCursor {
 
     package var atEnd: Bool { offset >= bytes.count }
 
+    @inline(__always)
     package mutating func skipWhitespace() {
         while offset < bytes.count {
             switch bytes[offset] {
@@ -46,12 +53,14 @@ package struct JSONCursor {
     }
 
     /// The next non-whitespace byte without consuming it.
+    @inline(__always)
     package mutating func peek() throws(SweepError) -> UInt8 {
         skipWhitespace()
         guard offset < bytes.count else { throw fail("unexpected end of document (truncated?)") }
         return bytes[offset]
     }
 
+    @inline(__always)
     package mutating func expect(_ byte: UInt8) throws(SweepError) {
         guard try peek() == byte else {
             throw fail("expected '\(Character(Unicode.Scalar(byte)))'")
@@ -60,6 +69,7 @@ package struct JSONCursor {
     }
 
     /// Consumes `byte` if it is next; returns whether it did.
+    @inline(__always)
     package mutating func consume(_ byte: UInt8) throws(SweepError) -> Bool {
         if try peek() == byte {
             offset += 1
@@ -116,6 +126,19 @@ package struct JSONCursor {
     ///
     /// - Throws: `.invalidManifest` on invalid JSON, truncation, or nesting over `maxDepth`.
     package mutating func skipValue() throws(SweepError) {
+        // A scalar (most skipped values: media types, sizes) needs no nesting stack.
+        switch try peek() {
+        case 0x7B, 0x5B: break
+        case 0x22:
+            _ = try readString()
+            return
+        case 0x74: return try literal("true")
+        case 0x66: return try literal("false")
+        case 0x6E: return try literal("null")
+        default:
+            _ = try readNumber()
+            return
+        }
         var open = NestingStack()
         value: while true {
             switch try peek() {
@@ -209,6 +232,7 @@ package struct JSONCursor {
     }
 
     /// Consumes `null` if it is next.
+    @inline(__always)
     package mutating func consumeNull() throws(SweepError) -> Bool {
         if try peek() == 0x6E {
             try literal("null")
@@ -224,8 +248,13 @@ package struct JSONCursor {
         var escapes = false
         while offset < bytes.count {
             // Eight plain bytes at a time until a chunk holds a quote, a backslash or a control
-            // character; that chunk is then read byte by byte below.
-            while offset + 8 <= bytes.count, !Self.needsAttention(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) {
+            // character; then straight to the first such byte, read below.
+            while offset + 8 <= bytes.count {
+                let found = Self.attention(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                if found != 0 {
+                    offset += found.trailingZeroBitCount >> 3
+                    break
+                }
                 offset += 8
             }
             guard offset < bytes.count else { break }
@@ -257,17 +286,20 @@ package struct JSONCursor {
         throw fail("unterminated string (truncated?)")
     }
 
-    /// True if any of eight bytes is `"`, `\\` or below 0x20 (exact: the zero-byte test
-    /// `(v - 0x01…) & ~v & 0x80…` has no false positive for "some byte is zero", and
-    /// `(v - 0x20…) & ~v & 0x80…` none for "some byte is below 0x20").
+    /// The top bit of each byte of `chunk` (first byte in the low bits) that may be `"`, `\\`
+    /// or below 0x20; zero if none is (exact: the zero-byte test `(v - 0x01…) & ~v & 0x80…`
+    /// has no false positive for "some byte is zero", and `(v - 0x20…) & ~v & 0x80…` none for
+    /// "some byte is below 0x20"). The lowest bit set is exact too: a byte borrows from the
+    /// next only when it is itself a match, so the bytes below the first match are computed
+    /// without a borrow (bits above it may be false positives).
     @inline(__always)
-    static func needsAttention(_ chunk: UInt64) -> Bool {
+    package static func attention(_ chunk: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let tops: UInt64 = 0x8080_8080_8080_8080
         let quotes = chunk ^ (ones &* 0x22)
         let backslashes = chunk ^ (ones &* 0x5C)
         let found = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((chunk &- ones &* 0x20) & ~chunk)
-        return found & tops != 0
+        return found & tops
     }
 
     /// Reads a number token, validating its grammar; returns its byte range.
@@ -315,12 +347,18 @@ package struct JSONCursor {
         return negative ? -value : value
     }
 
+    /// Whether two buffers hold the same bytes (`memcmp`).
+    package static func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+        return memcmp(left, right, a.count) == 0
+    }
+
     /// True if the token equals `literal` (decoding escapes if present).
     package func equals(_ token: StringToken, _ literal: StaticString) -> Bool {
         let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
         if !token.hasEscapes {
-            return token.range.count == expected.count
-                && UnsafeRawBufferPointer(rebasing: bytes[token.range]).elementsEqual(expected)
+            return Self.bytesEqual(UnsafeRawBufferPointer(rebasing: bytes[token.range]), expected)
         }
         return decoded(token).elementsEqual(expected)
     }

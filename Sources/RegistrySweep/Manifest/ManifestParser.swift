@@ -40,7 +40,7 @@ public enum ManifestParser {
         try JSONCursor.forEachMember(of: bytes, what: "a manifest") { cursor, key throws(SweepError) in
             try fields.read(&cursor, key)
         }
-        return try fields.classify()
+        return try fields.classify(bytes)
     }
 
     /// Parses a manifest held in an array (convenience for tests and tools).
@@ -55,11 +55,13 @@ public enum ManifestParser {
     }
 
     /// A descriptor's digest as Go holds it: the zero value (absent, `""`), or the last string read.
+    /// Plain data (no reference-counted payload), so descriptor slots copy as bytes.
     private enum DigestValue {
         case empty
         case valid(Digest)
-        /// A string that is not a sha256 digest: an error if it is still there at the end.
-        case invalid(SweepError)
+        /// A string that is not a sha256 digest (its token in the document; `unsupported`: of
+        /// another algorithm): an error if it is still there at the end.
+        case invalid(JSONCursor.StringToken, unsupported: Bool)
     }
 
     /// One descriptor struct as Go's decoder fills it: a repeated object merges into it.
@@ -87,11 +89,9 @@ public enum ManifestParser {
                     let token = try cursor.readString()
                     digest = try cursor.withDecoded(token) { text -> DigestValue in
                         switch Digest.parse(text) {
-                        case .success(let value): return .valid(value)
-                        case .failure(.unsupportedAlgorithm):
-                            return .invalid(SweepError(.invalidManifest, "\(field()) uses a digest algorithm other than sha256: \(String(decoding: text.prefix(80), as: UTF8.self))"))
-                        case .failure:
-                            return .invalid(SweepError(.invalidManifest, "\(field()) has an invalid digest: \(String(decoding: text.prefix(80), as: UTF8.self))"))
+                        case .success(let value): .valid(value)
+                        case .failure(.unsupportedAlgorithm): .invalid(token, unsupported: true)
+                        case .failure: .invalid(token, unsupported: false)
                         }
                     }
                 } else if readsURLs && cursor.matches(key, "urls") {
@@ -116,12 +116,20 @@ public enum ManifestParser {
 
         /// The final digest.
         ///
+        /// - Parameter document: the manifest's bytes (an invalid digest's text is quoted from them).
         /// - Throws: `.invalidManifest` if the descriptor has none, or an invalid one.
-        func finalDigest(field: @autoclosure () -> String, digestKey: StaticString = "digest") throws(SweepError) -> Digest {
+        func finalDigest(
+            field: @autoclosure () -> String, digestKey: StaticString = "digest", document: UnsafeRawBufferPointer
+        ) throws(SweepError) -> Digest {
             switch digest {
-            case .valid(let value): return value
-            case .invalid(let error): throw error
-            case .empty: throw SweepError(.invalidManifest, "\(field()) has no \(digestKey)")
+            case .valid(let value):
+                return value
+            case .invalid(let token, let unsupported):
+                let text = try JSONCursor(document).withDecoded(token) { String(decoding: $0.prefix(80), as: UTF8.self) }
+                let problem = unsupported ? "uses a digest algorithm other than sha256" : "has an invalid digest"
+                throw SweepError(.invalidManifest, "\(field()) \(problem): \(text)")
+            case .empty:
+                throw SweepError(.invalidManifest, "\(field()) has no \(digestKey)")
             }
         }
     }
@@ -186,7 +194,7 @@ public enum ManifestParser {
             } else if cursor.matches(key, "mediaType") {
                 if try cursor.consumeNull() { return }
                 guard try cursor.peek() == 0x22 else { throw cursor.fail("mediaType is not a string") }
-                mediaType = cursor.string(try cursor.readString())
+                mediaType = Self.mediaType(try cursor.readString(), cursor)
             } else if cursor.matches(key, "schemaVersion") {
                 if try cursor.consumeNull() { return }
                 schemaVersion = try cursor.readInteger()
@@ -209,8 +217,26 @@ public enum ManifestParser {
             }
         }
 
+        /// A media type as a `String`: a known kind's literal when the bytes spell it (no
+        /// allocation for the common case), else decoded from the document.
+        private static func mediaType(_ token: JSONCursor.StringToken, _ cursor: JSONCursor) -> String {
+            if !token.hasEscapes {
+                let text = UnsafeRawBufferPointer(rebasing: cursor.bytes[token.range])
+                for known in knownMediaTypes where known.utf8.count == text.count {
+                    let equal = known.utf8.withContiguousStorageIfAvailable { JSONCursor.bytesEqual(UnsafeRawBufferPointer($0), text) }
+                    if equal == true { return known }
+                }
+            }
+            return cursor.string(token)
+        }
+
+        /// The media types of the known kinds (string literals: contiguous, never freed).
+        private static let knownMediaTypes = ManifestKind.allCases.map(\.mediaType)
+
         /// Tells the kind as `manifestStore.Get` does, and collects the final references.
-        func classify() throws(SweepError) -> ParsedManifest {
+        ///
+        /// - Parameter document: the manifest's bytes (quoted in errors).
+        func classify(_ document: UnsafeRawBufferPointer) throws(SweepError) -> ParsedManifest {
             let kind: ManifestKind
             if schemaVersion == 1 {
                 kind = .schema1
@@ -233,30 +259,34 @@ public enum ManifestParser {
                 throw SweepError(.invalidManifest, "schema 1 manifest without fsLayers")
             }
             var result = ParsedManifest(kind: kind, mediaType: mediaType)
-            if hasConfig { try add(config, field: "config", to: &result.blobs, foreign: &result.foreignLayers) }
-            try add(layers, field: "layers", to: &result.blobs, foreign: &result.foreignLayers)
-            try add(blobs, field: "blobs", to: &result.blobs, foreign: &result.foreignLayers)
-            try add(fsLayers, field: "fsLayers", digestKey: "blobSum", to: &result.blobs, foreign: &result.foreignLayers)
-            try add(manifests, field: "manifests", to: &result.children, foreign: &result.foreignLayers)
-            if let subject { result.subject = try subject.finalDigest(field: "subject") }
+            result.blobs.reserveCapacity((hasConfig ? 1 : 0) + layers.count + blobs.count + fsLayers.count)
+            result.children.reserveCapacity(manifests.count)
+            if hasConfig { try add(config, field: "config", to: &result.blobs, foreign: &result.foreignLayers, document) }
+            try add(layers, field: "layers", to: &result.blobs, foreign: &result.foreignLayers, document)
+            try add(blobs, field: "blobs", to: &result.blobs, foreign: &result.foreignLayers, document)
+            try add(fsLayers, field: "fsLayers", digestKey: "blobSum", to: &result.blobs, foreign: &result.foreignLayers, document)
+            try add(manifests, field: "manifests", to: &result.children, foreign: &result.foreignLayers, document)
+            if let subject { result.subject = try subject.finalDigest(field: "subject", document: document) }
             return result
         }
 
         /// Appends the slice's final digests to `list` (each once), and those with `urls` to `foreign`.
         private func add(
             _ list: DescriptorList, field: StaticString, digestKey: StaticString = "digest", to digests: inout [Digest],
-            foreign: inout [Digest]
+            foreign: inout [Digest], _ document: UnsafeRawBufferPointer
         ) throws(SweepError) {
             for index in 0..<list.count {
-                try add(list.slots[index], field: "\(field)[\(index)]", digestKey: digestKey, to: &digests, foreign: &foreign)
+                try add(
+                    list.slots[index], field: "\(field)[\(index)]", digestKey: digestKey, to: &digests, foreign: &foreign,
+                    document)
             }
         }
 
         private func add(
             _ descriptor: Descriptor, field: @autoclosure () -> String, digestKey: StaticString = "digest",
-            to digests: inout [Digest], foreign: inout [Digest]
+            to digests: inout [Digest], foreign: inout [Digest], _ document: UnsafeRawBufferPointer
         ) throws(SweepError) {
-            let digest = try descriptor.finalDigest(field: field(), digestKey: digestKey)
+            let digest = try descriptor.finalDigest(field: field(), digestKey: digestKey, document: document)
             if !digests.contains(digest) { digests.append(digest) }
             if descriptor.urlCount > 0 && !foreign.contains(digest) { foreign.append(digest) }
         }

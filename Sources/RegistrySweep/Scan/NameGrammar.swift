@@ -37,9 +37,9 @@ public enum NameGrammar {
 
     /// True if `tag` matches `[\w][\w.-]{0,127}`.
     public static func isValidTag(_ tag: String) -> Bool {
-        let bytes = Array(tag.utf8)
-        guard let first = bytes.first, bytes.count <= 128, isWord(first) else { return false }
-        return bytes.dropFirst().allSatisfy { isWord($0) || $0 == 0x2E || $0 == 0x2D }
+        let utf8 = tag.utf8
+        guard let first = utf8.first, utf8.count <= 128, isWord(first) else { return false }
+        return utf8.dropFirst().allSatisfy { isWord($0) || $0 == 0x2E || $0 == 0x2D }
     }
 
     private static func isAlnum(_ byte: UInt8) -> Bool {

@@ -103,7 +103,7 @@ extension StoreScanner {
         }
         // Sorted here, on a worker: the table takes each shard as a sorted run of distinct
         // digests (a backend listing a name twice must not give a blob two ids).
-        listing.digests.sort()
+        listing.digests.sortDigests()
         var unique = 0
         for index in listing.digests.indices where unique == 0 || listing.digests[unique - 1] != listing.digests[index] {
             listing.digests[unique] = listing.digests[index]

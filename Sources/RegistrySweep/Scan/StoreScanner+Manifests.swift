@@ -18,25 +18,48 @@ extension StoreScanner {
         while !wave.isEmpty {
             var next: [UInt32] = []
             // Results are interned as each shard's batch arrives: parsed documents never pile up.
-            await readManifests(wave, digests: &digests) { id, result, digests in
-                switch result {
-                case .success(let parsed):
-                    let blobIds = digests.intern(contentsOf: parsed.blobs)
-                    let childIds = digests.intern(contentsOf: parsed.children)
-                    for layer in parsed.foreignLayers { foreign.insert(digests.intern(layer)) }
-                    let subject = parsed.subject.map { digests.intern($0) } ?? ManifestTable.none
-                    manifests.add(id, kind: parsed.kind.rawValue, blobs: blobIds, children: childIds, subject: subject)
-                    for child in childIds where blobs.contains(child) && seen.insert(child) { next.append(child) }
-                case .failure(var error):
-                    unreadable.insert(id)
-                    manifests.add(id, kind: ManifestTable.unreadable, blobs: [], children: [], subject: ManifestTable.none)
-                    let users = repositories.filter { $0.revisions.contains(id) }.prefix(5).map(\.name)
-                    if !users.isEmpty { error.message += "; used by \(users.joined(separator: ", ")) (its repositories are kept whole)" }
-                    problems.append(StoreProblem(error))
+            await readManifests(wave, digests: &digests) { ids, results, digests in
+                // Each manifest takes its slice of the batch's interned references, in order.
+                let referenceIds = Self.internReferences(of: results, into: &digests)
+                var start = 0
+                for (id, result) in zip(ids, results) {
+                    switch result {
+                    case .success(let parsed):
+                        let blobIds = referenceIds[start..<(start + parsed.blobs.count)]
+                        let childIds = referenceIds[blobIds.endIndex..<(blobIds.endIndex + parsed.children.count)]
+                        start = childIds.endIndex
+                        for layer in parsed.foreignLayers { foreign.insert(digests.intern(layer)) }
+                        let subject = parsed.subject.map { digests.intern($0) } ?? ManifestTable.none
+                        manifests.add(id, kind: parsed.kind.rawValue, blobs: blobIds, children: childIds, subject: subject)
+                        for child in childIds where blobs.contains(child) && seen.insert(child) { next.append(child) }
+                    case .failure(var error):
+                        unreadable.insert(id)
+                        manifests.add(id, kind: ManifestTable.unreadable, blobs: [], children: [], subject: ManifestTable.none)
+                        let users = repositories.filter { $0.revisions.contains(id) }.prefix(5).map(\.name)
+                        if !users.isEmpty { error.message += "; used by \(users.joined(separator: ", ")) (its repositories are kept whole)" }
+                        problems.append(StoreProblem(error))
+                    }
                 }
             }
             wave = next
         }
+    }
+
+    /// The ids of the blobs then the children of each parsed manifest in `results`, in order,
+    /// interned in one call so that the table's cache misses overlap.
+    private static func internReferences(
+        of results: [Result<ParsedManifest, SweepError>], into digests: inout DigestTable
+    ) -> [UInt32] {
+        var references: [Digest] = []
+        references.reserveCapacity(results.reduce(0) { count, result in
+            guard case .success(let parsed) = result else { return count }
+            return count + parsed.blobs.count + parsed.children.count
+        })
+        for case .success(let parsed) in results {
+            references += parsed.blobs
+            references += parsed.children
+        }
+        return digests.intern(contentsOf: references)
     }
 
     /// Reads and parses the manifests `ids` names concurrently, one task per blob shard at a
@@ -45,11 +68,11 @@ extension StoreScanner {
     /// Only the shards being read hold digest values: `ids` is ordered by shard with a
     /// counting sort, and each task gets its shard's digests as it starts.
     ///
-    /// - Parameter consume: called on the calling task with each manifest's id, its result
-    ///   and the table, batch by batch as shards complete.
+    /// - Parameter consume: called on the calling task with a shard's manifest ids, their
+    ///   results (in the same order) and the table, batch by batch as shards complete.
     private func readManifests(
         _ ids: [UInt32], digests: inout DigestTable,
-        consume: (UInt32, Result<ParsedManifest, SweepError>, inout DigestTable) -> Void
+        consume: (ArraySlice<UInt32>, [Result<ParsedManifest, SweepError>], inout DigestTable) -> Void
     ) async {
         // Counting sort by shard (the leading byte): `ordered[starts[s]..<starts[s + 1]]` is shard s.
         var starts = [Int](repeating: 0, count: 257)
@@ -88,7 +111,7 @@ extension StoreScanner {
             var done = 0
             while let (first, out) = await group.next() {
                 running -= 1
-                for (offset, result) in out.enumerated() { consume(ordered[first + offset], result, &digests) }
+                consume(ordered[first..<(first + out.count)], out, &digests)
                 done += out.count
                 options.progress.send(.init(phase: .readManifests, done: done, total: ids.count))
                 if !Task.isCancelled { startNext() }

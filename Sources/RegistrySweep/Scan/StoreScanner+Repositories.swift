@@ -109,9 +109,9 @@ extension StoreScanner {
         return Repository(
             name: repository.name, hasValidName: repository.hasValidName,
             tags: tags, linklessTags: linklessTags, tagHistory: tagHistory,
-            revisions: digests.intern(contentsOf: repository.revisions.sorted()),
+            revisions: digests.intern(contentsOf: repository.revisions.sortedDigests()),
             linklessRevisions: repository.linklessRevisions,
-            layers: digests.intern(contentsOf: repository.layers.sorted()),
+            layers: digests.intern(contentsOf: repository.layers.sortedDigests()),
             uploads: repository.uploads, isIncomplete: repository.isIncomplete)
     }
 

@@ -150,7 +150,7 @@ public struct StoreScanner: Sendable {
         var reported = BitSet()
         var problems: [StoreProblem] = []
         for m in 0..<manifests.count where manifests.kind[m] != ManifestTable.unreadable {
-            for id in manifests.blobs(m).followedBy(manifests.children(m))
+            for id in manifests.references(m)
             where !blobs.contains(id) && !foreign.contains(id) && reported.insert(id) {
                 problems.append(
                     StoreProblem(
@@ -159,12 +159,5 @@ public struct StoreScanner: Sendable {
             }
         }
         return problems
-    }
-}
-
-extension ArraySlice {
-    /// This slice followed by another, without copying.
-    func followedBy(_ other: ArraySlice<Element>) -> FlattenSequence<[ArraySlice<Element>]> {
-        [self, other].joined()
     }
 }

@@ -160,11 +160,13 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
         defer { buffer.deallocate() }
         let opened = forEachDigestPath(in: directory, digests, leaf: leaf) { directoryFD, index, path in
-            let display = { self.absolute("\(directory)/\(digests[index].hex)/\(leaf)") }
+            // The display path is built only on failure (an autoclosure, no allocation per file).
             do throws(SweepError) {
-                let fd = try SystemCalls.openFile(directoryFD, path, display: display())
+                let fd = try SystemCalls.openFile(directoryFD, path, display: displayPath(directory, digests[index], leaf))
                 defer { SystemCalls.close(fd) }
-                try Self.withContents(of: fd, buffer: buffer, limit: limit, display: display()) { bytes in body(index, .success(bytes)) }
+                try Self.withContents(of: fd, buffer: buffer, limit: limit, display: displayPath(directory, digests[index], leaf)) {
+                    bytes in body(index, .success(bytes))
+                }
             } catch {
                 body(index, .failure(error))
             }
@@ -190,8 +192,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
             results.reserveCapacity(digests.count)
             let opened = forEachDigestPath(in: directory, digests, leaf: leaf) { directoryFD, index, path in
                 do throws(SweepError) {
-                    let display = { self.absolute("\(directory)/\(digests[index].hex)/\(leaf)") }
-                    results.append(.success(try SystemCalls.stat(directoryFD, path, display: display())))
+                    results.append(.success(try SystemCalls.stat(directoryFD, path, display: displayPath(directory, digests[index], leaf))))
                 } catch {
                     results.append(.failure(error))
                 }
@@ -207,6 +208,11 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
             }
             return results
         }
+    }
+
+    /// The absolute path of `directory/<hex>/<leaf>`, for messages.
+    private func displayPath(_ directory: String, _ digest: Digest, _ leaf: String) -> String {
+        absolute("\(directory)/\(digest.hex)/\(leaf)")
     }
 
     /// Opens `directory` once and calls `body` for each digest, in order, with the directory's

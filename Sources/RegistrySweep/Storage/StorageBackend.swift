@@ -413,10 +413,17 @@ public enum StorePath {
     /// - Complexity: one pass over the UTF-8 bytes, no allocation (every backend call checks
     ///   its path, so this runs once per file the scan reads).
     public static func isSafe(_ path: String) -> Bool {
+        // Native strings are contiguous UTF-8: scan the bytes, not the view's iterator.
+        if let safe = path.utf8.withContiguousStorageIfAvailable({ isSafe(utf8: $0) }) { return safe }
+        return isSafe(utf8: path.utf8)
+    }
+
+    /// ``isSafe(_:)`` over a path's UTF-8 bytes.
+    private static func isSafe<Bytes: Sequence<UInt8>>(utf8 path: Bytes) -> Bool {
         var length = 0
         var onlyDots = true
         var sawAny = false
-        for byte in path.utf8 {
+        for byte in path {
             sawAny = true
             if byte == 0x2F {
                 // An empty, "." or ".." component (a leading "/" is an empty first component).

@@ -15,7 +15,7 @@ import CSyscalls
 package enum SystemCalls {
     /// Opens a directory relative to `base` without following a final symlink.
     package static func openDirectory(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
-        try retrying("openat", display()) { openat(base, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        try retrying("openat", display()) { regsweep_openat(base, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
     }
 
     /// Opens a regular file for reading relative to `base` without following a final symlink.
@@ -25,7 +25,7 @@ package enum SystemCalls {
     /// and hot paths pass a buffer they built in place (no `String`, no allocation).
     package static func openFile(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
         // O_NONBLOCK: a FIFO planted in the store must not block the scan (reads then fail).
-        try retrying("openat", display()) { openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+        try retrying("openat", display()) { regsweep_openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
     }
 
     /// Opens a file for reading by path, following symbolic links (for files outside a store,
@@ -50,7 +50,7 @@ package enum SystemCalls {
 
     /// Closes a descriptor; errors on close of a read-only descriptor are not actionable.
     package static func close(_ fd: Int32) {
-        _ = Glibc.close(fd)
+        _ = regsweep_close(fd)
     }
 
     /// Closes a descriptor that was written to: an error may mean the data is lost, so it is
@@ -76,7 +76,8 @@ package enum SystemCalls {
     /// by 64 hex digits as a ``Digest`` parsed straight from the record: no `String` for them.
     package static func readDigestEntries(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) -> DigestListing {
         var listing = DigestListing()
-        try forEachEntry(fd, display: display()) { name, kind in
+        // Room for every record of each buffer as a digest's (88 bytes: 19 + 64 + NUL, padded to 8).
+        try forEachEntry(fd, display: display(), filled: { listing.digests.reserveCapacity(listing.digests.count + $0 / 88) }) { name, kind in
             if kind == .directory, let digest = Digest.parseHex(name) {
                 listing.digests.append(digest)
             } else {
@@ -92,8 +93,11 @@ package enum SystemCalls {
     /// Reads records with `getdents64` straight into a 64 KiB buffer: per directory that is
     /// `getdents64` until it returns 0, and `close`; `opendir` would add an `fstat` and two
     /// `fcntl` calls and allocate its own buffer.
+    ///
+    /// - Parameter filled: called with the byte count of each buffer of records before them.
     private static func forEachEntry(
-        _ fd: Int32, display: @autoclosure () -> String, _ body: (UnsafeRawBufferPointer, DirectoryEntry.Kind) -> Void
+        _ fd: Int32, display: @autoclosure () -> String, filled filledBuffer: (Int) -> Void = { _ in },
+        _ body: (UnsafeRawBufferPointer, DirectoryEntry.Kind) -> Void
     ) throws(SweepError) {
         defer { close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
@@ -101,6 +105,7 @@ package enum SystemCalls {
         while true {
             let filled = try retrying("getdents64", display()) { regsweep_getdents64(fd, buffer.baseAddress, buffer.count) }
             if filled == 0 { return }
+            filledBuffer(filled)
             // Safe: the kernel filled `filled` bytes with whole records (`struct linux_dirent64`:
             // u64 ino, s64 off, u16 reclen at 16, u8 type at 18, NUL-terminated name from 19),
             // each `reclen` long and inside the filled part; both are checked before use.
@@ -146,7 +151,7 @@ package enum SystemCalls {
         throws(SweepError) -> Int
     {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        return try retrying("pread", display()) { pread(fd, base, buffer.count, off_t(offset)) }
+        return try retrying("pread", display()) { regsweep_pread(fd, base, buffer.count, offset) }
     }
 
     /// Writes all of `bytes` to `fd`.
