@@ -76,8 +76,17 @@ package enum SystemCalls {
     /// by 64 hex digits as a ``Digest`` parsed straight from the record: no `String` for them.
     package static func readDigestEntries(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) -> DigestListing {
         var listing = DigestListing()
-        // Room for every record of each buffer as a digest's (88 bytes: 19 + 64 + NUL, padded to 8).
-        try forEachEntry(fd, display: display(), filled: { listing.digests.reserveCapacity(listing.digests.count + $0 / 88) }) { name, kind in
+        // Sized once from the first buffer, every record taken as a digest's (88 bytes: 19 + 64 +
+        // NUL, padded to 8); later buffers grow it geometrically by appending (an exact reserve per
+        // buffer would copy the whole array once per 64 KiB of a large directory).
+        var sized = false
+        try forEachEntry(
+            fd, display: display(),
+            filled: { bytes in
+                if !sized { listing.digests.reserveCapacity(bytes / 88) }
+                sized = true
+            }
+        ) { name, kind in
             if kind == .directory, let digest = Digest.parseHex(name) {
                 listing.digests.append(digest)
             } else {
