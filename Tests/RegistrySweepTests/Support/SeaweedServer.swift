@@ -256,7 +256,9 @@ final class SeaweedServer: @unchecked Sendable {
             let log = logTail(from: logStart)
             lastFailure =
                 "\(failure) (attempt \(attempt), S3 port \(port), dir \(workDirectory.path))\nlog tail:\n\(log)"
-            if !log.contains("address already in use") { break }
+            // A port taken between choosing it and weed binding it: the socket's error, or weed
+            // mini's own check of its ports before it starts ("Port allocation failed").
+            if !log.contains("address already in use") && !log.contains("Port allocation failed") { break }
         }
         throw RegistryFixtureError.startFailed("weed mini: " + lastFailure)
     }
