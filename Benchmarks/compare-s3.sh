@@ -96,13 +96,17 @@ for _ in $(seq 600); do
 done
 curl -fsS "http://127.0.0.1:$s3/healthz" > /dev/null || { echo "weed did not start:" >&2; tail "$work/weed.log" >&2; exit 1; }
 
-# load SOURCE PREFIX: copies SOURCE/docker into the bucket under PREFIX with weed's parallel
-# filer copier (the objects S3 then lists are the files, with their sizes).
+# load SOURCE PREFIX: copies SOURCE/docker into the bucket under PREFIX with one PutObject per
+# file, 32 at once (scripts/s3-load.py), as the registry's s3 driver writes: each object is listed
+# with the MD5 of its bytes as its ETag, as in a store the registry wrote (`weed filer.copy`
+# leaves ETags empty, which would hide regsweep's link proofs).
 load() {
     local started=$SECONDS
-    "$weed" filer.copy -c=32 "$1/docker" "http://127.0.0.1:$filer/buckets/$bucket/$2/" \
-        > "$work/load-$2.log" 2>&1 || { echo "loading $1 failed:" >&2; tail "$work/load-$2.log" >&2; exit 1; }
+    python3 "$repo/scripts/s3-load.py" --endpoint "http://127.0.0.1:$s3" --bucket "$bucket" --prefix "$2" \
+        --concurrency 32 "$1" > "$work/load-$2.out" 2> "$work/load-$2.log" \
+        || { echo "loading $1 failed:" >&2; tail "$work/load-$2.log" >&2; exit 1; }
     local want; want=$(find "$1/docker" -type f | wc -l)
+    [[ "$(cat "$work/load-$2.out")" == "$want" ]] || { echo "loaded $(cat "$work/load-$2.out") of $want objects" >&2; exit 1; }
     echo "loaded $want objects from $1 into s3://$bucket/$2 in $((SECONDS - started)) s" >&2
     echo "$want" > "$work/objects-$2"
 }

@@ -28,6 +28,11 @@ struct StoreOptions: ParsableArguments {
         help: "S3: run without the lock object, for stores that ignore conditional writes. Risk: two runs at once can delete what the other still needs.")
     var noLock = false
 
+    @Flag(
+        name: .long,
+        help: "S3: read every link object with a GET, even one whose listed ETag is the MD5 of the exact link the registry writes (by default such a link is taken as read; for stores whose ETags are not what they say).")
+    var readEveryLink = false
+
     func validate() throws {
         if root == nil && config == nil { throw ValidationError("give ROOT or --config FILE") }
         if root != nil && config != nil { throw ValidationError("give ROOT or --config FILE, not both") }
@@ -75,6 +80,7 @@ struct StoreOptions: ParsableArguments {
     private func s3(_ configuration: S3Configuration) -> S3Backend {
         var configuration = configuration
         if let concurrency { configuration.concurrency = concurrency }
+        if readEveryLink { configuration.linkProofs = false }
         var backend = S3Backend(configuration)
         backend.lockingDisabled = noLock
         return backend

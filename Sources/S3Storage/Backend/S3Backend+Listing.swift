@@ -102,7 +102,7 @@ extension S3Backend {
             for object in page.objects where object.key.hasPrefix(listed) {
                 objects.appendBytes(
                     object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified),
-                    tag: object.contentTag)
+                    tag: object.contentTag, md5: ContentMD5(etag: object.etag))
             }
             return true
         }
@@ -165,7 +165,7 @@ extension S3Backend {
                 if let first, object.key.utf8.lexicographicallyPrecedes(first.utf8) { continue }
                 listing.appendBytes(
                     object.key.utf8.dropFirst(root.utf8.count), size: object.size, modified: widened(object.lastModified),
-                    tag: object.contentTag)
+                    tag: object.contentTag, md5: ContentMD5(etag: object.etag))
             }
             return true
         }

@@ -60,6 +60,9 @@ public struct S3Backend: StorageBackend {
         (client.requestCount.load(ordering: .relaxed), client.retryCount.load(ordering: .relaxed))
     }
 
+    /// Link reads answered from a listing's ETag instead of a GET (``provenLinkContent(_:)``).
+    public var provenLinks: Int { client.provenLinkCount.load(ordering: .relaxed) }
+
     var location: S3Location { configuration.location }
 
     /// The key of a store path.
@@ -116,9 +119,11 @@ public struct S3Backend: StorageBackend {
         return try result.get()
     }
 
-    /// The object at `path`, telling a missing key from a prefix of keys (wrong type).
+    /// The object at `path`, telling a missing key from a prefix of keys (wrong type); a link
+    /// whose content the snapshot's listing proves is not fetched (``provenLinkContent(_:)``).
     func read(_ path: String, limit: Int) async throws(SweepError) -> [UInt8] {
         try check(path)
+        if let proven = await provenLinkContent(path), proven.count <= limit { return proven }
         do {
             return try await client.getObject(key(path), limit: limit, path: path)
         } catch where error.code == .notFound {
@@ -182,6 +187,19 @@ public struct S3Backend: StorageBackend {
             }
         }
         return try await statLive(path)
+    }
+
+    // MARK: Writes
+
+    /// Writes the object at `path` with one PutObject, as the registry's driver writes a file
+    /// (for tests and tools; the collector never writes an object but its lock).
+    ///
+    /// - Throws: `.invalidArgument` for an unsafe path; the request's errors, or `.io` for an
+    ///   answer other than success.
+    package func putObject(_ path: String, _ body: [UInt8]) async throws(SweepError) {
+        try check(path)
+        let response = try await client.putObject(key(path), body: body, ifNoneMatch: false, path: path)
+        guard response.isSuccess else { throw SweepError(.io, "S3 PutObject answered HTTP \(response.status)", path: path) }
     }
 
     // MARK: Incomplete uploads

@@ -19,6 +19,8 @@ final class S3Client: Sendable {
     let requestCount = Atomic<Int>(0)
     /// Attempts that were retried.
     let retryCount = Atomic<Int>(0)
+    /// Link reads the backend answered from a listing instead (no request).
+    let provenLinkCount = Atomic<Int>(0)
 
     init(_ configuration: S3Configuration) {
         self.configuration = configuration

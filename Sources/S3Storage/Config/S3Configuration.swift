@@ -25,6 +25,10 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
     /// resolution and come from the server's clock. An object is taken as written at the latest
     /// moment it could have been (so it looks young for longer, never older than it is).
     public var clockAllowance: Double = 2
+    /// Whether a scan may take a link's content as proven by its listed ETag (the MD5 of the
+    /// exact bytes the registry writes) instead of reading it: see
+    /// ``S3Backend/provenLinkContent(_:)``. Off, every link is read with a GET.
+    public var linkProofs = true
 
     /// Creates a configuration.
     public init(location: S3Location, credentials: S3Credentials) {

@@ -1,14 +1,14 @@
 import RegistrySweep
 
 /// The keys of one flat listing below a base prefix, sorted by their UTF-8 bytes (S3's order),
-/// held compactly: one byte buffer for all keys, plus size, modification time and content tag
-/// (the ETag, folded: ``FileInfo/contentTag``) per key.
+/// held compactly: one byte buffer for all keys, plus size, modification time, content tag
+/// (the ETag, folded: ``FileInfo/contentTag``) and the ETag as an MD5 (``ContentMD5``) per key.
 ///
 /// Answers what a directory tree would: the entries directly under a "directory" (a key prefix
 /// ending before a `/`), whether a path is a key (a file) or a prefix of keys (a directory), and
 /// the latest modification below a prefix. Keys are relative to the base and never start with `/`.
 ///
-/// - Complexity: memory is the keys' bytes plus 32 bytes a key; a lookup is a binary search.
+/// - Complexity: memory is the keys' bytes plus 48 bytes a key; a lookup is a binary search.
 package struct KeyListing: Sendable {
     /// Every key's bytes, one after the other.
     /// An empty listing.
@@ -23,6 +23,9 @@ package struct KeyListing: Sendable {
     private var modified: [Double] = []
     /// Content tag of key `i`'s object (0: none).
     private var tags: [UInt64] = []
+    /// Key `i`'s ETag as an MD5 (all zero: the ETag was no MD5).
+    private var md5s: [ContentMD5] = []
+    private static let noMD5 = ContentMD5(high: 0, low: 0)
 
     /// The number of keys.
     package var count: Int { ends.count }
@@ -30,13 +33,14 @@ package struct KeyListing: Sendable {
     /// Appends a key's bytes; keys should come in ascending byte order (``finish()`` sorts
     /// otherwise).
     package mutating func appendBytes<Bytes: Sequence<UInt8>>(
-        _ key: Bytes, size: Int, modified time: Double, tag: UInt64 = 0
+        _ key: Bytes, size: Int, modified time: Double, tag: UInt64 = 0, md5: ContentMD5? = nil
     ) {
         bytes.append(contentsOf: key)
         ends.append(bytes.count)
         sizes.append(Int64(size))
         modified.append(time)
         tags.append(tag)
+        md5s.append(md5 ?? Self.noMD5)
     }
 
     /// Appends every key of `other`, after this listing's (merging listings of ranges).
@@ -47,6 +51,7 @@ package struct KeyListing: Sendable {
         sizes += other.sizes
         modified += other.modified
         tags += other.tags
+        md5s += other.md5s
     }
 
     /// Sorts the keys if they did not arrive in order and drops exact duplicates (a listing
@@ -66,6 +71,7 @@ package struct KeyListing: Sendable {
             result.sizes.append(sizes[index])
             result.modified.append(modified[index])
             result.tags.append(tags[index])
+            result.md5s.append(md5s[index])
         }
         self = result
     }
@@ -139,6 +145,16 @@ package struct KeyListing: Sendable {
         var latest = -Double.infinity
         for index in below where modified[index] > latest { latest = modified[index] }
         return .directory(latest: latest)
+    }
+
+    /// The MD5 the ETag of the object at `path` states, when `path` is a key (and no prefix of
+    /// others) of `size` bytes whose ETag is an MD5; else `nil`.
+    package func contentMD5(of path: String, size: Int) -> ContentMD5? {
+        let bytes = Array(path.utf8)
+        guard let index = index(of: bytes), sizes[index] == size, md5s[index] != Self.noMD5,
+            range(prefix: bytes + [0x2F]).isEmpty
+        else { return nil }
+        return md5s[index]
     }
 
     /// What a path is in a listing.

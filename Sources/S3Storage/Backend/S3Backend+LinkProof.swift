@@ -1,0 +1,57 @@
+import RegistrySweep
+
+/// Link objects whose content a scan's listing proves, so that they need no GET.
+///
+/// A registry link (`…/<hex>/link`, `…/tags/<tag>/current/link`) holds `sha256:<hex>`, 71
+/// bytes, written by one PutObject: the store lists it with the MD5 of exactly those bytes as its
+/// ETag. When the listing's ETag equals the MD5 of `sha256:<hex>` for a digest the layout names
+/// (the link's own directory; for a tag's `current/link`, the tag's history in `index/sha256/`),
+/// the object holds those 71 bytes: another content would need a second preimage of MD5. Any
+/// other case (no MD5 ETag, another size, no candidate matching, a key that is also a prefix) is
+/// read with a GET as before, so the proof can spare requests but never change what is read.
+extension S3Backend {
+    /// The size of every link the registry writes: `sha256:` and 64 hex digits.
+    static let linkSize = 71
+
+    /// The most candidates tried for a tag's `current/link` (its history's length); a longer
+    /// history is read with a GET.
+    static let maxTagCandidates = 4_096
+
+    /// The content of the link at `path`, proven from this scan snapshot's listing of the
+    /// repositories tree; `nil` when it must be read (proofs off, not a snapshot of the whole
+    /// store, not a link, no listing, or no proof).
+    func provenLinkContent(_ path: String) async -> [UInt8]? {
+        guard configuration.linkProofs, let listings, listings.scope == nil, path.hasSuffix("/link"),
+            ListingSnapshot.base(for: path) == StorePath.repositories,
+            let found = try? await snapshotListing(for: path)
+        else { return nil }
+        let (listing, relative) = found
+        guard let md5 = listing.contentMD5(of: relative, size: Self.linkSize) else { return nil }
+        for candidate in Self.linkCandidates(relative, in: listing) {
+            let content = Array("sha256:\(candidate)".utf8)
+            if ContentMD5(of: content) == md5 {
+                client.provenLinkCount.add(1, ordering: .relaxed)
+                return content
+            }
+        }
+        return nil
+    }
+
+    /// The hex digests a link at `relative` (below the repositories tree) may hold as the
+    /// registry writes it: its directory's name under a `sha256` directory; for a tag's
+    /// `current/link`, each digest in the tag's `index/sha256/` (up to ``maxTagCandidates``).
+    package static func linkCandidates(_ relative: String, in listing: KeyListing) -> [Substring] {
+        let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 4 else { return [] }
+        let parent = parts[parts.count - 2]
+        if parts[parts.count - 3] == "sha256" {
+            return Digest.parseHex(String(parent)) == nil ? [] : [parent]
+        }
+        guard parent == "current", parts[parts.count - 4] == "tags" else { return [] }
+        let tag = parts.dropLast(2).joined(separator: "/")
+        guard let history = listing.children(of: tag + "/index/sha256"), history.count <= maxTagCandidates else { return [] }
+        return history.compactMap { entry in
+            entry.kind == .directory && Digest.parseHex(entry.name) != nil ? Substring(entry.name) : nil
+        }
+    }
+}
