@@ -43,6 +43,32 @@ struct S3LinkProofUnitTests {
         #expect(S3Backend.linkCandidates("r/_manifests/current/link", in: listing).isEmpty)
         #expect(S3Backend.linkCandidates("link", in: listing).isEmpty)
     }
+    @Test func aListingKeepsMD5sOnlyWhereGivenAndEachWithItsKey() {
+        let m1 = ContentMD5(high: 1, low: 2)
+        let m2 = ContentMD5(high: 3, low: 4)
+        // Keys without an MD5 (blob data) first: none is stored for them, and the MD5s given
+        // later stay with their keys through out-of-order appends, merges and sorting.
+        var blobs = KeyListing()
+        blobs.appendBytes("b/data".utf8, size: 71, modified: 1)
+        var links = KeyListing()
+        links.appendBytes("r/y/link".utf8, size: 71, modified: 1, md5: m2)
+        links.appendBytes("r/z/link".utf8, size: 71, modified: 1)
+        links.appendBytes("r/x/link".utf8, size: 71, modified: 1, md5: m1)
+        links.appendBytes("p/link".utf8, size: 71, modified: 1, md5: m1)
+        links.appendBytes("p/link/q".utf8, size: 3, modified: 1)
+        var merged = blobs
+        merged.append(contentsOf: links)
+        merged.finish()
+        #expect(merged.count == 6)
+        #expect(merged.contentMD5(of: "r/x/link", size: 71) == m1)
+        #expect(merged.contentMD5(of: "r/y/link", size: 71) == m2)
+        #expect(merged.contentMD5(of: "r/z/link", size: 71) == nil)
+        #expect(merged.contentMD5(of: "b/data", size: 71) == nil)
+        // Another size, or a key that is also a prefix of others (a node of the wrong type): no proof.
+        #expect(merged.contentMD5(of: "r/x/link", size: 70) == nil)
+        #expect(merged.contentMD5(of: "p/link", size: 71) == nil)
+        #expect(merged.lookup("p/link") == .conflict)
+    }
 }
 
 @Suite(.serialized, .enabled(if: SeaweedServer.shouldRun && RegistryServer.shouldRun))

@@ -26,6 +26,12 @@ public struct Collector: Sendable {
 
     /// Runs the collection: a dry run reports, a real run plans and sweeps at once.
     ///
+    /// A dry run reports what a real run would remove now: what the registry wrote since the
+    /// scan is rechecked and left out (``CollectReport/skipped``), except on a backend whose
+    /// directory times cost a listing (``StorageBackend/statsDirectoriesByListing``, an object
+    /// store), where that recheck would list the repositories tree a second time: there a dry
+    /// run reports as of its scan. A real run rechecks before every phase on every backend.
+    ///
     /// - Parameter given: a fresh snapshot to reuse; `nil` scans the store first.
     /// - Returns: what was eligible and, unless a dry run, what was deleted.
     /// - Throws: `.invalidStore` before anything is written if the root is not a registry store,
@@ -216,8 +222,8 @@ public struct Collector: Sendable {
         return holders
     }
 
-    /// Revalidates (a dry run once; a real run before each phase), sweeps unless a dry run, and
-    /// builds the report.
+    /// Revalidates (a dry run once, unless the backend's directory times cost a listing; a real
+    /// run before each phase), sweeps unless a dry run, and builds the report.
     ///
     /// - Parameter explicit: the plan's tags and manifests were named by the operator (`delete`).
     /// - Parameter freshness: the cutoffs (default: from the snapshot and the options).
@@ -239,8 +245,12 @@ public struct Collector: Sendable {
         var cancelled = false
         if options.dryRun {
             // What a real run would do now: nothing the registry wrote since the scan is eligible.
-            await revalidator.refresh()
-            skipped = plan.keepProtected(revalidator)
+            // Where that recheck would list the store a second time (an object store), the dry
+            // run reports as of its scan: a real run rechecks before every phase regardless.
+            if !backend.statsDirectoriesByListing {
+                await revalidator.refresh()
+                skipped = plan.keepProtected(revalidator)
+            }
         } else {
             let clock = Timestamp.monotonic()
             var sweeper = Sweeper(backend: backend, options: options, freshness: freshness)

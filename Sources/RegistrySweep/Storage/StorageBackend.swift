@@ -154,6 +154,12 @@ public protocol StorageBackend: Sendable {
     /// as it is now. A view's own `snapshotView()` is itself. The default is `self`.
     func snapshotView() -> any StorageBackend
 
+    /// True when a directory's time comes from listing everything below it (an object store,
+    /// which has no directories), so that watching a large directory costs a listing, not one
+    /// `stat`: a dry run then reports as of its scan, without the recheck that would list the
+    /// store again (see ``Collector/run(snapshot:)``). The default is false.
+    var statsDirectoriesByListing: Bool { get }
+
     /// A view of the store as it is now for several checks below `directory` in a row (a
     /// sweep's checks of one repository right before a removal), whose `list` and `stat` of
     /// `directory` and below may be answered from one listing of `directory` made when first
@@ -272,6 +278,9 @@ extension StorageBackend {
     /// No listing snapshot: the store itself, read as it is.
     public func snapshotView() -> any StorageBackend { self }
 
+    /// False: a directory is stat'ed with one call.
+    public var statsDirectoriesByListing: Bool { false }
+
     /// No listing: the store itself, read as it is.
     public func liveView(below directory: String) -> any StorageBackend { self }
 
@@ -338,6 +347,7 @@ struct PrefixedBackend: StorageBackend {
         try await base.removeUnlessYoung(full(path), modifiedAfter: cutoff, last: last)
     }
     func snapshotView() -> any StorageBackend { PrefixedBackend(base: base.snapshotView(), prefix: prefix) }
+    var statsDirectoriesByListing: Bool { base.statsDirectoriesByListing }
     func liveView(below directory: String) -> any StorageBackend {
         PrefixedBackend(base: base.liveView(below: full(directory)), prefix: prefix)
     }

@@ -17,18 +17,28 @@ extension S3Backend {
     /// history is read with a GET.
     static let maxTagCandidates = 4_096
 
+    /// The MD5 a listed object's ETag states, kept in a listing only where a proof can use it:
+    /// for a key of ``linkSize`` bytes ending in `/link` while ``S3Configuration/linkProofs`` is
+    /// on; `nil` otherwise (blob data and anything else costs no memory for it).
+    func linkProofMD5(_ object: ObjectEntry) -> ContentMD5? {
+        guard configuration.linkProofs, object.size == Self.linkSize, object.key.utf8.count > 5,
+            object.key.utf8.reversed().starts(with: "/link".utf8.reversed())
+        else { return nil }
+        return ContentMD5(etag: object.etag)
+    }
+
     /// The content of the link at `path`, proven from this scan snapshot's listing of the
     /// repositories tree; `nil` when it must be read (proofs off, not a snapshot of the whole
     /// store, not a link, no listing, or no proof).
     func provenLinkContent(_ path: String) async -> [UInt8]? {
         guard configuration.linkProofs, let listings, listings.scope == nil, path.hasSuffix("/link"),
-            ListingSnapshot.base(for: path) == StorePath.repositories,
-            let found = try? await snapshotListing(for: path)
+            let found = try? await snapshotListing(for: path), found.base == StorePath.repositories
         else { return nil }
-        let (listing, relative) = found
-        guard let md5 = listing.contentMD5(of: relative, size: Self.linkSize) else { return nil }
-        for candidate in Self.linkCandidates(relative, in: listing) {
-            let content = Array("sha256:\(candidate)".utf8)
+        let listing = found.listing
+        guard let md5 = listing.contentMD5(of: found.relative, size: Self.linkSize) else { return nil }
+        for candidate in Self.linkCandidates(found.relative, in: listing) {
+            var content = Array("sha256:".utf8)
+            content += candidate.utf8
             if ContentMD5(of: content) == md5 {
                 client.provenLinkCount.add(1, ordering: .relaxed)
                 return content
@@ -41,14 +51,21 @@ extension S3Backend {
     /// registry writes it: its directory's name under a `sha256` directory; for a tag's
     /// `current/link`, each digest in the tag's `index/sha256/` (up to ``maxTagCandidates``).
     package static func linkCandidates(_ relative: String, in listing: KeyListing) -> [Substring] {
-        let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 4 else { return [] }
-        let parent = parts[parts.count - 2]
-        if parts[parts.count - 3] == "sha256" {
+        // The last three components, found from the end (no split of the whole path).
+        guard relative.hasSuffix("/link") else { return [] }
+        let parentEnd = relative.utf8.index(relative.utf8.endIndex, offsetBy: -5)
+        guard let parentSlash = relative.utf8[..<parentEnd].lastIndex(of: 0x2F) else { return [] }
+        let parent = relative[relative.utf8.index(after: parentSlash)..<parentEnd]
+        let grandparentEnd = parentSlash
+        let grandparentSlash = relative.utf8[..<grandparentEnd].lastIndex(of: 0x2F)
+        let grandparent = relative[(grandparentSlash.map { relative.utf8.index(after: $0) } ?? relative.startIndex)..<grandparentEnd]
+        guard let grandparentSlash else { return [] }
+        if grandparent == "sha256" {
             return Digest.parseHex(String(parent)) == nil ? [] : [parent]
         }
-        guard parent == "current", parts[parts.count - 4] == "tags" else { return [] }
-        let tag = parts.dropLast(2).joined(separator: "/")
+        // `…/tags/<tag>/current/link`: the tag is the component before `current`.
+        guard parent == "current", relative[..<grandparentSlash].hasSuffix("/tags") else { return [] }
+        let tag = String(relative[..<grandparentEnd])
         guard let history = listing.children(of: tag + "/index/sha256"), history.count <= maxTagCandidates else { return [] }
         return history.compactMap { entry in
             entry.kind == .directory && Digest.parseHex(entry.name) != nil ? Substring(entry.name) : nil

@@ -3,16 +3,17 @@ import RegistrySweep
 /// Listings: live (ListObjectsV2 with a delimiter, page after page) and the flat, parallel
 /// listings of a snapshot.
 extension S3Backend {
-    /// The snapshot listing that answers for `path` and the path relative to it, when this is a
-    /// ``snapshotView()`` and the path lies in a blob shard or the repositories tree.
-    func snapshotListing(for path: String) async throws(SweepError) -> (KeyListing, String)? {
+    /// The snapshot listing that answers for `path` (the listing, the store path it covers, and
+    /// `path` relative to that), when this is a ``snapshotView()`` and the path lies in a blob
+    /// shard or the repositories tree.
+    func snapshotListing(for path: String) async throws(SweepError) -> (listing: KeyListing, base: String, relative: String)? {
         guard let snapshot = listings, let base = snapshot.base(for: path) else { return nil }
         let backend = self
         let listing = try await snapshot.listing(base) { () async throws(SweepError) in
             base == StorePath.repositories && snapshot.scope == nil
                 ? try await backend.listTreeInParallel(base) : try await backend.listFlat(base)
         }
-        return (listing, ListingSnapshot.relative(path, to: base))
+        return (listing, base, ListingSnapshot.relative(path, to: base))
     }
 
     /// Every key below `base`, flat, one request per 1,000 keys.
@@ -102,7 +103,7 @@ extension S3Backend {
             for object in page.objects where object.key.hasPrefix(listed) {
                 objects.appendBytes(
                     object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified),
-                    tag: object.contentTag, md5: ContentMD5(etag: object.etag))
+                    tag: object.contentTag, md5: linkProofMD5(object))
             }
             return true
         }
@@ -165,7 +166,7 @@ extension S3Backend {
                 if let first, object.key.utf8.lexicographicallyPrecedes(first.utf8) { continue }
                 listing.appendBytes(
                     object.key.utf8.dropFirst(root.utf8.count), size: object.size, modified: widened(object.lastModified),
-                    tag: object.contentTag, md5: ContentMD5(etag: object.etag))
+                    tag: object.contentTag, md5: linkProofMD5(object))
             }
             return true
         }

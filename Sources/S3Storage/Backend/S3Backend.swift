@@ -85,6 +85,9 @@ public struct S3Backend: StorageBackend {
         listings == nil ? S3Backend(self, listings: ListingSnapshot()) : self
     }
 
+    /// True: a directory's time is the latest of the keys below it, known only from a listing.
+    public var statsDirectoriesByListing: Bool { true }
+
     /// A view whose `list` and `stat` of `directory` and below are answered from one flat listing
     /// of `directory`, made when first asked; every other call reads the bucket now.
     public func liveView(below directory: String) -> any StorageBackend {
@@ -95,7 +98,7 @@ public struct S3Backend: StorageBackend {
 
     public func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] {
         try check(path)
-        if let (listing, relative) = try await snapshotListing(for: path) {
+        if let (listing, _, relative) = try await snapshotListing(for: path) {
             if let entries = listing.children(of: relative) { return entries }
             if case .file = listing.lookup(relative) {
                 throw SweepError(.wrongType, "not a directory (an object)", path: path)
@@ -177,7 +180,7 @@ public struct S3Backend: StorageBackend {
 
     public func stat(_ path: String) async throws(SweepError) -> FileInfo {
         try check(path)
-        if let (listing, relative) = try await snapshotListing(for: path) {
+        if let (listing, _, relative) = try await snapshotListing(for: path) {
             switch listing.lookup(relative) {
             case .file(let size, let modified, let tag):
                 return FileInfo(size: size, modified: modified, isFile: true, isDirectory: false, contentTag: tag)

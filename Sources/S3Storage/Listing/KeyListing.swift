@@ -1,19 +1,21 @@
 import RegistrySweep
 
 /// The keys of one flat listing below a base prefix, sorted by their UTF-8 bytes (S3's order),
-/// held compactly: one byte buffer for all keys, plus size, modification time, content tag
-/// (the ETag, folded: ``FileInfo/contentTag``) and the ETag as an MD5 (``ContentMD5``) per key.
+/// held compactly: one byte buffer for all keys, plus size, modification time and content tag
+/// (the ETag, folded: ``FileInfo/contentTag``) per key, and the ETag as an MD5 (``ContentMD5``)
+/// for the keys it was given for (link objects: ``S3Backend/linkProofMD5(key:size:etag:)``).
 ///
 /// Answers what a directory tree would: the entries directly under a "directory" (a key prefix
 /// ending before a `/`), whether a path is a key (a file) or a prefix of keys (a directory), and
 /// the latest modification below a prefix. Keys are relative to the base and never start with `/`.
 ///
-/// - Complexity: memory is the keys' bytes plus 48 bytes a key; a lookup is a binary search.
+/// - Complexity: memory is the keys' bytes plus 32 bytes a key, and 16 more a key from the first
+///   key given an MD5 on (none in a listing without links); a lookup is a binary search.
 package struct KeyListing: Sendable {
-    /// Every key's bytes, one after the other.
     /// An empty listing.
     package init() {}
 
+    /// Every key's bytes, one after the other.
     private var bytes: [UInt8] = []
     /// The end of key `i` in `bytes` (its start is the previous key's end).
     private var ends: [Int] = []
@@ -23,7 +25,8 @@ package struct KeyListing: Sendable {
     private var modified: [Double] = []
     /// Content tag of key `i`'s object (0: none).
     private var tags: [UInt64] = []
-    /// Key `i`'s ETag as an MD5 (all zero: the ETag was no MD5).
+    /// Key `i`'s ETag as an MD5 (all zero: none was given); shorter than the keys (empty until
+    /// the first MD5 is given) where the keys past its end have none.
     private var md5s: [ContentMD5] = []
     private static let noMD5 = ContentMD5(high: 0, low: 0)
 
@@ -40,18 +43,33 @@ package struct KeyListing: Sendable {
         sizes.append(Int64(size))
         modified.append(time)
         tags.append(tag)
-        md5s.append(md5 ?? Self.noMD5)
+        if let md5 {
+            padMD5s(to: count - 1)
+            md5s.append(md5)
+        }
     }
+
+    /// Extends ``md5s`` with "none" up to `length` entries.
+    private mutating func padMD5s(to length: Int) {
+        if md5s.count < length { md5s += repeatElement(Self.noMD5, count: length - md5s.count) }
+    }
+
+    /// Key `index`'s MD5, or ``noMD5``.
+    private func md5(_ index: Int) -> ContentMD5 { index < md5s.count ? md5s[index] : Self.noMD5 }
 
     /// Appends every key of `other`, after this listing's (merging listings of ranges).
     package mutating func append(contentsOf other: KeyListing) {
         let offset = bytes.count
+        let offsetCount = count
         bytes += other.bytes
         ends += other.ends.map { $0 + offset }
         sizes += other.sizes
         modified += other.modified
         tags += other.tags
-        md5s += other.md5s
+        if !other.md5s.isEmpty {
+            padMD5s(to: offsetCount)
+            md5s += other.md5s
+        }
     }
 
     /// Sorts the keys if they did not arrive in order and drops exact duplicates (a listing
@@ -71,7 +89,7 @@ package struct KeyListing: Sendable {
             result.sizes.append(sizes[index])
             result.modified.append(modified[index])
             result.tags.append(tags[index])
-            result.md5s.append(md5s[index])
+            if !md5s.isEmpty { result.md5s.append(md5(index)) }
         }
         self = result
     }
@@ -151,10 +169,10 @@ package struct KeyListing: Sendable {
     /// others) of `size` bytes whose ETag is an MD5; else `nil`.
     package func contentMD5(of path: String, size: Int) -> ContentMD5? {
         let bytes = Array(path.utf8)
-        guard let index = index(of: bytes), sizes[index] == size, md5s[index] != Self.noMD5,
+        guard let index = index(of: bytes), sizes[index] == size, md5(index) != Self.noMD5,
             range(prefix: bytes + [0x2F]).isEmpty
         else { return nil }
-        return md5s[index]
+        return md5(index)
     }
 
     /// What a path is in a listing.
