@@ -175,7 +175,8 @@ public struct CollectReport: Sendable, Codable, Equatable {
     /// is among ``failures``).
     public var failedItems: [Skipped] = []
     /// How many times the run looked for what a live registry wrote since the scan (its cost is
-    /// `timings["revalidate"]`).
+    /// `timings["revalidate"]`): 0 for a dry run on a backend whose directory times cost a
+    /// listing (``StorageBackend/statsDirectoriesByListing``), which reports as of its scan.
     public var revalidations = 0
     /// The run was cancelled: it stopped at a safe point, having removed only proven garbage,
     /// references before data; what is left is for the next run.

@@ -3,7 +3,7 @@ import RegistrySweep
 /// The keys of one flat listing below a base prefix, sorted by their UTF-8 bytes (S3's order),
 /// held compactly: one byte buffer for all keys, plus size, modification time and content tag
 /// (the ETag, folded: ``FileInfo/contentTag``) per key, and the ETag as an MD5 (``ContentMD5``)
-/// for the keys it was given for (link objects: ``S3Backend/linkProofMD5(key:size:etag:)``).
+/// for the keys it was given for (link objects: ``S3Backend/linkProofMD5(_:)``).
 ///
 /// Answers what a directory tree would: the entries directly under a "directory" (a key prefix
 /// ending before a `/`), whether a path is a key (a file) or a prefix of keys (a directory), and
