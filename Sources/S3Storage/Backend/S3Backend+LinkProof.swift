@@ -21,9 +21,7 @@ extension S3Backend {
     /// for a key of ``linkSize`` bytes ending in `/link` while ``S3Configuration/linkProofs`` is
     /// on; `nil` otherwise (blob data and anything else costs no memory for it).
     func linkProofMD5(_ object: ObjectEntry) -> ContentMD5? {
-        guard configuration.linkProofs, object.size == Self.linkSize, object.key.utf8.count > 5,
-            object.key.utf8.reversed().starts(with: "/link".utf8.reversed())
-        else { return nil }
+        guard configuration.linkProofs, object.size == Self.linkSize, object.key.hasSuffix("/link") else { return nil }
         return ContentMD5(etag: object.etag)
     }
 
@@ -57,9 +55,8 @@ extension S3Backend {
         guard let parentSlash = relative.utf8[..<parentEnd].lastIndex(of: 0x2F) else { return [] }
         let parent = relative[relative.utf8.index(after: parentSlash)..<parentEnd]
         let grandparentEnd = parentSlash
-        let grandparentSlash = relative.utf8[..<grandparentEnd].lastIndex(of: 0x2F)
-        let grandparent = relative[(grandparentSlash.map { relative.utf8.index(after: $0) } ?? relative.startIndex)..<grandparentEnd]
-        guard let grandparentSlash else { return [] }
+        guard let grandparentSlash = relative.utf8[..<grandparentEnd].lastIndex(of: 0x2F) else { return [] }
+        let grandparent = relative[relative.utf8.index(after: grandparentSlash)..<grandparentEnd]
         if grandparent == "sha256" {
             return Digest.parseHex(String(parent)) == nil ? [] : [parent]
         }
