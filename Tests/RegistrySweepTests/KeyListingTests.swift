@@ -1,5 +1,6 @@
 import RegistrySweep
 import S3Storage
+import Synchronization
 import Testing
 
 /// The S3 backend's compact listing: what a flat key listing says about the tree it stands for.
@@ -49,6 +50,47 @@ struct KeyListingTests {
         #expect(keys.lookup("") == .directory(latest: 102))
     }
 
+    @Test func rangesListedApartStayRunsAndAnswerAsOne() {
+        // Ranges that follow one another are kept as they came (no merged copy); a directory
+        // whose keys span two ranges is one entry, with the latest time of both.
+        var tree = listing(["a", "a-x", "r/a/link", "r/b/link"])
+        var second = KeyListing()
+        for (index, key) in ["a/b", "r/c/link", "s/x"].enumerated() {
+            second.appendBytes(key.utf8, size: 10 + index, modified: Double(200 + index))
+        }
+        second.finish()
+        // "a/b" sorts below "r/b/link", the first range's last key: the ranges overlap, so merged.
+        tree.append(contentsOf: second)
+        tree.finish()
+        #expect(tree.runCount == 1)
+        var first = listing(["a", "a-x", "a/b", "r/a/link", "r/b/link"])
+        first.append(contentsOf: listing(["r/c/link", "s/x"]))
+        first.finish()
+        #expect(first.runCount == 2)
+        #expect(first.count == 7)
+        #expect(first.children(of: "")?.map(\.name) == ["a", "a-x", "r", "s"])
+        #expect(first.children(of: "r")?.map(\.name) == ["a", "b", "c"])
+        #expect(first.lookup("r") == .directory(latest: 104))
+        #expect(first.lookup("a") == .conflict)
+        #expect(first.lookup("r/c/link") == .file(size: 1, modified: 100, tag: 0))
+        #expect(first.lookup("r/d") == .absent)
+        #expect(first.hasKeys(below: "r"))
+        #expect(!first.hasKeys(below: "s/x"))
+        // A file in one run and keys below it in the next: still the wrong type.
+        var split = listing(["q"])
+        split.append(contentsOf: listing(["q/r"]))
+        split.finish()
+        #expect(split.runCount == 2)
+        #expect(split.lookup("q") == .conflict)
+        #expect(split.children(of: "")?.first?.kind == .other)
+        // Runs appended in any order are put in order before they are checked.
+        var reversed = listing(["x/1"])
+        reversed.append(contentsOf: listing(["b/1", "b/2"]))
+        reversed.finish()
+        #expect(reversed.runCount == 2)
+        #expect(reversed.children(of: "")?.map(\.name) == ["b", "x"])
+    }
+
     @Test func mergedRangesOutOfOrderAreSortedAndDeduplicated() {
         var merged = listing(["m/2", "m/3"])
         merged.append(contentsOf: listing(["m/1", "m/2"]))
@@ -59,4 +101,62 @@ struct KeyListingTests {
         #expect(unsorted.count == 3)
         #expect(unsorted.children(of: "")?.map(\.name) == ["a", "b", "z"])
     }
+}
+
+/// Which listing a view of an S3 store answers a path from, and how many a scan's view keeps.
+struct ListingSnapshotTests {
+    private let tree = StorePath.repositories
+
+    @Test func aScansViewListsEachRepositoryPartApart() {
+        let scan = ListingSnapshot(.scan)
+        #expect(scan.base(for: "\(tree)/ns/app/_manifests/tags/v1/current/link") == "\(tree)/ns/app/_manifests")
+        #expect(scan.base(for: "\(tree)/ns/app/_layers") == "\(tree)/ns/app/_layers")
+        // A repository nested in another is its own: its parts are not the outer one's.
+        #expect(scan.base(for: "\(tree)/ns/app/sub/_uploads/u/data") == "\(tree)/ns/app/sub/_uploads")
+        // A tag whose name starts with "_" is below `_manifests`: the first such component counts.
+        #expect(scan.base(for: "\(tree)/app/_manifests/tags/_x/current/link") == "\(tree)/app/_manifests")
+        // Above the parts (the tree, namespaces, repository directories): read live.
+        for live in [tree, "\(tree)/ns", "\(tree)/ns/app", "\(tree)/ns/app/sub", StorePath.v2] {
+            #expect(scan.base(for: live) == nil, "\(live)")
+        }
+        #expect(scan.base(for: "\(StorePath.blobShards)/ab/\(String(repeating: "a", count: 64))/data") == "\(StorePath.blobShards)/ab")
+        // A revalidation's snapshot lists the whole tree once.
+        #expect(ListingSnapshot(.snapshot).base(for: "\(tree)/ns/app/_layers") == tree)
+        #expect(ListingSnapshot(.snapshot).base(for: "\(tree)/ns") == tree)
+    }
+
+    @Test func aScansViewKeepsABoundedNumberOfPartsAndListsADroppedOneAgain() async throws {
+        let scan = ListingSnapshot(.scan, partCapacity: 2)
+        let made = Counter()
+        func part(_ name: String) async throws -> Int {
+            let listing = try await scan.listing("\(tree)/\(name)/_manifests") { () async throws(SweepError) in
+                made.add()
+                var listing = KeyListing()
+                listing.appendBytes(name.utf8, size: 1, modified: 1)
+                listing.finish()
+                return listing
+            }
+            return listing.count
+        }
+        for name in ["a", "b", "a", "c"] { _ = try await part(name) }
+        // "a" was read again before "c" came: "b", the least recently read, was dropped.
+        #expect(made.value == 3)
+        #expect(scan.heldCount == 2)
+        _ = try await part("a")
+        #expect(made.value == 3)
+        _ = try await part("b")
+        #expect(made.value == 4)
+        // Blob shards are all kept.
+        for shard in 0..<4 {
+            _ = try await scan.listing("\(StorePath.blobShards)/0\(shard)") { () async throws(SweepError) in KeyListing() }
+        }
+        #expect(scan.heldCount == 6)
+    }
+}
+
+/// A count shared with a `@Sendable` closure.
+private final class Counter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

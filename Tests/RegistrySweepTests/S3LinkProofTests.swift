@@ -43,6 +43,23 @@ struct S3LinkProofUnitTests {
         #expect(S3Backend.linkCandidates("r/_manifests/current/link", in: listing).isEmpty)
         #expect(S3Backend.linkCandidates("link", in: listing).isEmpty)
     }
+
+    @Test func candidatesInAListingOfOneRepositoryPart() {
+        // A scan's view lists `_manifests` and `_layers` apart: paths relative to the part.
+        let a = String(repeating: "a", count: 64)
+        var manifests = KeyListing()
+        for key in ["revisions/sha256/\(a)/link", "tags/t/current/link", "tags/t/index/sha256/\(a)/link"] {
+            manifests.appendBytes(key.utf8, size: 71, modified: 1)
+        }
+        manifests.finish()
+        #expect(S3Backend.linkCandidates("revisions/sha256/\(a)/link", in: manifests) == [Substring(a)])
+        #expect(S3Backend.linkCandidates("tags/t/current/link", in: manifests) == [Substring(a)])
+        #expect(S3Backend.linkCandidates("sha256/\(a)/link", in: KeyListing()) == [Substring(a)])
+        // Not a tag's current link (no `tags` above the tag), and not a digest directory.
+        #expect(S3Backend.linkCandidates("t/current/link", in: manifests).isEmpty)
+        #expect(S3Backend.linkCandidates("tags/current/link", in: manifests).isEmpty)
+        #expect(S3Backend.linkCandidates("sha256/xyz/link", in: manifests).isEmpty)
+    }
     @Test func aListingKeepsMD5sOnlyWhereGivenAndEachWithItsKey() {
         let m1 = ContentMD5(high: 1, low: 2)
         let m2 = ContentMD5(high: 3, low: 4)

@@ -13,7 +13,7 @@ struct Planner: Sendable {
     /// The young-or-changed cutoffs for this snapshot.
     var freshness: Freshness { Freshness(snapshot: snapshot, options: options) }
 
-    /// Where the planner stats: the scan's view of the store (see ``StorageBackend/snapshotView()``).
+    /// Where the planner stats: the scan's view of the store (see ``StorageBackend/scanView()``).
     private var reader: any StorageBackend { snapshot.view ?? backend }
 
     /// True if `path`'s mtime is within the grace period or after the scan began (or it cannot

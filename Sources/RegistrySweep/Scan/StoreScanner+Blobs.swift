@@ -123,41 +123,46 @@ extension StoreScanner {
         var sizes: [UInt32: Int] = [:]
         sizes.reserveCapacity(blobDigests.count)
         var problems = problems
-        await withTaskGroup(of: [(Digest, Result<FileInfo, SweepError>)].self) { group in
+        // Each chunk gives back its blobs' sizes (-1: none) and its problems, 8 bytes a blob
+        // rather than a stat result each.
+        await withTaskGroup(of: (start: Int, sizes: [Int], problems: [StoreProblem]).self) { group in
             for start in stride(from: 0, to: blobDigests.count, by: chunk) {
                 let slice = blobDigests[start..<min(start + chunk, blobDigests.count)]
                 group.addTask {
-                    var out: [(Digest, Result<FileInfo, SweepError>)] = []
-                    out.reserveCapacity(slice.count)
+                    var sizes: [Int] = []
+                    sizes.reserveCapacity(slice.count)
+                    var problems: [StoreProblem] = []
                     for digest in slice {
                         do throws(SweepError) {
                             let info = try await backend.stat(StorePath.blobData(digest))
-                            out.append((digest, .success(info)))
+                            if info.isFile {
+                                sizes.append(info.size)
+                                continue
+                            }
+                            // A symbolic link (never followed), a directory, a FIFO or a device.
+                            problems.append(StoreProblem(
+                                .wrongType, "blob data is not a regular file (a symbolic link is never followed)",
+                                path: StorePath.blobData(digest), digest: digest))
+                        } catch where error.code == .notFound {
+                            problems.append(StoreProblem(
+                                .missingBlob, "blob directory has no data file", path: StorePath.blobData(digest), digest: digest))
                         } catch {
-                            out.append((digest, .failure(error)))
+                            problems.append(StoreProblem(error))
                         }
+                        sizes.append(-1)
                     }
-                    return out
+                    return (start, sizes, problems)
                 }
             }
             var done = 0
-            for await results in group {
-                done += results.count
+            for await result in group {
+                done += result.sizes.count
                 options.progress.send(.init(phase: .statBlobs, done: done, total: blobDigests.count))
-                for (digest, result) in results {
-                    guard let id = digests.id(of: digest) else { continue }
-                    switch result {
-                    case .success(let info) where !info.isFile:
-                        // A symbolic link (never followed), a directory, a FIFO or a device.
-                        problems.append(StoreProblem(
-                            .wrongType, "blob data is not a regular file (a symbolic link is never followed)",
-                            path: StorePath.blobData(digest), digest: digest))
-                    case .success(let info): sizes[id] = info.size
-                    case .failure(let error) where error.code == .notFound:
-                        problems.append(StoreProblem(.missingBlob, "blob directory has no data file", path: StorePath.blobData(digest), digest: digest))
-                    case .failure(let error): problems.append(StoreProblem(error))
-                    }
+                for (offset, size) in result.sizes.enumerated() where size >= 0 {
+                    guard let id = digests.id(of: blobDigests[result.start + offset]) else { continue }
+                    sizes[id] = size
                 }
+                problems += result.problems
             }
         }
         return (sizes, problems)

@@ -37,8 +37,8 @@ public struct StoreScanner: Sendable {
     /// - Throws: `.invalidStore` for each refusal above, or the error that prevents listing
     ///   `blobs/sha256`.
     public func scan() async throws(SweepError) -> StoreSnapshot {
-        // Read through a snapshot view, which the snapshot keeps for the planning that follows.
-        let viewed = StoreScanner(backend: backend.snapshotView(), options: options)
+        // Read through a scan view, which the snapshot keeps for the planning that follows.
+        let viewed = StoreScanner(backend: backend.scanView(), options: options)
         return try await backend.onTaskExecutor { () async throws(SweepError) in try await viewed.scanOnTaskExecutor() }
     }
 

@@ -42,7 +42,7 @@ public struct StoreSnapshot: Sendable {
     /// Whether every repository's layer links were listed (``ScanOptions/listLayerLinks``); when
     /// false, ``layers(of:)`` is empty except for repositories kept whole.
     public var layersListed = true
-    /// The store as the scan read it (``StorageBackend/snapshotView()``): the planner's stats of
+    /// The store as the scan read it (``StorageBackend/scanView()``): the planner's stats of
     /// what may be deleted read through it. `nil` for a snapshot not made by a scan.
     var view: (any StorageBackend)?
 

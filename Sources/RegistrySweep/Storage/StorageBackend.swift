@@ -149,10 +149,19 @@ public protocol StorageBackend: Sendable {
     /// `stat` may be answered from listings the view made earlier: an object store lists its keys
     /// once, flat, and answers the many `list` and `stat` calls of a scan from that listing.
     ///
-    /// The scan reads through a new view and hands it on in ``StoreSnapshot`` for the planner;
-    /// everything else (the revalidation and removal checks of a sweep) reads the store itself,
-    /// as it is now. A view's own `snapshotView()` is itself. The default is `self`.
+    /// A sweep's revalidation reads through a new view each time; the scan reads through a
+    /// ``scanView()`` and hands it on in ``StoreSnapshot`` for the planner; the removal checks of
+    /// a sweep read the store itself, as it is now. A view's own `snapshotView()` is itself. The
+    /// default is `self`.
     func snapshotView() -> any StorageBackend
+
+    /// A view for one scan and the planning that follows it: like ``snapshotView()``, but it may
+    /// keep only the listings the scan is reading at the time (an object store lists each
+    /// repository's `_manifests`, `_layers` and `_uploads` when the scan first reads there, keeps
+    /// a bounded number of those listings, and lists again one it dropped), so that its memory
+    /// does not grow with the repositories tree. A read through it is never older than the
+    /// scan's start. The default is ``snapshotView()``.
+    func scanView() -> any StorageBackend
 
     /// True when a directory's time comes from listing everything below it (an object store,
     /// which has no directories), so that watching a large directory costs a listing, not one
@@ -278,6 +287,9 @@ extension StorageBackend {
     /// No listing snapshot: the store itself, read as it is.
     public func snapshotView() -> any StorageBackend { self }
 
+    /// The ``snapshotView()``.
+    public func scanView() -> any StorageBackend { snapshotView() }
+
     /// False: a directory is stat'ed with one call.
     public var statsDirectoriesByListing: Bool { false }
 
@@ -347,6 +359,7 @@ struct PrefixedBackend: StorageBackend {
         try await base.removeUnlessYoung(full(path), modifiedAfter: cutoff, last: last)
     }
     func snapshotView() -> any StorageBackend { PrefixedBackend(base: base.snapshotView(), prefix: prefix) }
+    func scanView() -> any StorageBackend { PrefixedBackend(base: base.scanView(), prefix: prefix) }
     var statsDirectoriesByListing: Bool { base.statsDirectoriesByListing }
     func liveView(below directory: String) -> any StorageBackend {
         PrefixedBackend(base: base.liveView(below: full(directory)), prefix: prefix)

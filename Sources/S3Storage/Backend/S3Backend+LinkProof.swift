@@ -25,12 +25,12 @@ extension S3Backend {
         return ContentMD5(etag: object.etag)
     }
 
-    /// The content of the link at `path`, proven from this scan snapshot's listing of the
-    /// repositories tree; `nil` when it must be read (proofs off, not a snapshot of the whole
-    /// store, not a link, no listing, or no proof).
+    /// The content of the link at `path`, proven from this view's listing of the repositories
+    /// tree or of the link's repository part; `nil` when it must be read (proofs off, a scoped
+    /// view, not a link, no listing, or no proof).
     func provenLinkContent(_ path: String) async -> [UInt8]? {
         guard configuration.linkProofs, let listings, listings.scope == nil, path.hasSuffix("/link"),
-            let found = try? await snapshotListing(for: path), found.base == StorePath.repositories
+            let found = try? await snapshotListing(for: path), found.base.hasPrefix(StorePath.repositories)
         else { return nil }
         let listing = found.listing
         guard let md5 = listing.contentMD5(of: found.relative, size: Self.linkSize) else { return nil }
@@ -45,7 +45,8 @@ extension S3Backend {
         return nil
     }
 
-    /// The hex digests a link at `relative` (below the repositories tree) may hold as the
+    /// The hex digests a link at `relative` (below the repositories tree, or below a
+    /// repository's `_manifests` or `_layers`) may hold as the
     /// registry writes it: its directory's name under a `sha256` directory; for a tag's
     /// `current/link`, each digest in the tag's `index/sha256/` (up to ``maxTagCandidates``).
     package static func linkCandidates(_ relative: String, in listing: KeyListing) -> [Substring] {
@@ -55,13 +56,17 @@ extension S3Backend {
         guard let parentSlash = relative.utf8[..<parentEnd].lastIndex(of: 0x2F) else { return [] }
         let parent = relative[relative.utf8.index(after: parentSlash)..<parentEnd]
         let grandparentEnd = parentSlash
-        guard let grandparentSlash = relative.utf8[..<grandparentEnd].lastIndex(of: 0x2F) else { return [] }
-        let grandparent = relative[relative.utf8.index(after: grandparentSlash)..<grandparentEnd]
+        // In a listing of `_layers`, the relative path starts at `sha256`.
+        let grandparentSlash = relative.utf8[..<grandparentEnd].lastIndex(of: 0x2F)
+        let grandparent = relative[(grandparentSlash.map { relative.utf8.index(after: $0) } ?? relative.startIndex)..<grandparentEnd]
         if grandparent == "sha256" {
             return Digest.parseHex(String(parent)) == nil ? [] : [parent]
         }
+        guard let grandparentSlash else { return [] }
         // `…/tags/<tag>/current/link`: the tag is the component before `current`.
-        guard parent == "current", relative[..<grandparentSlash].hasSuffix("/tags") else { return [] }
+        // `relative` starts at `tags` in a listing of `_manifests`, above it in one of the tree.
+        let aboveTag = relative[..<grandparentSlash]
+        guard parent == "current", aboveTag == "tags" || aboveTag.hasSuffix("/tags") else { return [] }
         let tag = String(relative[..<grandparentEnd])
         guard let history = listing.children(of: tag + "/index/sha256"), history.count <= maxTagCandidates else { return [] }
         return history.compactMap { entry in

@@ -139,11 +139,13 @@ extension S3Backend {
         let first = prefix + names[names.startIndex] + "/"
         let end = next.map { prefix + $0 + "/" }
         try await collectKeys(prefix: prefix, relativeTo: prefix, from: first, before: end, into: &listing, base: base)
-        if names.allSatisfy({ !listing.range(prefix: Array(($0 + "/").utf8)).isEmpty }) { return listing }
+        listing.finish()
+        if names.allSatisfy({ listing.hasKeys(below: $0) }) { return listing }
         listing = KeyListing()
         for name in names {
             try await collectKeys(prefix: prefix + name + "/", relativeTo: prefix, into: &listing, base: base)
         }
+        listing.finish()
         return listing
     }
 

@@ -7,10 +7,13 @@ import RegistrySweep
 /// - a **directory** is a key prefix ending in `/`: it exists while some key lies below it;
 ///   its modification time is the latest last-modified time below it (a write anywhere below
 ///   makes it "changed", as a new entry changes a directory on disk);
-/// - **listing** is ListObjectsV2; in a ``snapshotView()`` (what a scan and its planning read
-///   through) the blob shards and the repositories tree are each listed once, flat (no
-///   delimiter), 1,000 keys a request and many requests at once, and every `list` and `stat`
-///   below them is answered from that listing; the backend itself reads the bucket as it is now;
+/// - **listing** is ListObjectsV2; in a ``scanView()`` (what a scan and its planning read
+///   through) each blob shard and each repository's `_manifests`, `_layers` and `_uploads` are
+///   listed flat (no delimiter), 1,000 keys a request and many requests at once, when first
+///   read, and every `list` and `stat` below them is answered from that listing (the parts of
+///   the repositories being read are kept, not the whole tree); the names above the parts
+///   (namespaces, repositories) are listed live with a delimiter; the backend itself reads the
+///   bucket as it is now;
 /// - **reads** are GetObject, many in flight; a key that is also a prefix of other keys (`a` and
 ///   `a/b`) is a node of the wrong type;
 /// - **removals** list what is below a path, leave whatever was written after the cutoff, and
@@ -82,8 +85,21 @@ public struct S3Backend: StorageBackend {
     /// flat listings it makes once, when first asked; every other call reads the bucket now. A
     /// view's view is itself.
     public func snapshotView() -> any StorageBackend {
-        listings == nil ? S3Backend(self, listings: ListingSnapshot()) : self
+        listings == nil ? S3Backend(self, listings: ListingSnapshot(.snapshot)) : self
     }
+
+    /// A view whose `list` and `stat` in blob shards and in each repository's `_manifests`,
+    /// `_layers` and `_uploads` are answered from flat listings of those it makes when first
+    /// asked; it keeps every shard's and the ``scanPartCapacity`` parts read last (a part asked
+    /// for again after it was dropped is listed again, as it is then). Every other call reads the
+    /// bucket now. A view's view is itself.
+    public func scanView() -> any StorageBackend {
+        listings == nil ? S3Backend(self, listings: ListingSnapshot(.scan, partCapacity: scanPartCapacity)) : self
+    }
+
+    /// The most repository-part listings a ``scanView()`` keeps: four for each request in
+    /// flight (a scan reads up to three parts of each repository it walks at once).
+    var scanPartCapacity: Int { max(64, 4 * configuration.concurrency) }
 
     /// True: a directory's time is the latest of the keys below it, known only from a listing.
     public var statsDirectoriesByListing: Bool { true }
@@ -91,7 +107,7 @@ public struct S3Backend: StorageBackend {
     /// A view whose `list` and `stat` of `directory` and below are answered from one flat listing
     /// of `directory`, made when first asked; every other call reads the bucket now.
     public func liveView(below directory: String) -> any StorageBackend {
-        listings == nil ? S3Backend(self, listings: ListingSnapshot(scope: directory)) : self
+        listings == nil ? S3Backend(self, listings: ListingSnapshot(.scoped(directory))) : self
     }
 
     // MARK: Reads
