@@ -105,14 +105,15 @@ final class S3Client: Sendable {
         case signing(SweepError)
     }
 
-    /// One attempt, holding a slot of the limiter.
+    /// One attempt, holding a slot of the limiter; the request is signed once the slot is held
+    /// (a request waiting for a slot holds no signed copy, and its signature is fresh when sent).
     private func attemptOnce(
         _ method: HTTPMethod, key: String, query: [(name: String, value: String)],
         headers: [(name: String, value: String)], body: [UInt8], maxBody: Int
     ) async throws -> S3Response {
-        let request = try makeRequest(method, key: key, query: query, headers: headers, body: body)
         await limiter.acquire()
         defer { limiter.release() }
+        let request = try makeRequest(method, key: key, query: query, headers: headers, body: body)
         requestCount.add(1, ordering: .relaxed)
         let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
         if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBody {
