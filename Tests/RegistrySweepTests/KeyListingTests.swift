@@ -154,6 +154,49 @@ struct ListingSnapshotTests {
     }
 }
 
+extension ListingSnapshotTests {
+    /// Tasks asking for a listing while it is being made share that one listing; once made it is
+    /// answered as kept (no second listing), and a failed listing fails every asker alike.
+    @Test func askersWhileAListingIsMadeShareItAndAMadeOneIsKept() async throws {
+        let scan = ListingSnapshot(.scan)
+        let made = Counter()
+        let base = "\(StorePath.repositories)/app/_layers"
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await scan.listing(base) { () async throws(SweepError) in
+                        made.add()
+                        try? await Task.sleep(for: .milliseconds(50))
+                        var listing = KeyListing()
+                        listing.appendBytes("sha256/x/link".utf8, size: 1, modified: 1)
+                        listing.finish()
+                        return listing
+                    }.count
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counts == Array(repeating: 1, count: 8))
+        #expect(made.value == 1)
+        let again = try await scan.listing(base) { () async throws(SweepError) in
+            made.add()
+            return KeyListing()
+        }
+        #expect(again.count == 1)
+        #expect(made.value == 1)
+        let failing = "\(StorePath.repositories)/other/_layers"
+        for _ in 0..<2 {
+            await #expect(throws: SweepError.self) {
+                try await scan.listing(failing) { () async throws(SweepError) in
+                    made.add()
+                    throw SweepError(.io, "listing failed", path: failing)
+                }
+            }
+        }
+        #expect(made.value == 2)
+    }
+}
+
 /// A count shared with a `@Sendable` closure.
 private final class Counter: Sendable {
     private let count = Mutex(0)

@@ -109,9 +109,9 @@ struct S3BackendStatTests {
 
         // Costs, in ListObjectsV2 requests: one per file, one per directory of less than a page.
         func listings(_ body: () async throws -> Void) async throws -> Int {
-            let start = try await s3.requestCounts()["LIST", default: 0]
+            let start = try await s3.settledRequestCounts()["LIST", default: 0]
             try await body()
-            return try await s3.requestCounts()["LIST", default: 0] - start
+            return try await s3.settledRequestCounts()["LIST", default: 0] - start
         }
         let small = files + ["\(r)/foo/_manifests/tags", "\(r)/foo/_uploads", "\(r)/foo-bar"]
         let cost = try await listings {
@@ -124,5 +124,51 @@ struct S3BackendStatTests {
             for path in files.prefix(4) + directories.dropFirst().prefix(4) { _ = try await view.stat(path) }
         }
         #expect(viewCost == 2)
+    }
+
+    /// Walks reading many objects at once share the backend's read slots (two at concurrency 1,
+    /// twelve walks at once): every walk still gets every object once, in its own order, an
+    /// absent object as `.notFound` (the server's 404 answer is longer than the 64-byte limit of
+    /// an object: the limit is not applied to it), and none waits forever.
+    @Test func concurrentDigestWalksShareTheReadSlotsAndGetEveryObjectInOrder() async throws {
+        let s3 = try await SeaweedServer.start()
+        defer { s3.stop() }
+        let directory = "\(Self.repositories)/foo/_layers/sha256"
+        let count = 40
+        let present = (0..<count).filter { $0 % 5 != 0 }
+        for index in present {
+            try await s3.putObjectThroughFiler("\(Self.root)/\(directory)/\(Self.hex(index))/link", Data("link \(index)".utf8))
+        }
+        var configuration = try Self.backend(s3).configuration
+        configuration.concurrency = 1
+        let backend = S3Backend(configuration)
+        let digests = (0..<count).map { Digest.parseHex(Self.hex($0))! }
+        let walks = await withTaskGroup(of: (Int, [String]).self) { group in
+            for walk in 0..<12 {
+                group.addTask {
+                    // Each walk reads the objects in its own order.
+                    let order = Array(digests[(walk * 3)...] + digests[..<(walk * 3)])
+                    var seen: [String] = []
+                    await backend.forEachDigestFile(in: directory, order, leaf: "link", limit: 64) { index, read in
+                        switch read {
+                        case .success(let bytes): seen.append("\(index) \(String(decoding: bytes, as: UTF8.self))")
+                        case .failure(let error): seen.append("\(index) \(error.code)")
+                        }
+                    }
+                    return (walk, seen)
+                }
+            }
+            var walks: [Int: [String]] = [:]
+            for await (walk, seen) in group { walks[walk] = seen }
+            return walks
+        }
+        #expect(walks.count == 12)
+        for (walk, seen) in walks {
+            let expected = (0..<count).map { position in
+                let index = (position + walk * 3) % count
+                return index % 5 == 0 ? "\(position) notFound" : "\(position) link \(index)"
+            }
+            #expect(seen == expected, "walk \(walk)")
+        }
     }
 }

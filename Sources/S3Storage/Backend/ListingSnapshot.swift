@@ -24,8 +24,15 @@ package final class ListingSnapshot: Sendable {
         case scoped(String)
     }
 
+    /// A listing being made (shared by every task that asks meanwhile), or made. A made listing
+    /// is kept as a value: a finished task kept alive also keeps the memory its frames used.
+    private enum Entry {
+        case making(Task<KeyListing, any Error>)
+        case made(KeyListing)
+    }
+
     private struct State {
-        var listings: [String: Task<KeyListing, any Error>] = [:]
+        var listings: [String: Entry] = [:]
         /// When each kept repository part was last asked for (a counter), to drop the oldest.
         var lastUse: [String: UInt64] = [:]
         var clock: UInt64 = 0
@@ -72,24 +79,32 @@ package final class ListingSnapshot: Sendable {
     ) async throws(SweepError) -> KeyListing {
         let bounded = kind == .scan && base.hasPrefix(StorePath.repositories + "/")
         let capacity = partCapacity
-        let task = state.withLock { state in
+        let entry = state.withLock { state -> Entry in
             state.clock += 1
             if bounded { state.lastUse[base] = state.clock }
-            if let task = state.listings[base] { return task }
+            if let entry = state.listings[base] { return entry }
             let task = Task<KeyListing, any Error> { try await make() }
-            state.listings[base] = task
+            state.listings[base] = .making(task)
             if bounded && state.lastUse.count > capacity, let oldest = state.lastUse.min(by: { $0.value < $1.value })?.key {
                 state.lastUse[oldest] = nil
                 state.listings[oldest] = nil
             }
-            return task
+            return .making(task)
         }
-        do {
-            return try await task.value
-        } catch let error as SweepError {
-            throw error
-        } catch {
-            throw SweepError(.io, "listing failed: \(error)", path: base)
+        switch entry {
+        case .made(let listing): return listing
+        case .making(let task):
+            do {
+                let listing = try await task.value
+                state.withLock { state in
+                    if case .making(let kept) = state.listings[base], kept == task { state.listings[base] = .made(listing) }
+                }
+                return listing
+            } catch let error as SweepError {
+                throw error
+            } catch {
+                throw SweepError(.io, "listing failed: \(error)", path: base)
+            }
         }
     }
 

@@ -33,6 +33,12 @@ public struct S3Backend: StorageBackend {
     let client: S3Client
     /// Shared DeleteObjects requests of concurrent removals (shared by every view of the backend).
     let deletions: DeleteBatcher
+    /// Read tasks alive at once across every ``forEachDigestFile(in:_:leaf:limit:_:)`` of the
+    /// backend and its views (shared): twice the requests in flight. A task lives until its
+    /// result is taken, and each holds its frames (about 14 KB, heaptrack): without a shared
+    /// bound every scan walker kept a window of them (1,024 at the default 32; 14.5 MB of a 34 MB
+    /// heap peak at 50k blobs).
+    let readSlots: RequestLimiter
     /// Real runs take no lock (`--no-lock`): the operator accepts the risk of two runs at once.
     public var lockingDisabled = false
 
@@ -44,6 +50,7 @@ public struct S3Backend: StorageBackend {
         self.configuration = configuration
         client = S3Client(configuration)
         deletions = DeleteBatcher(client: client)
+        readSlots = RequestLimiter(width: 2 * max(1, configuration.concurrency))
         listings = nil
     }
 
@@ -51,6 +58,7 @@ public struct S3Backend: StorageBackend {
         configuration = backend.configuration
         client = backend.client
         deletions = backend.deletions
+        readSlots = backend.readSlots
         lockingDisabled = backend.lockingDisabled
         self.listings = listings
     }
@@ -151,33 +159,52 @@ public struct S3Backend: StorageBackend {
         }
     }
 
+    /// Reads many objects at once and hands them to `body` in `digests`' order: a window of at
+    /// most `concurrency` reads ahead of the one handed over last, each a task that holds one of
+    /// the backend's shared ``readSlots`` until its result is taken. A walk waits for a slot only
+    /// when it holds none (no read of its own running), else it takes its next result first, so
+    /// walks holding every slot always make progress.
     public func forEachDigestFile(
         in directory: String, _ digests: [Digest], leaf: String, limit: Int,
         _ body: (Int, Result<UnsafeRawBufferPointer, SweepError>) -> Void
     ) async {
         let window = max(1, configuration.concurrency)
-        var start = 0
-        while start < digests.count {
-            let end = min(start + window, digests.count)
-            let results = await withTaskGroup(of: (Int, Result<[UInt8], SweepError>).self) { group in
-                for index in start..<end {
-                    let path = "\(directory)/\(digests[index].hex)/\(leaf)"
-                    group.addTask {
-                        await Self.indexed(index) { () async throws(SweepError) in try await read(path, limit: limit) }
+        await withTaskGroup(of: (Int, Result<[UInt8], SweepError>).self) { group in
+            var arrived: [Int: Result<[UInt8], SweepError>] = [:]
+            var started = 0
+            var delivered = 0
+            var running = 0
+            while delivered < digests.count {
+                if started < digests.count && started - delivered < window {
+                    var slot = readSlots.tryAcquire()
+                    if !slot && running == 0 {
+                        await readSlots.acquire()
+                        slot = true
+                    }
+                    if slot {
+                        let index = started
+                        let path = "\(directory)/\(digests[index].hex)/\(leaf)"
+                        group.addTask {
+                            await Self.indexed(index) { () async throws(SweepError) in try await read(path, limit: limit) }
+                        }
+                        started += 1
+                        running += 1
+                        continue
                     }
                 }
-                var results = [Result<[UInt8], SweepError>](repeating: .success([]), count: end - start)
                 // Pairs made by `indexed(_:_:)`: see there (a release-build miscompile).
-                while let (index, result) = await group.next() { results[index - start] = result }
-                return results
-            }
-            for (offset, result) in results.enumerated() {
-                switch result {
-                case .success(let bytes): bytes.withUnsafeBytes { body(start + offset, .success($0)) }
-                case .failure(let error): body(start + offset, .failure(error))
+                guard let (index, result) = await group.next() else { break }
+                running -= 1
+                readSlots.release()
+                arrived[index] = result
+                while let next = arrived.removeValue(forKey: delivered) {
+                    switch next {
+                    case .success(let bytes): bytes.withUnsafeBytes { body(delivered, .success($0)) }
+                    case .failure(let error): body(delivered, .failure(error))
+                    }
+                    delivered += 1
                 }
             }
-            start = end
         }
     }
 

@@ -33,6 +33,16 @@ final class RequestLimiter: Sendable {
         }
     }
 
+    /// Takes a slot if one is free now (never one a waiter is owed). Pair `true` with one
+    /// ``release()``.
+    func tryAcquire() -> Bool {
+        state.withLock { state -> Bool in
+            guard state.available > 0 else { return false }
+            state.available -= 1
+            return true
+        }
+    }
+
     /// Gives a slot back, to the longest waiter if any.
     func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in

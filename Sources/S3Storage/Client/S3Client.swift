@@ -42,6 +42,13 @@ final class S3Client: Sendable {
             configuration.redirectConfiguration = .disallow
             configuration.decompression = .disabled
             configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
+            configuration.http1_1ConnectionDebugInitializer = { channel in
+                channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1).flatMap {
+                    channel.setOption(
+                        ChannelOptions.recvAllocator,
+                        value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 4096, maximum: 16384))
+                }
+            }
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             pools[size] = client
             return client
@@ -99,6 +106,9 @@ final class S3Client: Sendable {
             .io, "S3 \(operation) failed after \(configuration.maxAttempts) attempts (last: \(lastFailure))", path: path)
     }
 
+    /// The longest error answer read (an S3 error document is well under 1 KiB).
+    static let errorBodyLimit = 64 << 10
+
     /// Failures that are not retried.
     enum AttemptFailure: Error {
         case tooLarge(Int)
@@ -116,14 +126,25 @@ final class S3Client: Sendable {
         let request = try makeRequest(method, key: key, query: query, headers: headers, body: body)
         requestCount.add(1, ordering: .relaxed)
         let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
-        if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBody {
-            throw AttemptFailure.tooLarge(length)
+        // `maxBody` bounds an object, not an error answer: a 404 or 503 whose XML (or a proxy's
+        // page) is longer than a small object's limit is still that status.
+        let success = (200..<300).contains(response.status.code)
+        let cap = success ? maxBody : max(maxBody, Self.errorBodyLimit)
+        // A HEAD answer's Content-Length is the object's, not a body's.
+        let length = method == .HEAD ? nil : response.headers.first(name: "content-length").flatMap(Int.init)
+        func tooLong(_ size: Int) -> any Error {
+            success ? AttemptFailure.tooLarge(size) : SweepError(.io, "S3 answered HTTP \(response.status.code) with a \(size)-byte body")
         }
-        var buffer = try await response.body.collect(upTo: maxBody)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        if let length = response.headers.first(name: "content-length").flatMap(Int.init), method != .HEAD,
-            length != bytes.count
-        {
+        if let length, length > cap { throw tooLong(length) }
+        // Appended chunk by chunk into one array of the announced size (collecting into a buffer
+        // first held a second, up to twice as large, copy of every listing page being read).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length ?? 0)
+        for try await chunk in response.body {
+            guard bytes.count + chunk.readableBytes <= cap else { throw tooLong(bytes.count + chunk.readableBytes) }
+            bytes.append(contentsOf: chunk.readableBytesView)
+        }
+        if let length, length != bytes.count {
             throw SweepError(.io, "S3 response body is \(bytes.count) bytes, its Content-Length says \(length)")
         }
         return S3Response(status: Int(response.status.code), headers: response.headers, body: bytes)

@@ -188,6 +188,19 @@ final class SeaweedServer: @unchecked Sendable {
         return counts
     }
 
+    /// ``requestCounts(allBuckets:)`` once two reads 100 ms apart agree (at most 3 s): the server
+    /// may count a request just after it answered it, and a busy machine widens that gap.
+    func settledRequestCounts() async throws -> [String: Int] {
+        var last = try await requestCounts()
+        for _ in 0..<30 {
+            try await Task.sleep(for: .milliseconds(100))
+            let now = try await requestCounts()
+            if now == last { return now }
+            last = now
+        }
+        return last
+    }
+
     /// Like ``requestCounts(allBuckets:)`` but keyed `"<type> <code>"` (e.g. `"GET 206"`, `"LIST 200"`).
     /// - Throws: `RegistryFixtureError.io` when the metrics endpoint does not answer 200.
     func requestCountsByStatus(allBuckets: Bool = false) async throws -> [String: Int] {
