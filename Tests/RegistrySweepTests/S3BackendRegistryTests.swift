@@ -222,9 +222,9 @@ struct S3BackendRegistryTests {
         #expect(full.baseline?.recordsWritten == full.blobs)
 
         func gets(_ body: () async throws -> Void) async throws -> Int {
-            let start = try await fixture.s3.requestCounts()["GET", default: 0]
+            let start = try await fixture.s3.settledRequestCounts()["GET", default: 0]
             try await body()
-            return try await fixture.s3.requestCounts()["GET", default: 0] - start
+            return try await fixture.s3.settledRequestCounts()["GET", default: 0] - start
         }
         var trusting = VerifyOptions(mode: .fast, baseline: baseline.path)
         trusting.trustContentTags = true

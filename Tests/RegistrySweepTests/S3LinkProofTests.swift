@@ -119,9 +119,9 @@ struct S3LinkProofTests {
         /// A scan on a new backend: what it saw, its GETs (server metrics), the links it proved.
         func scan(proofs: Bool) async throws -> (seen: Seen, gets: Int, proven: Int) {
             let backend = S3Backend(proofs ? fixture.backend.configuration : readingEvery)
-            let before = try await fixture.s3.requestCounts()["GET", default: 0]
+            let before = try await fixture.s3.settledRequestCounts()["GET", default: 0]
             let snapshot = try await StoreScanner(backend: backend, options: ScanOptions()).scan()
-            let gets = try await fixture.s3.requestCounts()["GET", default: 0] - before
+            let gets = try await fixture.s3.settledRequestCounts()["GET", default: 0] - before
             return (Seen(snapshot), gets, backend.provenLinks)
         }
 

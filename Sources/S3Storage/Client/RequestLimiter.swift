@@ -14,12 +14,7 @@ final class RequestLimiter: Sendable {
 
     /// Waits for a slot. Pair every call with one ``release()``.
     func acquire() async {
-        let acquired = state.withLock { state -> Bool in
-            guard state.available > 0 else { return false }
-            state.available -= 1
-            return true
-        }
-        if acquired { return }
+        if tryAcquire() { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { state -> Bool in
                 if state.available > 0 {
