@@ -35,7 +35,7 @@ struct GCCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "Keep untagged referrers (signatures, SBOMs) of live manifests.")
     var keepReferrers = true
 
-    @Option(name: .long, help: "Keep anything younger than this (e.g. 1h, 30m, 0 to disable).")
+    @Option(name: .long, help: "Keep anything younger than this (e.g. 1h, 30m; 0 keeps only what is written after the scan begins: a push under way at that moment is not protected, so use 0 only on a registry that takes no pushes).")
     var grace = "1h"
 
     @Option(name: .long, help: "Remove uploads older than this (by startedat), or 'off'.")

@@ -156,7 +156,7 @@ struct ErrorModelTests {
                 "dryRun", "markedBlobs", "eligibleBlobs", "eligibleManifests", "eligibleBytes", "eligibleUploads", "eligibleIncompleteUploads",
                 "eligibleLinks", "eligibleRepositories", "keptYoungBlobs", "totalBlobs", "totalManifests",
                 "warnings", "problems", "failures", "timings", "skipped", "revalidations", "cancelled",
-                "eligibleBlobSizes", "failedItems",
+                "eligibleBlobSizes", "failedItems", "scannedAt",
             ])
         // One size per eligible blob, in order, adding up to the eligible bytes.
         let sizes = try #require(object["eligibleBlobSizes"] as? [Int])

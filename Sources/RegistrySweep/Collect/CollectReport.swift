@@ -181,6 +181,11 @@ public struct CollectReport: Sendable, Codable, Equatable {
     /// The run was cancelled: it stopped at a safe point, having removed only proven garbage,
     /// references before data; what is left is for the next run.
     public var cancelled = false
+    /// When the scan began, seconds since 1970 (a time that splits file modifications: see
+    /// ``StoreSnapshot/startedAt``). What was written after it is kept whatever the grace period;
+    /// with `--grace 0`, what was written before it and is not referenced is garbage, a push
+    /// that was under way at that moment included.
+    public var scannedAt: Double?
 
     /// The reference GC's dry-run lines (`--format distribution`).
     public var distributionLines: [String] {

@@ -287,6 +287,6 @@ public struct Collector: Sendable {
             problems: snapshot.problems + plan.problems + revalidator.problems,
             failures: failures.map { StoreProblem($0) },
             timings: timings, removed: removed, skipped: skipped, failedItems: failedItems,
-            revalidations: revalidator.refreshes, cancelled: cancelled)
+            revalidations: revalidator.refreshes, cancelled: cancelled, scannedAt: snapshot.startedAt)
     }
 }

@@ -94,12 +94,16 @@ struct Marker {
         return nil
     }
 
-    /// Live and dead revisions of a repository in delete-untagged mode: what its tags reach, and
+    /// Live and dead revisions of a repository in delete-untagged mode: what its tags (and the
+    /// histories of its tags without `current/link`) reach, and
     /// what revisions younger than the grace period reach.
     private func liveRevisions(_ repository: Repository, isYoung: (Repository, UInt32) async -> Bool) async -> ([UInt32], [UInt32]) {
         let revisions = Set(repository.revisions)
         var live = Set<UInt32>()
-        let roots = repository.tags.compactMap(\.current).filter { revisions.contains($0) }
+        // A tag met halfway through a push (history written, `current/link` not yet) is about to
+        // name the manifest its history holds: that manifest is not proven untagged.
+        let halfway = repository.linklessTags.flatMap { repository.history(of: $0) }
+        let roots = (repository.tags.compactMap(\.current) + halfway).filter { revisions.contains($0) }
         snapshot.reach(from: roots, in: repository, referrers: options.keepReferrers, into: &live)
         if options.grace > 0 {
             var young: [UInt32] = []

@@ -9,6 +9,9 @@
 /// - a new revision protects the manifest its link names, its own digest, and everything that
 ///   manifest references (index children and `subject` too, recursively);
 /// - a new tag, or a tag whose `current/link` was rewritten, protects its manifest the same way;
+///   a tag met halfway through a push (history entry written, `current/link` not yet) protects
+///   what its history names, is watched until its link lands, and keeps its repository's
+///   untagged manifests for this run (``halfwayTags``);
 /// - a new repository or namespace protects everything it references.
 ///
 /// Files rewritten in place (a revision or layer link on a re-push) do not change their
@@ -56,6 +59,12 @@ struct Revalidator: Sendable {
     private(set) var protected: Set<Digest> = []
     /// True once something that changed could not be read: no blob may be removed this run.
     private(set) var blocksBlobs = false
+    /// Repositories (names) holding a tag met halfway through a push, by the scan or by a
+    /// refresh: the manifest the tag will name is not known for sure until its `current/link`
+    /// lands, so none of their untagged manifests may go this run.
+    private(set) var halfwayTags: Set<String> = []
+    /// Tag directories watched by a `linklessTag` probe.
+    private var watchedTags: Set<String> = []
     /// Problems met while revalidating.
     private(set) var problems: [StoreProblem] = []
     /// When the last ``refresh()`` began (``Timestamp.modificationSplit()``): a directory modified after
@@ -80,6 +89,7 @@ struct Revalidator: Sendable {
         var known: Set<String> = [StorePath.repositories]
         var namespaces: Set<String> = [StorePath.repositories]
         var probes: [Probe] = []
+        var watched: Set<String> = []
         for (index, repository) in snapshot.repositories.enumerated() {
             let base = StorePath.repository(repository.name)
             known.insert(base)
@@ -97,6 +107,7 @@ struct Revalidator: Sendable {
             probes.append(Probe(path: "\(base)/_manifests/tags", kind: .tags, repository: index, since: since))
             for tag in repository.linklessTags {
                 let directory = StorePath.tag(repository.name, tag.name)
+                watched.insert(directory)
                 probes.append(Probe(path: directory, kind: .linklessTag, repository: index, since: since))
                 probes.append(Probe(path: directory + "/current", kind: .linklessTag, repository: index, since: since))
             }
@@ -108,6 +119,8 @@ struct Revalidator: Sendable {
         }
         self.probes = probes
         knownDirectories = known
+        halfwayTags = Set(snapshot.repositories.filter { !$0.linklessTags.isEmpty }.map(\.name))
+        watchedTags = watched
     }
 
     /// Stats every probed directory, and reads again those changed since last looked at.
@@ -217,8 +230,8 @@ struct Revalidator: Sendable {
             let known = Set(repository.tags.map(\.name))
             guard let entries = await list(probe.path, "cannot list \(probe.path) again") else { return }
             for entry in entries {
-                let link = "\(probe.path)/\(entry.name)/current/link"
                 if known.contains(entry.name) {
+                    let link = "\(probe.path)/\(entry.name)/current/link"
                     // An existing tag moved by a push rewrites its link in place. A link whose
                     // time cannot be read is read itself (``protectTag`` stops blob removal if
                     // that fails too), never taken as unchanged.
@@ -230,12 +243,12 @@ struct Revalidator: Sendable {
                     }
                     guard let modified, modified > probe.since else { continue }
                 }
-                await protectTag(link)
+                await protectTag(in: "\(probe.path)/\(entry.name)", repository: repository.name)
             }
         case .linklessTag:
-            // The tag a push was writing when the scan passed: its `current/link` may be there now.
+            // The tag a push was writing when the scan (or a refresh) passed: its `current/link` may be there now.
             let directory = probe.path.hasSuffix("/current") ? String(probe.path.dropLast("/current".count)) : probe.path
-            await protectTag(directory + "/current/link")
+            await protectTag(in: directory, repository: nil)
         }
     }
 
@@ -280,15 +293,32 @@ struct Revalidator: Sendable {
         }
     }
 
-    /// Protects the manifest a tag link names and its closure.
-    private mutating func protectTag(_ link: String) async {
+    /// Protects the manifest the tag in `directory` names (its `current/link`) and its closure.
+    ///
+    /// A tag without `current/link` is one a push is writing: the registry writes the history
+    /// entry (`index/sha256/<digest>/link`, directories first) before `current/link`. What its
+    /// history names is protected (the directory names are the digests, so an entry whose link
+    /// is not written yet counts too); with `repository`, the tag is new to this revalidator:
+    /// it is watched from now on, and its repository joins ``halfwayTags``.
+    private mutating func protectTag(in directory: String, repository: String?) async {
         do {
-            await protectClosure(of: [try await LinkFile.read(backend, link)])
+            await protectClosure(of: [try await LinkFile.read(backend, directory + "/current/link")])
+            return
         } catch where error.code == .notFound {
-            // A tag without current/link is an unknown tag to the registry.
+            // Halfway through a push (or left by an interrupted one): below.
         } catch {
             block(error, "a tag written after the scan cannot be read")
+            return
         }
+        if let repository {
+            halfwayTags.insert(repository)
+            if watchedTags.insert(directory).inserted {
+                for path in [directory, directory + "/current"] {
+                    probes.append(Probe(path: path, kind: .linklessTag, repository: -1, since: lookedAt))
+                }
+            }
+        }
+        await protectClosure(of: await listDigests(directory + "/index/sha256") ?? [])
     }
 
     /// Protects everything a repository tree that the scan did not see references.
@@ -304,7 +334,8 @@ struct Revalidator: Sendable {
                     await protectRevision("\(child)/revisions/sha256/\(digest.hex)/link", directoryDigest: digest)
                 }
                 for tag in await list("\(child)/tags", "tags created after the scan cannot be listed") ?? [] {
-                    await protectTag("\(child)/tags/\(tag.name)/current/link")
+                    // A repository the snapshot does not hold: its manifests are in no plan.
+                    await protectTag(in: "\(child)/tags/\(tag.name)", repository: nil)
                 }
             default:
                 if !entry.name.hasPrefix("_") && !knownDirectories.contains(child) { await protectSubtree(child) }

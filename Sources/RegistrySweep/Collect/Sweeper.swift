@@ -5,7 +5,8 @@
 /// ``Revalidator`` looks for what the registry wrote since the scan; whatever that references is
 /// kept. Right before each removal, the item itself is checked again:
 /// - a dead manifest whose revision link was rewritten after the scan (a re-push) is revived:
-///   it and everything it references stay;
+///   it and everything it references stay; so are the dead manifests of a repository where a
+///   tag was met halfway through a push (``Revalidator/halfwayTags``);
 /// - a link whose blob was "gone" is kept if the blob is there now;
 /// - a blob some repository links to with a link rewritten after the scan is kept;
 /// - every removal goes through ``StorageBackend/removeUnlessYoung(_:modifiedAfter:last:)``:
@@ -73,7 +74,13 @@ struct Sweeper: Sendable {
         await revalidator.refresh()
         let manifestLook = revalidator.lookedAt
         let manifests = SweepPlan.dropProtected(plan.manifests, by: revalidator, into: &outcome.skipped)
+        let halfwayTags = revalidator.halfwayTags
         let revived = await run(manifests, .removeManifests) { backend, item throws(SweepError) -> String? in
+            // A tag being written names its manifest only once `current/link` lands: until then
+            // any untagged manifest of its repository may be the one.
+            if halfwayTags.contains(item.repository) {
+                return "a tag in \(item.repository) is being written (no current/link yet); its untagged manifests wait for the next run"
+            }
             let link = StorePath.revision(item.repository, item.digest) + "/link"
             if let modified = try await backend.modificationTime(of: link), modified > cutoffExplicit {
                 return "its revision link was written again after the scan (a re-push)"

@@ -21,8 +21,10 @@ public struct Repository: Sendable {
     }
 
     /// A tag directory without `current/link`: the registry answers "unknown tag" for it (a
-    /// tag delete or a push interrupted midway leaves one). Not a root of the mark, and not
-    /// in ``Repository/tags``; its history is read like a tag's.
+    /// tag delete or a push interrupted midway leaves one, and a push under way shows one for a
+    /// moment: it writes the history entry first, `current/link` last). Not in
+    /// ``Repository/tags``; its history is always read, and with `--delete-untagged` the
+    /// manifests it names stay live (the one being tagged is among them).
     public struct LinklessTag: Sendable {
         /// The tag name (the directory name).
         public var name: String

@@ -487,7 +487,10 @@ extension StoreScanner {
                 problems.append(StoreProblem(error))
                 repository.isIncomplete = true
             }
-            if options.readTagHistory {
+            // A linkless tag's history is read whatever the options: a push writes the history
+            // entry first and `current/link` last, so it names the manifest the tag is about to
+            // point at, and delete-untagged keeps that manifest.
+            if options.readTagHistory || linkless {
                 let index = "\(path)/\(entry.name)/index/sha256"
                 if let history = await listDigests(index, link: "link", repository: &repository, problems: &problems) {
                     tag.history = history
