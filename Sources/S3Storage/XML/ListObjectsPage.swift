@@ -55,41 +55,169 @@ package struct ListObjectsPage: Sendable, Hashable {
     /// `<NextContinuationToken>` when truncated, and in each `<Contents>` a non-empty `<Key>`,
     /// a non-negative integer `<Size>` and an ISO 8601 `<LastModified>`; `<ETag>` is optional.
     /// Every `<CommonPrefixes>` must hold a `<Prefix>`. Other elements (`Name`, `Prefix`,
-    /// `MaxKeys`, `StorageClass`, `Owner`, …) are ignored.
+    /// `MaxKeys`, `StorageClass`, `Owner`, …) are ignored. A field given twice, or holding
+    /// elements instead of text, is an error.
+    ///
+    /// Read in one pass without a tree (``XMLReader/visit(_:_:)``): each entry is made when its
+    /// `<Contents>` closes. The errors are those of reading the document as a tree first
+    /// (``XMLReader/parse(_:)``) and then its fields: a body that is not well-formed is reported
+    /// as such even after an invalid entry, then the root's name, then the first invalid entry
+    /// or prefix, then the root's own fields.
     ///
     /// - Parameter body: the response body, UTF-8.
     /// - Throws: `SweepError` `.io` if the body is not well-formed or lacks a required field;
     ///   never a partial page.
-    /// - Complexity: O(n) in the body's length.
+    /// - Complexity: O(n) in the body's length; memory: the entries and one element's text.
     package init(xml body: [UInt8]) throws(SweepError) {
-        let response = "ListObjectsV2"
-        let root = try XMLReader.parse(body)
-        try root.expectRoot("ListBucketResult", in: response)
-        var objects: [ObjectEntry] = []
-        var prefixes: [String] = []
-        for child in root.children {
-            switch child.name {
-            case "Contents":
-                let key = try child.requiredText("Key", in: response)
-                guard !key.isEmpty else { throw S3XMLError.invalid(response, "a <Contents> entry has an empty <Key>") }
-                objects.append(
-                    ObjectEntry(
-                        key: key, size: try child.requiredCount("Size", in: response),
-                        lastModified: try child.requiredDate("LastModified", in: response),
-                        etag: try child.optionalText("ETag", in: response) ?? ""))
-            case "CommonPrefixes":
-                prefixes.append(try child.requiredText("Prefix", in: response))
-            default:
-                continue
+        var reader = ListObjectsReader()
+        try XMLReader.visit(body, &reader)
+        self = try reader.page()
+    }
+}
+
+/// The ``XMLVisitor`` behind ``ListObjectsPage/init(xml:)``.
+private struct ListObjectsReader: XMLVisitor {
+    static let response = "ListObjectsV2"
+
+    /// A field of an element: how often it came, and its first occurrence.
+    struct Field {
+        var count = 0
+        var text = ""
+        var hasChildren = false
+
+        mutating func add(_ text: String, hasChildren: Bool) {
+            if count == 0 {
+                self.text = text
+                self.hasChildren = hasChildren
+            }
+            count += 1
+        }
+
+        /// The text, as ``XMLElement/optionalText(_:in:)`` answers it for `name` in `parent`.
+        func optional(_ name: String, in parent: String) throws(SweepError) -> String? {
+            guard count > 0 else { return nil }
+            guard count == 1 else { throw S3XMLError.invalid(response, "<\(parent)> has more than one <\(name)>") }
+            guard !hasChildren else {
+                throw S3XMLError.invalid(response, "<\(name)> in <\(parent)> holds elements, not text")
+            }
+            return text
+        }
+
+        func required(_ name: String, in parent: String) throws(SweepError) -> String {
+            guard let text = try optional(name, in: parent) else { throw S3XMLError.invalid(response, "<\(parent)> has no <\(name)>") }
+            return text
+        }
+    }
+
+    var rootName: String?
+    /// The child of the root being read (its name), while one is open.
+    var top: String?
+    var key = Field(), size = Field(), lastModified = Field(), etag = Field(), prefix = Field()
+    var isTruncated = Field(), token = Field(), keyCount = Field()
+    var objects: [ObjectEntry] = []
+    var prefixes: [String] = []
+    /// The first invalid entry or prefix: thrown once the whole body has been read.
+    var invalid: SweepError?
+
+    var readsFields: Bool { rootName == "ListBucketResult" && invalid == nil }
+
+    mutating func open(_ name: String, depth: Int) throws(SweepError) {
+        if depth == 0 {
+            rootName = name
+        } else if depth == 1 {
+            top = name
+            if name == "Contents" {
+                key = Field()
+                size = Field()
+                lastModified = Field()
+                etag = Field()
+            } else if name == "CommonPrefixes" {
+                prefix = Field()
             }
         }
-        let isTruncated = try root.requiredBool("IsTruncated", in: response)
-        let token = try root.optionalText("NextContinuationToken", in: response)
-        if isTruncated, token?.isEmpty ?? true {
-            throw S3XMLError.invalid(response, "<IsTruncated> is true but there is no <NextContinuationToken>")
+    }
+
+    mutating func close(_ name: String, depth: Int, text: String, hasChildren: Bool) throws(SweepError) {
+        guard readsFields else { return }
+        switch depth {
+        case 2 where top == "Contents":
+            switch name {
+            case "Key": key.add(text, hasChildren: hasChildren)
+            case "Size": size.add(text, hasChildren: hasChildren)
+            case "LastModified": lastModified.add(text, hasChildren: hasChildren)
+            case "ETag": etag.add(text, hasChildren: hasChildren)
+            default: break
+            }
+        case 2 where top == "CommonPrefixes" && name == "Prefix":
+            prefix.add(text, hasChildren: hasChildren)
+        case 1:
+            top = nil
+            switch name {
+            case "Contents":
+                do throws(SweepError) {
+                    objects.append(try entry())
+                } catch {
+                    invalid = error
+                }
+            case "CommonPrefixes":
+                do throws(SweepError) {
+                    prefixes.append(try prefix.required("Prefix", in: name))
+                } catch {
+                    invalid = error
+                }
+            case "IsTruncated": isTruncated.add(text, hasChildren: hasChildren)
+            case "NextContinuationToken": token.add(text, hasChildren: hasChildren)
+            case "KeyCount": keyCount.add(text, hasChildren: hasChildren)
+            default: break
+            }
+        default:
+            break
         }
-        self.init(
-            objects: objects, commonPrefixes: prefixes, isTruncated: isTruncated, nextContinuationToken: token,
-            keyCount: try root.optionalCount("KeyCount", in: response))
+    }
+
+    /// The entry of the `<Contents>` that just closed, its fields checked in the tree reader's order.
+    func entry() throws(SweepError) -> ObjectEntry {
+        let parent = "Contents"
+        let key = try key.required("Key", in: parent)
+        guard !key.isEmpty else { throw S3XMLError.invalid(Self.response, "a <Contents> entry has an empty <Key>") }
+        let sizeText = try size.required("Size", in: parent)
+        guard let size = XMLElement.count(sizeText) else {
+            throw S3XMLError.invalid(Self.response, "<Size> in <\(parent)> is not a non-negative integer: '\(sizeText)'")
+        }
+        let dateText = try lastModified.required("LastModified", in: parent)
+        guard let seconds = ISO8601Timestamp.seconds(XMLElement.trimmed(dateText)) else {
+            throw S3XMLError.invalid(
+                Self.response, "<LastModified> in <\(parent)> is not an ISO 8601 timestamp: '\(dateText)'")
+        }
+        return ObjectEntry(key: key, size: size, lastModified: seconds, etag: try etag.optional("ETag", in: parent) ?? "")
+    }
+
+    /// The page, once the body has been read whole.
+    func page() throws(SweepError) -> ListObjectsPage {
+        let root = rootName ?? ""
+        guard root == "ListBucketResult" else {
+            throw S3XMLError.invalid(Self.response, "the root element is <\(root)>, not <ListBucketResult>")
+        }
+        if let invalid { throw invalid }
+        let truncatedText = try isTruncated.required("IsTruncated", in: root)
+        let truncated: Bool
+        switch XMLElement.trimmed(truncatedText) {
+        case "true": truncated = true
+        case "false": truncated = false
+        default: throw S3XMLError.invalid(Self.response, "<IsTruncated> in <\(root)> is not true or false: '\(truncatedText)'")
+        }
+        let next = try token.optional("NextContinuationToken", in: root)
+        if truncated, next?.isEmpty ?? true {
+            throw S3XMLError.invalid(Self.response, "<IsTruncated> is true but there is no <NextContinuationToken>")
+        }
+        var count: Int?
+        if let text = try keyCount.optional("KeyCount", in: root) {
+            guard let value = XMLElement.count(text) else {
+                throw S3XMLError.invalid(Self.response, "<KeyCount> in <\(root)> is not a non-negative integer: '\(text)'")
+            }
+            count = value
+        }
+        return ListObjectsPage(
+            objects: objects, commonPrefixes: prefixes, isTruncated: truncated, nextContinuationToken: next, keyCount: count)
     }
 }

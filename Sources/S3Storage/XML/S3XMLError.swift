@@ -2,9 +2,9 @@ import RegistrySweep
 
 /// The errors the S3 XML layer throws: always `SweepError` `.io` (the store's answer could not
 /// be used), with a message naming the response and what was wrong.
-enum S3XMLError {
+package enum S3XMLError {
     /// A body that is not well-formed XML (or is truncated): `what` and the byte offset.
-    static func malformed(_ what: String, at offset: Int) -> SweepError {
+    package static func malformed(_ what: String, at offset: Int) -> SweepError {
         SweepError(
             .io,
             "the S3 response body is not well-formed XML: \(what) at byte \(offset) "
@@ -16,7 +16,7 @@ enum S3XMLError {
     /// - Parameters:
     ///   - response: the operation (`ListObjectsV2`, `DeleteObjects`, …).
     ///   - what: what is missing or wrong.
-    static func invalid(_ response: String, _ what: String) -> SweepError {
+    package static func invalid(_ response: String, _ what: String) -> SweepError {
         SweepError(.io, "the S3 \(response) response is invalid: \(what)")
     }
 }

@@ -6,7 +6,7 @@ extension XMLElement {
     ///
     /// - Parameter response: the operation, for the error message (`ListObjectsV2`).
     /// - Throws: `SweepError` `.io` if the child appears more than once or has child elements.
-    func optionalText(_ name: String, in response: String) throws(SweepError) -> String? {
+    package func optionalText(_ name: String, in response: String) throws(SweepError) -> String? {
         var found: XMLElement?
         for child in children where child.name == name {
             guard found == nil else { throw S3XMLError.invalid(response, "<\(self.name)> has more than one <\(name)>") }
@@ -22,7 +22,7 @@ extension XMLElement {
     /// The text of the only child named `name`, untrimmed.
     ///
     /// - Throws: `SweepError` `.io` if it is absent or repeated.
-    func requiredText(_ name: String, in response: String) throws(SweepError) -> String {
+    package func requiredText(_ name: String, in response: String) throws(SweepError) -> String {
         guard let text = try optionalText(name, in: response) else {
             throw S3XMLError.invalid(response, "<\(self.name)> has no <\(name)>")
         }
@@ -32,7 +32,7 @@ extension XMLElement {
     /// The child `name` as a non-negative decimal integer (surrounding white space allowed).
     ///
     /// - Throws: `SweepError` `.io` if it is absent, repeated, or not a non-negative integer.
-    func requiredCount(_ name: String, in response: String) throws(SweepError) -> Int {
+    package func requiredCount(_ name: String, in response: String) throws(SweepError) -> Int {
         let text = try requiredText(name, in: response)
         guard let value = Self.count(text) else {
             throw S3XMLError.invalid(response, "<\(name)> in <\(self.name)> is not a non-negative integer: '\(text)'")
@@ -43,7 +43,7 @@ extension XMLElement {
     /// The child `name` as a non-negative decimal integer, or `nil` when absent.
     ///
     /// - Throws: `SweepError` `.io` if it is repeated or not a non-negative integer.
-    func optionalCount(_ name: String, in response: String) throws(SweepError) -> Int? {
+    package func optionalCount(_ name: String, in response: String) throws(SweepError) -> Int? {
         guard let text = try optionalText(name, in: response) else { return nil }
         guard let value = Self.count(text) else {
             throw S3XMLError.invalid(response, "<\(name)> in <\(self.name)> is not a non-negative integer: '\(text)'")
@@ -54,7 +54,7 @@ extension XMLElement {
     /// The child `name` as `true` or `false` (surrounding white space allowed).
     ///
     /// - Throws: `SweepError` `.io` if it is absent, repeated or another word.
-    func requiredBool(_ name: String, in response: String) throws(SweepError) -> Bool {
+    package func requiredBool(_ name: String, in response: String) throws(SweepError) -> Bool {
         let text = try requiredText(name, in: response)
         switch Self.trimmed(text) {
         case "true": return true
@@ -66,7 +66,7 @@ extension XMLElement {
     /// The child `name` as an ISO 8601 UTC timestamp, in Unix seconds.
     ///
     /// - Throws: `SweepError` `.io` if it is absent, repeated or not a timestamp.
-    func requiredDate(_ name: String, in response: String) throws(SweepError) -> Double {
+    package func requiredDate(_ name: String, in response: String) throws(SweepError) -> Double {
         let text = try requiredText(name, in: response)
         guard let seconds = ISO8601Timestamp.seconds(Self.trimmed(text)) else {
             throw S3XMLError.invalid(response, "<\(name)> in <\(self.name)> is not an ISO 8601 timestamp: '\(text)'")
@@ -77,21 +77,21 @@ extension XMLElement {
     /// Checks this element is the root a response must have.
     ///
     /// - Throws: `SweepError` `.io` naming the root found.
-    func expectRoot(_ name: String, in response: String) throws(SweepError) {
+    package func expectRoot(_ name: String, in response: String) throws(SweepError) {
         guard self.name == name else {
             throw S3XMLError.invalid(response, "the root element is <\(self.name)>, not <\(name)>")
         }
     }
 
     /// `text` as a non-negative decimal integer after trimming XML white space; ASCII digits only.
-    static func count(_ text: String) -> Int? {
+    package static func count(_ text: String) -> Int? {
         let digits = trimmed(text)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return Int(digits)
     }
 
     /// `text` without leading and trailing XML white space (space, tab, LF, CR).
-    static func trimmed(_ text: String) -> Substring {
+    package static func trimmed(_ text: String) -> Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
         guard let first = text.firstIndex(where: { !isSpace($0) }),
             let last = text.lastIndex(where: { !isSpace($0) })
