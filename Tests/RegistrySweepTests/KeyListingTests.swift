@@ -103,6 +103,74 @@ struct KeyListingTests {
     }
 }
 
+extension KeyListingTests {
+    /// A run of blob-shard keys (`<64 lowercase hex>/data`) is held as digests: every question
+    /// gets the answer the same keys held as bytes get (the control listing has one more key,
+    /// `zz`, which is no shard key and sorts after all of them, so it is held as bytes).
+    @Test func shardKeysHeldAsDigestsAnswerAsTheirBytesDo() {
+        // Digests with every hex digit in every position, including runs of 0 and f.
+        let digits = Array("0123456789abcdef")
+        var generated = [String(repeating: "0", count: 64), String(repeating: "f", count: 64)]
+        for index in 0..<40 {
+            let step = index % 5 + 1
+            generated.append(String((0..<64).map { (position: Int) -> Character in digits[(index * 7 + position * step) % 16] }))
+        }
+        let hexes = Array(Set(generated))
+        let keys = hexes.map { "\($0)/data" }
+        let digests = listing(keys)
+        let bytes = listing(keys + ["zz"])
+        #expect(digests.digestRunCount == 1)
+        #expect(bytes.digestRunCount == 0)
+        #expect(digests.count == keys.count)
+        let sorted = hexes.sorted()
+        #expect(digests.children(of: "")?.map(\DirectoryEntry.name) == sorted)
+        let kinds = (digests.children(of: "") ?? []).map { (entry: DirectoryEntry) -> DirectoryEntry.Kind in entry.kind }
+        #expect(kinds == Array(repeating: DirectoryEntry.Kind.directory, count: hexes.count))
+        // The root: the control listing's extra key is its latest.
+        #expect(digests.lookup("") == .directory(latest: Double(100 + hexes.count - 1)))
+        var probes: [String] = []
+        for hex in hexes {
+            probes += [hex, "\(hex)/data", "\(hex)/dat", "\(hex)/data/x", String(hex.prefix(1)), String(hex.prefix(63))]
+        }
+        probes += ["0", "f", "g", String(repeating: "0", count: 65), "\(String(repeating: "a", count: 64))/data"]
+        for probe in probes {
+            #expect(digests.lookup(probe) == bytes.lookup(probe), "lookup \(probe)")
+            #expect(digests.hasKeys(below: probe) == bytes.hasKeys(below: probe), "hasKeys \(probe)")
+            #expect(digests.children(of: probe)?.map(\DirectoryEntry.name) == bytes.children(of: probe)?.map(\DirectoryEntry.name), "children \(probe)")
+        }
+        #expect(digests.lookup("\(sorted[0])/data") == .file(size: 1, modified: 100, tag: 0))
+        #expect(digests.children(of: sorted[3])?.map(\DirectoryEntry.name) == ["data"])
+    }
+
+    /// Keys that look almost like shard keys stay bytes; a key appended to a run held as digests,
+    /// and ranges of shard keys that overlap, are still answered right.
+    @Test func nearShardKeysStayBytesAndDigestRunsMergeAndGrow() {
+        let hex = String(repeating: "ab", count: 32)
+        for odd in ["\(hex.uppercased())/data", "\(hex)/datA", "\(hex)x/data".dropFirst().description, "\(hex)/data2"] {
+            let single = listing([odd])
+            #expect(single.digestRunCount == 0, "\(odd)")
+            #expect(single.lookup(odd) == .file(size: 1, modified: 100, tag: 0), "\(odd)")
+        }
+        let low = String(repeating: "1", count: 64)
+        let high = String(repeating: "e", count: 64)
+        var grown = listing(["\(low)/data", "\(high)/data"])
+        #expect(grown.digestRunCount == 1)
+        grown.appendBytes("\(high)/data/extra".utf8, size: 9, modified: 300)
+        grown.finish()
+        #expect(grown.digestRunCount == 0)
+        #expect(grown.lookup("\(high)/data") == .conflict)
+        #expect(grown.lookup("\(low)/data") == .file(size: 1, modified: 100, tag: 0))
+        // Two ranges of shard keys that overlap are merged into one run, still held as digests.
+        var merged = listing(["\(low)/data", "\(high)/data"])
+        merged.append(contentsOf: listing(["\(String(repeating: "5", count: 64))/data", "\(high)/data"]))
+        merged.finish()
+        #expect(merged.runCount == 1)
+        #expect(merged.digestRunCount == 1)
+        #expect(merged.count == 3)
+        #expect(merged.children(of: "")?.map(\DirectoryEntry.name) == [low, String(repeating: "5", count: 64), high])
+    }
+}
+
 /// Which listing a view of an S3 store answers a path from, and how many a scan's view keeps.
 struct ListingSnapshotTests {
     private let tree = StorePath.repositories

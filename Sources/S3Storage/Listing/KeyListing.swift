@@ -4,7 +4,8 @@ import RegistrySweep
 /// held compactly in sorted runs (``KeyRun``: one byte buffer for all keys of the run, plus size,
 /// modification time and content tag (the ETag, folded: ``FileInfo/contentTag``) per key, and the
 /// ETag as an MD5 (``ContentMD5``) for the keys it was given for: link objects,
-/// ``S3Backend/linkProofMD5(_:)``). A listing of ranges listed apart keeps one run per range.
+/// ``S3Backend/linkProofMD5(_:)``). A listing of ranges listed apart keeps one run per range. A
+/// run of blob-shard keys (`<64 lowercase hex>/data`) holds each key as its 32-byte digest.
 ///
 /// Answers what a directory tree would: the entries directly under a "directory" (a key prefix
 /// ending before a `/`), whether a path is a key (a file) or a prefix of keys (a directory), and
@@ -39,6 +40,9 @@ package struct KeyListing: Sendable {
     package mutating func append(contentsOf other: KeyListing) {
         runs += other.runs
     }
+
+    /// The number of runs whose keys are held as digests (blob-shard keys; for tests).
+    package var digestRunCount: Int { runs.reduce(0) { $0 + ($1.isHeldAsDigests ? 1 : 0) } }
 
     /// The number of sorted runs the keys are held in (one per range listed apart, unless ranges
     /// overlapped and were merged).
@@ -143,9 +147,22 @@ package struct KeyListing: Sendable {
         for run in runs(around: Array(path.utf8)) {
             let below = run.range(prefix: prefix)
             any = any || !below.isEmpty
+            if prefix.isEmpty && run.isHeldAsDigests {
+                // Every key is `<hex>/data`: each names a directory, with no search per key.
+                for index in below {
+                    let name = run.digestName(index)
+                    if let seen = kinds[name] {
+                        if entries[seen].kind != .directory { entries[seen].kind = .other }
+                    } else {
+                        kinds[name] = entries.count
+                        entries.append(DirectoryEntry(name: name, kind: .directory))
+                    }
+                }
+                continue
+            }
             var index = below.lowerBound
             while index < below.upperBound {
-                let rest = run.key(index).dropFirst(prefix.count)
+                let rest = run.key(index).contiguous.dropFirst(prefix.count)
                 let name: String
                 let kind: DirectoryEntry.Kind
                 if let slash = rest.firstIndex(of: 0x2F) {
