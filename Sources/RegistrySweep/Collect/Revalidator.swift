@@ -60,7 +60,8 @@ struct Revalidator: Sendable {
     /// True once something that changed could not be read: no blob may be removed this run.
     private(set) var blocksBlobs = false
     /// Repositories (names) holding a tag met halfway through a push, by the scan or by a
-    /// refresh: the manifest the tag will name is not known for sure until its `current/link`
+    /// refresh (a tag without `current/link` that has history, or whose directory is new since
+    /// the scan): the manifest the tag will name is not known for sure until its `current/link`
     /// lands, so none of their untagged manifests may go this run.
     private(set) var halfwayTags: Set<String> = []
     /// Tag directories watched by a `linklessTag` probe.
@@ -119,7 +120,12 @@ struct Revalidator: Sendable {
         }
         self.probes = probes
         knownDirectories = known
-        halfwayTags = Set(snapshot.repositories.filter { !$0.linklessTags.isEmpty }.map(\.name))
+        // A tag left without link by an interrupted removal (a sweep removes its history first)
+        // has none: only a linkless tag with history is a push under way.
+        halfwayTags = Set(
+            snapshot.repositories.filter { repository in
+                repository.linklessTags.contains { !repository.history(of: $0).isEmpty }
+            }.map(\.name))
         watchedTags = watched
     }
 
@@ -310,15 +316,19 @@ struct Revalidator: Sendable {
             block(error, "a tag written after the scan cannot be read")
             return
         }
+        let history = await listDigests(directory + "/index/sha256") ?? []
         if let repository {
-            halfwayTags.insert(repository)
+            // A push under way: its history entry is written, or its directory is new since the
+            // scan (created, the entry not yet). A tag left by an interrupted removal is neither.
+            let created = (try? await backend.modificationTime(of: directory)).map { $0 ?? -.infinity } ?? .infinity
+            if !history.isEmpty || created > freshness.changedSince { halfwayTags.insert(repository) }
             if watchedTags.insert(directory).inserted {
                 for path in [directory, directory + "/current"] {
                     probes.append(Probe(path: path, kind: .linklessTag, repository: -1, since: lookedAt))
                 }
             }
         }
-        await protectClosure(of: await listDigests(directory + "/index/sha256") ?? [])
+        await protectClosure(of: history)
     }
 
     /// Protects everything a repository tree that the scan did not see references.
