@@ -118,7 +118,10 @@ struct ProgressCancellationTests {
         defer { try? FileManager.default.removeItem(atPath: log) }
         let process = try ChildProcess.spawn(
             try regsweepExecutable().path,
-            ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--uploads", "0", "--pause-ms", "250", "--progress", "always"],
+            // One removal at a time: the pauses add up (with the default concurrency they overlap,
+            // and a loaded CI machine saw the whole sweep end before the first progress line).
+            ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--uploads", "0", "--pause-ms", "250", "--concurrency", "1",
+             "--progress", "always"],
             output: .appended(to: log), error: .sameAsOutput)
         // The first progress line comes from inside the run, where the signal handler is in
         // place (a fixed sleep raced the start of a debug build on a loaded machine).
