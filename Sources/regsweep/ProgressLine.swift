@@ -38,6 +38,10 @@ final class ProgressLine: Sendable {
     private static let active = Mutex<ProgressLine?>(nil)
     /// Something is on the terminal line: read by the signal handler (lock-free).
     private static let onScreen = Atomic<Bool>(false)
+    /// Set by the signal handler: nothing is drawn any more.
+    private static let dying = Atomic<Bool>(false)
+    /// Draws under way on the terminal; the signal handler waits for them before it erases.
+    private static let drawing = Atomic<Int>(0)
 
     /// How this line is written.
     let style: Style
@@ -102,9 +106,16 @@ final class ProgressLine: Sendable {
         guard case .draw(let text) = decision else { return decision }
         switch style {
         case .terminal:
-            Self.write("\r" + ProgressText.truncated(text, toColumns: Self.columns()) + "\u{1B}[K")
-            state.drawn = true
-            Self.onScreen.store(true, ordering: .sequentiallyConsistent)
+            let line = "\r" + ProgressText.truncated(text, toColumns: Self.columns()) + "\u{1B}[K"
+            // Announced before `dying` is read: a handler that sets `dying` after this read
+            // sees the draw and waits for it, so nothing is drawn after its erase.
+            Self.drawing.add(1, ordering: .sequentiallyConsistent)
+            if !Self.dying.load(ordering: .sequentiallyConsistent) {
+                Self.write(line)
+                state.drawn = true
+                Self.onScreen.store(true, ordering: .sequentiallyConsistent)
+            }
+            Self.drawing.subtract(1, ordering: .sequentiallyConsistent)
         case .plain:
             Self.write(text + "\n")
         }
@@ -121,7 +132,8 @@ final class ProgressLine: Sendable {
     /// Erases the line on SIGINT and SIGTERM, for commands that leave those signals at their
     /// default action (the process then still ends by the signal).
     private static func installSignalHandlers() {
-        _ = onScreen.load(ordering: .relaxed)  // Initialized here, not in the handler.
+        // Initialized here, not in the handler.
+        _ = (onScreen.load(ordering: .relaxed), dying.load(ordering: .relaxed), drawing.load(ordering: .relaxed))
         for number in [SIGINT, SIGTERM] {
             var current = sigaction()
             sigaction(number, nil, &current)
@@ -130,9 +142,18 @@ final class ProgressLine: Sendable {
         }
     }
 
-    /// The signal handler: async-signal-safe calls only (an atomic load, `write`, `signal`,
-    /// `raise`), no allocation.
+    /// The signal handler: async-signal-safe calls only (atomics, `nanosleep`, `write`,
+    /// `signal`, `raise`), no allocation. It stops further draws, waits (at most 100 ms: the
+    /// handler may be running on the drawing thread itself) for a draw under way on another
+    /// thread, then erases the line.
     private static let eraseAndDie: @convention(c) (Int32) -> Void = { number in
+        dying.store(true, ordering: .sequentiallyConsistent)
+        var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000)
+        var waited = 0
+        while waited < 100 && drawing.load(ordering: .sequentiallyConsistent) > 0 {
+            nanosleep(&pause, nil)
+            waited += 1
+        }
         if onScreen.load(ordering: .sequentiallyConsistent) {
             let erase: (UInt8, UInt8, UInt8, UInt8) = (0x0D, 0x1B, 0x5B, 0x4B)  // "\r\u{1B}[K"
             withUnsafeBytes(of: erase) { _ = Glibc.write(2, $0.baseAddress, $0.count) }

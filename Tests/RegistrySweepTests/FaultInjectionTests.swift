@@ -87,6 +87,7 @@ import Testing
         ).run()
         #expect(report.problems.isEmpty && report.failures.isEmpty)
         #expect(backend.contents(of: FixtureStore.blobData(store.orphan)) == nil)
+        #expect((backend.contents(of: FixtureStore.revisionLink("app", store.old.manifest)) == nil) == deleteUntagged)
         for path in Self.required(store) { #expect(backend.contents(of: path) != nil, "\(path)") }
     }
 
@@ -134,5 +135,37 @@ extension FaultInjectionTests {
         #expect(backend.injectedFailures > 0)
         let lost = Self.required(store).filter { backend.contents(of: $0) == nil }
         #expect(!lost.isEmpty, "the check above would catch a deletion")
+    }
+}
+
+extension FaultInjectionTests {
+    /// A tag written after the scan and met halfway by the revalidation (its directory is there,
+    /// its `current/link` not yet) whose history cannot be listed: what the tag is about to name
+    /// is unknown, so the failure is reported, no blob is removed that run (not even the orphan)
+    /// and no untagged manifest of its repository goes. The same steps without the fault remove
+    /// the orphan (so the blob check can fail) and keep `old` (the tag is being written); a run
+    /// without the new tag removes `old` (``withoutFaultsTheOrphanGoes(deleteUntagged:)``).
+    @Test(arguments: [nil] + codes)
+    func unlistableHistoryOfAHalfwayTagKeepsEveryBlob(code: SweepError.Code?) async throws {
+        let (backend, store) = try MemoryStore.inMemory()
+        let snapshot = try await StoreScanner(backend: backend).scan()
+        let history = "\(Self.v2)/repositories/app/_manifests/tags/next/index/sha256"
+        try backend.write("\(history)/\(store.app.manifest.hex)/link", "sha256:\(store.app.manifest.hex)")
+        if let code { backend.inject(.init([.list], .path(history), SweepError(code, "injected \(code)"))) }
+        let options = InMemoryCollectTests.options(dryRun: false, deleteUntagged: true, grace: 0)
+        let report = try await Collector(backend: backend, options: options).run(snapshot: snapshot)
+        backend.removeAllFaults()
+        let orphanKept = backend.contents(of: FixtureStore.blobData(store.orphan)) != nil
+        let oldKept = backend.contents(of: FixtureStore.revisionLink("app", store.old.manifest)) != nil
+        if code == nil {
+            #expect(!orphanKept, "without the fault the run removes the orphan")
+            #expect(oldKept, "a repository with a tag being written keeps its untagged manifests")
+        } else {
+            #expect(backend.injectedFailures > 0)
+            #expect(report.problems.contains { $0.path?.hasPrefix(history) == true || $0.message.contains(history) }, "\(report.problems)")
+            #expect(orphanKept, "no blob is removed while a halfway tag's history is unknown")
+            #expect(oldKept, "no untagged manifest of a repository with a tag being written")
+        }
+        for path in Self.required(store) { #expect(backend.contents(of: path) != nil, "\(path)") }
     }
 }

@@ -21,6 +21,25 @@ struct LiveRegistryRaceTests {
 
     private func blob(_ seed: UInt64, _ size: Int = 3000) -> Blob { ImageFactory.randomBlob(size: size, seed: seed) }
 
+    /// Races e) and g): a real `-m` sweep of `stale` in which `landTag` (the push's last write)
+    /// runs right when the sweep takes its last look at `image`'s revision link (or after the run
+    /// if it never looks). Nothing may be removed, and the tag pulls byte-exact afterwards.
+    private func sweepLandingTheTagAtLastLook(
+        _ registry: RegistryServer, _ backend: FileSystemBackend, _ stale: StoreSnapshot,
+        _ repository: String, _ image: PushedImage, landTag: @escaping @Sendable () -> Void
+    ) async throws -> CollectReport {
+        let land = OneShot(landTag)
+        let revision = StorePath.revision(repository, Digest(image.manifestDigest)!) + "/link"
+        let hooked = StatHookBackend(base: backend) { path in if path == revision { land.fire() } }
+        let report = try await Collector(backend: hooked, options: options(untagged: true)).run(snapshot: stale)
+        land.fire()
+        #expect(report.failures.isEmpty)
+        #expect(report.removed?.manifests == 0 && report.removed?.blobs == 0, "\(String(describing: report.removed))")
+        try await registry.restart()
+        try await registry.pullAndCheck(repository, reference: "t", expected: image)
+        return report
+    }
+
     /// a) A blob uploaded after the blob listing but linked before the repository walk: the scan
     /// sees a link to a missing blob. The link must stay (the blob is there), and the tag pulls.
     @Test func blobUploadedDuringTheScanKeepsItsLink() async throws {
@@ -127,20 +146,12 @@ struct LiveRegistryRaceTests {
             #expect(stale.repositories.first { $0.name == repository }?.linklessTags.map(\.name) == ["t"])
             // As the registry writes it: directories first (the sweep may have removed the
             // halfway tag's directories as a tag without link), then the link.
-            let land = OneShot {
+            let report = try await sweepLandingTheTagAtLastLook(registry, backend, stale, repository, image) {
                 try? FileManager.default.createDirectory(
                     atPath: (link as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 _ = FileManager.default.createFile(atPath: link, contents: bytes)
             }
-            let revision = StorePath.revision(repository, Digest(image.manifestDigest)!) + "/link"
-            let hooked = StatHookBackend(base: backend) { path in if path == revision { land.fire() } }
-            let report = try await Collector(backend: hooked, options: options(untagged: true)).run(snapshot: stale)
-            land.fire()
-            #expect(report.failures.isEmpty)
             #expect(report.eligibleManifests.isEmpty, "the halfway tag's history keeps the manifest")
-            #expect(report.removed?.manifests == 0 && report.removed?.blobs == 0, "\(String(describing: report.removed))")
-            try await registry.restart()
-            try await registry.pullAndCheck(repository, reference: "t", expected: image)
         }
     }
 
@@ -171,19 +182,11 @@ struct LiveRegistryRaceTests {
             try fileManager.createDirectory(atPath: "\(tags)/t/index/sha256/\(digest.hex)", withIntermediateDirectories: true)
             #expect(fileManager.createFile(atPath: "\(tags)/\(entry)", contents: history))
             // Its last write, when the sweep looks at the manifest (or after the run if it never does).
-            let land = OneShot {
+            let report = try await sweepLandingTheTagAtLastLook(registry, backend, stale, repository, image) {
                 try? fileManager.createDirectory(atPath: "\(tags)/t/current", withIntermediateDirectories: true)
                 _ = fileManager.createFile(atPath: "\(tags)/t/current/link", contents: current)
             }
-            let revision = StorePath.revision(repository, digest) + "/link"
-            let hooked = StatHookBackend(base: backend) { path in if path == revision { land.fire() } }
-            let report = try await Collector(backend: hooked, options: options(untagged: true)).run(snapshot: stale)
-            land.fire()
             #expect(!report.eligibleManifests.isEmpty, "the stale snapshot planned the manifest as untagged")
-            #expect(report.failures.isEmpty)
-            #expect(report.removed?.manifests == 0 && report.removed?.blobs == 0, "\(String(describing: report.removed))")
-            try await registry.restart()
-            try await registry.pullAndCheck(repository, reference: "t", expected: image)
         }
     }
 

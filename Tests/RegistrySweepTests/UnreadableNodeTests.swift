@@ -24,7 +24,9 @@ struct UnreadableNodeTests {
         var exitCode: Int32 = 1
         /// No blob may be eligible, not even an orphan: the damage can hide references.
         var hidesReferences = false
-        var testDescription: String { node.rawValue }
+        /// The tag `v2` has lost its `current/link` first (a push halfway, or an interrupted delete).
+        var linkless = false
+        var testDescription: String { linkless ? "\(node.rawValue) of a tag without current/link" : node.rawValue }
     }
 
     static let cases: [Case] = [
@@ -36,6 +38,7 @@ struct UnreadableNodeTests {
         Case(node: .tagDirectory),
         Case(node: .currentLink),
         Case(node: .indexSha256),
+        Case(node: .indexSha256, linkless: true),
         Case(node: .layers, hidesReferences: true),
         Case(node: .layersSha256, hidesReferences: true),
         Case(node: .shard),
@@ -73,6 +76,9 @@ struct UnreadableNodeTests {
         let orphan = try fixture.blob("an orphaned blob that nothing references")
         let node = store.path(damage.node)
         let absolute = fixture.root.appendingPathComponent(node).path
+        if damage.linkless {
+            try FileManager.default.removeItem(at: fixture.root.appendingPathComponent(store.path(.currentLink)))
+        }
         try Self.run("/usr/bin/chown", ["-R", "\(Self.user):\(Self.user)", fixture.root.path])
         try Self.run("/usr/bin/chmod", ["000", absolute])
         defer { chmod(absolute, 0o755) }

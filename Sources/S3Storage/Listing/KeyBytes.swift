@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// The bytes of one key of a ``KeyRun``, without a copy: a slice of the run's key bytes, or, in a
 /// run of blob-shard keys held as digests, the 69 bytes `<64 lowercase hex>/data` spelled from the
 /// key's 32 bytes as they are read.
@@ -35,29 +37,24 @@ struct KeyBytes: RandomAccessCollection, Sendable {
 
     subscript(position: Int) -> UInt8 {
         guard let digest else { return plain[plain.startIndex + position] }
-        if position >= 64 { return Self.dataSuffix[position - 64] }
+        return Self.spelled(position, of: digest)
+    }
+
+    /// Byte `position` (below ``digestKeyLength``) of the shard key spelled from `digest`'s 32
+    /// bytes: a lowercase hex digit for the first 64 positions, then `/data`.
+    @inline(__always)
+    static func spelled(_ position: Int, of digest: ArraySlice<UInt8>) -> UInt8 {
+        if position >= 64 { return dataSuffix[position - 64] }
         let byte = digest[digest.startIndex + position / 2]
         let nibble = position & 1 == 0 ? byte >> 4 : byte & 0x0F
         return nibble < 10 ? 0x30 + nibble : 0x57 + nibble
     }
 
-    /// The 32 bytes of `key` when it is exactly `<64 lowercase hex>/data` (the one spelling that
+    /// The digest of `key` when it is exactly `<64 lowercase hex>/data` (the one spelling that
     /// comes back byte for byte from the digest), else `nil`.
-    static func digest<Key: Collection<UInt8>>(ofShardKey key: Key) -> [UInt8]? {
+    static func digest(ofShardKey key: ArraySlice<UInt8>) -> Digest? {
         guard key.count == digestKeyLength, key.dropFirst(64).elementsEqual(dataSuffix) else { return nil }
-        var digest = [UInt8](repeating: 0, count: 32)
-        var index = key.startIndex
-        for position in 0..<64 {
-            let character = key[index]
-            let nibble: UInt8
-            switch character {
-            case 0x30...0x39: nibble = character - 0x30
-            case 0x61...0x66: nibble = character - 0x57
-            default: return nil
-            }
-            digest[position / 2] |= position & 1 == 0 ? nibble << 4 : nibble
-            index = key.index(after: index)
-        }
-        return digest
+        // `parseHex` takes lowercase digits only, so the key round-trips.
+        return key.withUnsafeBytes { Digest.parseHex(UnsafeRawBufferPointer(rebasing: $0.prefix(64))) }
     }
 }

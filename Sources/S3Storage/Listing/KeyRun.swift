@@ -1,3 +1,5 @@
+import RegistrySweep
+
 /// One sorted run of a ``KeyListing``: keys in ascending UTF-8 byte order (S3's), held
 /// compactly: one byte buffer for all keys, plus size, modification time and content tag per
 /// key, and an MD5 (``ContentMD5``) for the keys it was given for. A finished run whose every key
@@ -84,8 +86,8 @@ struct KeyRun: Sendable {
         var packed: [UInt8] = []
         packed.reserveCapacity(count * 32)
         for index in 0..<count {
-            guard let digest = KeyBytes.digest(ofShardKey: key(index)) else { return }
-            packed += digest
+            guard let key = key(index).plainBytes, let digest = KeyBytes.digest(ofShardKey: key) else { return }
+            packed += digest.bytes
         }
         digests = packed
         bytes = []
@@ -213,14 +215,7 @@ struct KeyRun: Sendable {
         var j = target.startIndex
         for position in 0..<KeyBytes.digestKeyLength {
             guard j < target.endIndex else { return prefixOnly ? 0 : 1 }
-            let character: UInt8
-            if position < 64 {
-                let byte = digests[base + position / 2]
-                let nibble = position & 1 == 0 ? byte >> 4 : byte & 0x0F
-                character = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
-            } else {
-                character = KeyBytes.dataSuffix[position - 64]
-            }
+            let character = KeyBytes.spelled(position, of: digests[base..<base + 32])
             if character != target[j] { return character < target[j] ? -1 : 1 }
             j += 1
         }
@@ -234,14 +229,7 @@ struct KeyRun: Sendable {
 
     /// The 64 hex digits of key `index` of a run held as digests (its directory's name).
     func digestName(_ index: Int) -> String {
-        String(unsafeUninitializedCapacity: 64) { buffer in
-            for position in 0..<64 {
-                let byte = digests[32 * index + position / 2]
-                let nibble = position & 1 == 0 ? byte >> 4 : byte & 0x0F
-                buffer[position] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
-            }
-            return 64
-        }
+        Digest(bytes: digests[32 * index..<32 * index + 32]).hex
     }
 
     /// The first index whose key is not below `bound`.

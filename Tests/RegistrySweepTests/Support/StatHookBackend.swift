@@ -7,30 +7,13 @@ import Synchronization
 ///
 /// Everything else, the lock included, is the base backend's; its views are this backend, so
 /// every read of a run passes the hook.
-struct StatHookBackend<Base: StorageBackend>: StorageBackend {
+struct StatHookBackend<Base: StorageBackend>: ForwardingBackend {
     let base: Base
     let onStat: @Sendable (String) -> Void
 
-    var displayName: String { base.displayName }
-    func list(_ path: String) async throws(SweepError) -> [DirectoryEntry] { try await base.list(path) }
-    func withContents<R>(
-        of path: String, limit: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R
-    ) async throws(SweepError) -> R {
-        try await base.withContents(of: path, limit: limit, body)
-    }
-    func stream(
-        _ path: String, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> Void
-    ) async throws(SweepError) -> FileInfo {
-        try await base.stream(path, chunkSize: chunkSize, body)
-    }
     func stat(_ path: String) async throws(SweepError) -> FileInfo {
         onStat(path)
         return try await base.stat(path)
-    }
-    func removeFile(_ path: String) async throws(SweepError) { try await base.removeFile(path) }
-    func removeTree(_ path: String) async throws(SweepError) { try await base.removeTree(path) }
-    func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
-        try await base.removeEmptyDirectory(path)
     }
     func lock() async throws(SweepError) -> StoreLockHandle { try await base.lock() }
 }
