@@ -286,6 +286,22 @@ package struct JSONCursor {
         throw fail("unterminated string (truncated?)")
     }
 
+    /// Reads the next string when it is exactly `sha256:<64 lowercase hex>` (no escapes): the
+    /// digest, in one pass over its bytes. Any other value is left unread (`nil`, offset
+    /// unchanged) for ``readString()``; the digest it returns is the one `readString()` and
+    /// `Digest.parse` would give (a digest's text holds no quote, backslash or control byte).
+    @inline(__always)
+    package mutating func readPlainDigest() -> Digest? {
+        skipWhitespace()
+        let start = offset + 1
+        let end = start + Digest.textLength
+        guard end < bytes.count, bytes[offset] == 0x22, bytes[end] == 0x22,
+            case .success(let digest) = Digest.parse(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        else { return nil }
+        offset = end + 1
+        return digest
+    }
+
     /// The top bit of each byte of `chunk` (first byte in the low bits) that may be `"`, `\\`
     /// or below 0x20; zero if none is (exact: the zero-byte test `(v - 0x01…) & ~v & 0x80…`
     /// has no false positive for "some byte is zero", and `(v - 0x20…) & ~v & 0x80…` none for
@@ -384,6 +400,10 @@ package struct JSONCursor {
             // Each name byte matches one to three key bytes: other lengths cannot match.
             let count = key.range.count
             guard count >= expected.count, count <= expected.count * 3 else { return false }
+            // Most keys differ in their first byte: an ASCII byte that is not the name's first
+            // byte in either case ends it here (a non-ASCII one may be a folding rune).
+            let first = bytes[key.range.lowerBound]
+            if first < 0x80 && first | 0x20 != expected[0] | 0x20 { return false }
             return Self.foldEquals(UnsafeRawBufferPointer(rebasing: bytes[key.range]), expected)
         }
         return decoded(key).withUnsafeBytes { Self.foldEquals($0, expected) }

@@ -84,6 +84,11 @@ public enum ManifestParser {
             guard try cursor.peek() == 0x7B else { throw cursor.fail("\(field()) is not an object") }
             try cursor.forEachMember { cursor, key throws(SweepError) in
                 if cursor.matches(key, digestKey) {
+                    // The common case, `"sha256:<hex>"`, in one pass; anything else below.
+                    if let value = cursor.readPlainDigest() {
+                        digest = .valid(value)
+                        return
+                    }
                     if try cursor.consumeNull() { return }
                     guard try cursor.peek() == 0x22 else { throw cursor.fail("\(field()).\(digestKey) is not a string") }
                     let token = try cursor.readString()
