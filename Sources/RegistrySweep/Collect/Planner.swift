@@ -138,7 +138,7 @@ struct Planner: Sendable {
     private func planLinks(_ mark: Marker.Result, only: Set<String>?, into plan: inout SweepPlan) async {
         // Which links are candidates is pure computation over the snapshot, repository by repository
         // with shared scratch sets; their ages are then read in batches, many repositories at once.
-        let candidates = linkCandidates(mark, only: only, plan: plan)
+        let candidates = await linkCandidates(mark, only: only, plan: plan)
         // Results are appended in the candidates' order as soon as their turn comes, so only the
         // few that finished ahead of it wait (not every repository's items beside the plan's).
         var waiting: [Int: [SweepPlan.LinkItem]] = [:]
@@ -163,11 +163,35 @@ struct Planner: Sendable {
     }
 
     /// Each repository's link candidates, in the snapshot's order (repositories without any left out).
-    private func linkCandidates(_ mark: Marker.Result, only: Set<String>?, plan: SweepPlan) -> [LinkCandidates] {
+    ///
+    /// Pure computation over the snapshot: the repositories are cut into one contiguous part per
+    /// processor, each computed by its own task with its own scratch sets, and the parts joined
+    /// in order (the same result as one pass).
+    private func linkCandidates(_ mark: Marker.Result, only: Set<String>?, plan: SweepPlan) async -> [LinkCandidates] {
         var deletedBlobs = BitSet(universe: snapshot.digests.count)
         for blob in plan.blobs {
             if let id = snapshot.digests.id(of: blob.digest) { deletedBlobs.insert(id) }
         }
+        let count = snapshot.repositories.count
+        let parts = max(1, min(SystemCalls.onlineProcessorCount, count / 64))
+        if parts == 1 { return linkCandidates(0..<count, mark, only: only, deletedBlobs: deletedBlobs) }
+        let bounds = (0...parts).map { count * $0 / parts }
+        return await withTaskGroup(of: (Int, [LinkCandidates]).self) { group in
+            for part in 0..<parts {
+                group.addTask { [deletedBlobs] in
+                    (part, linkCandidates(bounds[part]..<bounds[part + 1], mark, only: only, deletedBlobs: deletedBlobs))
+                }
+            }
+            var results = [[LinkCandidates]](repeating: [], count: parts)
+            for await (part, candidates) in group { results[part] = candidates }
+            return results.flatMap { $0 }
+        }
+    }
+
+    /// The link candidates of the repositories at `indices` (see above).
+    private func linkCandidates(
+        _ indices: Range<Int>, _ mark: Marker.Result, only: Set<String>?, deletedBlobs: BitSet
+    ) -> [LinkCandidates] {
         let digests = snapshot.digests
         var all: [LinkCandidates] = []
         // Scratch sets over all digest ids, emptied after each repository (ids in `touched`).
@@ -175,7 +199,8 @@ struct Planner: Sendable {
         var visited = BitSet(universe: digests.count)
         var revisions = BitSet(universe: digests.count)
         var touched: [UInt32] = []
-        for (index, repository) in snapshot.repositories.enumerated() where !mark.keptWhole[index] {
+        for index in indices where !mark.keptWhole[index] {
+            let repository = snapshot.repositories[index]
             if let only, !only.contains(repository.name) { continue }
             defer {
                 for id in touched {
