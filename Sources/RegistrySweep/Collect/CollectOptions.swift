@@ -26,6 +26,10 @@ public struct CollectOptions: Sendable, Codable, Hashable {
     public var pauseAfterEachDeletion: Double = 0
     /// Receives progress of the scan, plan and sweep (not encoded, not compared).
     public var progress: ProgressObserver?
+    /// How many parts the plan's link candidates are computed in (`nil`: one per processor, at
+    /// most one per 64 repositories); for tests that compare the parts' joined result with one
+    /// pass.
+    package var planParts: Int?
 
     /// The defaults: dry run, every revision is live, 1 h grace, uploads purged after 168 h.
     public init() {}

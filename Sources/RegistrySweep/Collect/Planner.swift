@@ -173,7 +173,7 @@ struct Planner: Sendable {
             if let id = snapshot.digests.id(of: blob.digest) { deletedBlobs.insert(id) }
         }
         let count = snapshot.repositories.count
-        let parts = max(1, min(SystemCalls.onlineProcessorCount, count / 64))
+        let parts = max(1, min(count, options.planParts ?? min(SystemCalls.onlineProcessorCount, count / 64)))
         if parts == 1 { return linkCandidates(0..<count, mark, only: only, deletedBlobs: deletedBlobs) }
         let bounds = (0...parts).map { count * $0 / parts }
         return await withTaskGroup(of: (Int, [LinkCandidates]).self) { group in
