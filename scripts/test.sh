@@ -10,6 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
+# One formatter configuration (.swift-format: 4 spaces, 120 columns); any finding fails the run.
+# `swift format format -i -r -p Sources Tests Benchmarks Package.swift` applies it.
+swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift
 swift build --build-tests
 # Tests start programs through ChildProcess (posix_spawn), never Foundation's Process (see above).
 if grep -rn --include='*.swift' -E '\bProcess\(\)' Tests/; then

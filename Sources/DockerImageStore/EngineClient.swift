@@ -146,7 +146,7 @@ public struct EngineClient: Sendable {
                 received.append(contentsOf: chunk)
                 if let response = try EngineHTTPResponse.parse(received, atEOF: false) { return response }
             }
-        } catch where error.code != .engine {
+        } catch  where error.code != .engine {
             throw unreachable(error)
         }
         guard let response = try EngineHTTPResponse.parse(received, atEOF: true) else {
@@ -162,7 +162,8 @@ public struct EngineClient: Sendable {
         let call = error.syscall ?? "connect"
         let advice: String
         switch (call, error.systemFailure) {
-        case ("connect", .noSuchFile): advice = "no socket file: is dockerd running, and is the client's host the right socket?"
+        case ("connect", .noSuchFile):
+            advice = "no socket file: is dockerd running, and is the client's host the right socket?"
         case ("connect", .connectionRefused): advice = "nothing listens on the socket: dockerd is not running"
         case (_, .permissionDenied): advice = "permission denied: run as root or as a member of the docker group"
         case (_, .timedOut): advice = "the daemon did not answer within \(Int(timeout)) s"

@@ -1,5 +1,6 @@
-import struct Crypto.SHA256
 import RegistrySweep
+
+import struct Crypto.SHA256
 
 /// One image as the Docker engine restores it from its local image store.
 ///

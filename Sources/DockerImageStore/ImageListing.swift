@@ -122,6 +122,7 @@ public struct ImageListing: Sendable, Codable, Equatable {
     public static func load(dataRoot: String, kinds: Set<ImageKind>, driver: String? = nil) async throws(SweepError)
         -> ImageListing
     {
-        ImageListing(try await ImageStoreLoader(strict: true, driver: driver).loadDetailed(dataRoot: dataRoot), kinds: kinds)
+        ImageListing(
+            try await ImageStoreLoader(strict: true, driver: driver).loadDetailed(dataRoot: dataRoot), kinds: kinds)
     }
 }

@@ -72,7 +72,7 @@ extension ImageStoreLoader {
             config = try backend.blockingContents(of: path, limit: Self.configLimit) {
                 (bytes) throws(SweepError) -> LegacyImageConfig in try LegacyImageConfig.parse(bytes)
             }
-        } catch where error.code == .invalidManifest {
+        } catch  where error.code == .invalidManifest {
             throw error.rewrapped(.invalidImageStore, "corrupt legacy image description", path: display)
         }
         if let named = config.id, named != id {

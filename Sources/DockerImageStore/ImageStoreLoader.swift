@@ -1,5 +1,6 @@
-import struct Crypto.SHA256
 import RegistrySweep
+
+import struct Crypto.SHA256
 
 /// Reads a Docker data root (the engine's `--data-root`, e.g. `/var/lib/docker`) into an `ImageStoreModel`,
 /// offline and read-only, through `FileSystemBackend` (no symlink is followed, nothing is written).
@@ -236,13 +237,12 @@ public struct ImageStoreLoader: Sendable {
     /// Reads and verifies one image config and its `parent` metadata.
     private func readImage(
         _ backend: FileSystemBackend, path: String, id: Digest, metadata: String, problems: inout [SweepError]
-    ) throws(SweepError) -> EngineImage
-    {
+    ) throws(SweepError) -> EngineImage {
         let display = backend.absolute(path)
         let config: ImageConfig
         do throws(SweepError) {
             config = try readConfig(backend, path: path, id: id, display: display)
-        } catch where error.code == .notFound || error.systemFailure == .wrongFileType {
+        } catch  where error.code == .notFound || error.systemFailure == .wrongFileType {
             // Gone since the listing, a dangling or any symlink (never followed), a directory:
             // all a config that does not load, whichever code the errno maps to.
             throw Self.missingConfig(
@@ -338,9 +338,9 @@ public struct ImageStoreLoader: Sendable {
                 (bytes) throws(SweepError) -> [EngineImageReference] in
                 try RepositoriesFile.parse(bytes, legacy: legacy)
             }
-        } catch where error.code == .notFound && error.syscall != nil {
+        } catch  where error.code == .notFound && error.syscall != nil {
             return []
-        } catch where error.code == .invalidManifest {
+        } catch  where error.code == .invalidManifest {
             throw error.rewrapped(
                 .invalidImageStore, "corrupt repositories file (the engine will not start with it)",
                 path: backend.absolute(path))
@@ -356,7 +356,7 @@ public struct ImageStoreLoader: Sendable {
                 while text.last?.isWhitespace == true { text.removeLast() }
                 return String(text)
             }
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return nil
         }
     }
@@ -365,7 +365,7 @@ public struct ImageStoreLoader: Sendable {
     func entries(_ backend: FileSystemBackend, _ path: String) throws(SweepError) -> [DirectoryEntry] {
         do {
             return try backend.blockingList(path)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return []
         }
     }

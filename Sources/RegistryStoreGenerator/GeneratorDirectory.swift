@@ -130,7 +130,9 @@ package struct GeneratorDirectory: Sendable {
     /// The hot path: `mkdirat(<prefix><hex>)`, then `openat(<prefix><hex>/<file>)`, `write`,
     /// `close`, with the names built in a stack buffer. Returns the first failure, or nil
     /// (returned, not thrown: the temporary allocation's closure does not throw typed errors).
-    private func writeEntry(_ digest: Digest, prefix: String, file: EntryFile, contents: UnsafeRawBufferPointer) -> SweepError? {
+    private func writeEntry(_ digest: Digest, prefix: String, file: EntryFile, contents: UnsafeRawBufferPointer)
+        -> SweepError?
+    {
         // A copy for `withUTF8`, which holds exclusive access to it while the closure runs
         // (messages read `prefix`, the parameter).
         var prefixCopy = prefix

@@ -83,7 +83,9 @@ public struct GeneratorOptions: Sendable, Equatable {
         try check(sharedLayers >= 1, "sharedLayers must be at least 1")
         try check((tagsPerRepository ?? 1) >= 1, "tagsPerRepository must be at least 1")
         try check(multiArchEvery >= 0 && referrersEvery >= 0, "multiArchEvery and referrersEvery must be 0 or more")
-        try check(orphansPerRepository >= 0 && uploadsPerRepository >= 0, "orphansPerRepository and uploadsPerRepository must be 0 or more")
+        try check(
+            orphansPerRepository >= 0 && uploadsPerRepository >= 0,
+            "orphansPerRepository and uploadsPerRepository must be 0 or more")
         try check(concurrency >= 1, "concurrency must be at least 1")
     }
 }

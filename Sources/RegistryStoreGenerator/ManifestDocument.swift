@@ -26,10 +26,12 @@ enum ManifestDocument {
         var manifestKind: ManifestKind { self == .docker ? .schema2 : .ociImage }
         var indexKind: ManifestKind { self == .docker ? .dockerList : .ociIndex }
         var configType: String {
-            self == .docker ? "application/vnd.docker.container.image.v1+json" : "application/vnd.oci.image.config.v1+json"
+            self == .docker
+                ? "application/vnd.docker.container.image.v1+json" : "application/vnd.oci.image.config.v1+json"
         }
         var layerType: String {
-            self == .docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip" : "application/vnd.oci.image.layer.v1.tar+gzip"
+            self == .docker
+                ? "application/vnd.docker.image.rootfs.diff.tar.gzip" : "application/vnd.oci.image.layer.v1.tar+gzip"
         }
     }
 
@@ -59,7 +61,8 @@ enum ManifestDocument {
     /// A multi-platform index (OCI) or manifest list (Docker).
     static func index(_ format: Format, children: [Descriptor]) -> [UInt8] {
         let list = children.map(\.json).joined(separator: ",")
-        return Array("{\"schemaVersion\":2,\"mediaType\":\"\(format.indexKind.mediaType)\",\"manifests\":[\(list)]}".utf8)
+        return Array(
+            "{\"schemaVersion\":2,\"mediaType\":\"\(format.indexKind.mediaType)\",\"manifests\":[\(list)]}".utf8)
     }
 
     /// An OCI 1.1 referrer: an artifact image manifest whose `subject` is another manifest.

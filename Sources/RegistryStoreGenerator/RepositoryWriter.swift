@@ -1,5 +1,6 @@
-import struct Crypto.SHA256
 import RegistrySweep
+
+import struct Crypto.SHA256
 
 /// Writes one generated repository: its pushes, tags, referrers, orphans and uploads.
 ///
@@ -113,12 +114,15 @@ struct RepositoryWriter {
         let config = try writeBlob(configBytes)
         try linkLayer(config)
         let manifest = ManifestDocument.image(
-            format, config: .init(mediaType: format.configType, size: configBytes.count, digest: config), layers: layers)
+            format, config: .init(mediaType: format.configType, size: configBytes.count, digest: config), layers: layers
+        )
         return try pushManifest(manifest, kind: format.manifestKind)
     }
 
     /// Pushes a two-platform image: each platform by digest only, then the index or list.
-    private mutating func pushMultiArch(format: ManifestDocument.Format) throws(SweepError) -> ManifestDocument.Descriptor {
+    private mutating func pushMultiArch(format: ManifestDocument.Format) throws(SweepError)
+        -> ManifestDocument.Descriptor
+    {
         var children: [ManifestDocument.Descriptor] = []
         for architecture in ["amd64", "arm64"] {
             var child = try pushImage(format: format, architecture: architecture)

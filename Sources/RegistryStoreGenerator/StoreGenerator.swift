@@ -1,5 +1,6 @@
-import struct Crypto.SHA256
 import RegistrySweep
+
+import struct Crypto.SHA256
 
 /// Writes a deterministic registry store directly in the reference on-disk layout, for
 /// tests and benchmarks: no registry needed, a million blobs in minutes.
@@ -57,7 +58,8 @@ public struct StoreGenerator: Sendable {
         // Created exclusively: on an existing store nothing is written into it.
         guard try rootDirectory.makeNewDirectory(StorePath.v2) else {
             throw SweepError(
-                .invalidArgument, "already holds docker/registry/v2: generate into a new or empty directory", path: root)
+                .invalidArgument, "already holds docker/registry/v2: generate into a new or empty directory", path: root
+            )
         }
         let v2 = try rootDirectory.subdirectory(StorePath.v2, create: false)
         defer { v2.close() }

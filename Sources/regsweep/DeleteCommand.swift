@@ -21,7 +21,9 @@ struct DeleteCommand: AsyncParsableCommand {
     @Option(name: .long, help: "NAME or NAME:TAG to delete (repeatable).")
     var image: [String] = []
 
-    @Flag(name: [.customShort("d"), .long], help: "List every path that would be removed and the bytes freed; change nothing.")
+    @Flag(
+        name: [.customShort("d"), .long],
+        help: "List every path that would be removed and the bytes freed; change nothing.")
     var dryRun = false
 
     @Flag(name: .long, help: "Also remove repositories left with no tags and no manifests, and empty directories.")
@@ -47,11 +49,15 @@ struct DeleteCommand: AsyncParsableCommand {
     var crashAfterRemovals = 0
 
     func run() async throws {
-        guard let graceSeconds = DurationText.parse(grace) else { throw ValidationError("--grace: not a duration: \(grace)") }
+        guard let graceSeconds = DurationText.parse(grace) else {
+            throw ValidationError("--grace: not a duration: \(grace)")
+        }
         if plans.apply != nil && !image.isEmpty {
             throw ValidationError("--apply takes its targets from the plan: give no --image")
         }
-        guard plans.apply != nil || !image.isEmpty else { throw ValidationError("give at least one --image NAME[:TAG]") }
+        guard plans.apply != nil || !image.isEmpty else {
+            throw ValidationError("give at least one --image NAME[:TAG]")
+        }
         var options = DeleteOptions()
         options.dryRun = dryRun || plans.planOut != nil
         options.prune = prune
@@ -94,15 +100,23 @@ struct DeleteCommand: AsyncParsableCommand {
             print("tags: \(result.removedTags.joined(separator: ", "))")
             let report = result.report
             if let removed = report.removed {
-                print("removed: tags \(removed.tags), manifests \(removed.manifests), blobs \(removed.blobs) (\(ByteCount.format(removed.bytes))), links \(removed.links), repositories \(removed.repositories)")
+                print(
+                    "removed: tags \(removed.tags), manifests \(removed.manifests), blobs \(removed.blobs) (\(ByteCount.format(removed.bytes))), links \(removed.links), repositories \(removed.repositories)"
+                )
             } else {
-                print("manifests: \(report.eligibleManifests.count), blobs: \(report.eligibleBlobs.count) (\(ByteCount.format(report.eligibleBytes))), links: \(report.eligibleLinks.count), repositories: \(report.eligibleRepositories.count)")
+                print(
+                    "manifests: \(report.eligibleManifests.count), blobs: \(report.eligibleBlobs.count) (\(ByteCount.format(report.eligibleBytes))), links: \(report.eligibleLinks.count), repositories: \(report.eligibleRepositories.count)"
+                )
             }
             for item in report.skipped { print("kept: \(item.kind) \(item.path): \(item.reason)") }
             for warning in result.report.warnings { print("warning: \(warning)") }
-            for failure in result.report.failures { print("failed: \(failure.code): \(failure.detailedMessage) [\(failure.path ?? "")]") }
+            for failure in result.report.failures {
+                print("failed: \(failure.code): \(failure.detailedMessage) [\(failure.path ?? "")]")
+            }
         }
-        let status = interrupted || result.report.cancelled ? Interruption.exitCode
+        let status =
+            interrupted || result.report.cancelled
+            ? Interruption.exitCode
             : !result.report.failures.isEmpty ? ExitStatus.problems : .success
         try await output.finish(
             status, command: "delete", dryRun: result.report.dryRun, samples: result.metricsSamples,

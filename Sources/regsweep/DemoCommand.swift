@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import RegistrySweep
 import RegistryStoreGenerator
+import RegistrySweep
 
 /// `regsweep demo`: the main job on a built-in store, start to finish.
 struct DemoCommand: AsyncParsableCommand {
@@ -23,7 +23,9 @@ struct DemoCommand: AsyncParsableCommand {
     var images = 10
 
     func run() async throws {
-        let root = directory ?? FileManager.default.temporaryDirectory
+        let root =
+            directory
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("regsweep-demo-\(UUID().uuidString.prefix(8))").path
         guard !FileManager.default.fileExists(atPath: root) else {
             throw ValidationError("\(root) exists; give a new directory")
@@ -35,7 +37,9 @@ struct DemoCommand: AsyncParsableCommand {
             generator.imagesPerRepository = images
             let generated = try await StoreGenerator(root: root, options: generator).generate()
             print("1. wrote a demo store at \(root)")
-            print("   \(generated.counts.repositories) repositories, \(generated.counts.tags) tags, \(generated.counts.manifests) manifests, \(generated.counts.blobs) blobs (\(generated.counts.orphans) orphans), \(generated.counts.uploads) uploads\n")
+            print(
+                "   \(generated.counts.repositories) repositories, \(generated.counts.tags) tags, \(generated.counts.manifests) manifests, \(generated.counts.blobs) blobs (\(generated.counts.orphans) orphans), \(generated.counts.uploads) uploads\n"
+            )
 
             let backend = try FileSystemBackend(root: root)
             let before = StoreInventory(try await StoreScanner(backend: backend, options: .inventory).scan())
@@ -48,16 +52,28 @@ struct DemoCommand: AsyncParsableCommand {
             options.prune = true
             let dry = try await Collector(backend: backend, options: options).run()
             print("3. regsweep gc \(root) --dry-run --delete-untagged --grace 0 --prune")
-            print(ReportText.render(dry, verbose: false, cacheConfigured: false).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n") + "\n")
+            print(
+                ReportText.render(dry, verbose: false, cacheConfigured: false).split(separator: "\n").map { "   " + $0 }
+                    .joined(separator: "\n") + "\n")
 
             options.dryRun = false
             let done = try await Collector(backend: backend, options: options).run()
             print("4. regsweep gc \(root) --delete-untagged --grace 0 --prune")
-            print(ReportText.render(done, verbose: false, cacheConfigured: false).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n") + "\n")
+            print(
+                ReportText.render(done, verbose: false, cacheConfigured: false).split(separator: "\n").map {
+                    "   " + $0
+                }.joined(separator: "\n") + "\n")
 
             let after = StoreInventory(try await StoreScanner(backend: backend, options: .inventory).scan())
-            print("5. after: \(after.blobs) blobs (was \(before.blobs)), \(ByteCount.format(after.bytes ?? 0)) (was \(ByteCount.format(before.bytes ?? 0))), \(after.tags) tags (was \(before.tags)), \(after.problems.count) problems")
-            print("   no reference points at a missing blob (the scan found \(after.problems.count) problems); a second dry run finds \(try await Collector(backend: backend, options: { var o = options; o.dryRun = true; return o }()).run().eligibleBlobs.count) more blobs to delete")
+            print(
+                "5. after: \(after.blobs) blobs (was \(before.blobs)), \(ByteCount.format(after.bytes ?? 0)) (was \(ByteCount.format(before.bytes ?? 0))), \(after.tags) tags (was \(before.tags)), \(after.problems.count) problems"
+            )
+            var dryRun = options
+            dryRun.dryRun = true
+            let more = try await Collector(backend: backend, options: dryRun).run().eligibleBlobs.count
+            print(
+                "   no reference points at a missing blob (the scan found \(after.problems.count) problems); a second dry run finds \(more) more blobs to delete"
+            )
         } catch {
             throw ExitStatus.fail(error)
         }

@@ -29,19 +29,26 @@ struct GCCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("d"), .long], help: "Report what would be deleted; change nothing.")
     var dryRun = false
 
-    @Flag(name: [.customShort("m"), .long], help: "Delete manifests no tag reaches (keeps index children and referrers).")
+    @Flag(
+        name: [.customShort("m"), .long], help: "Delete manifests no tag reaches (keeps index children and referrers).")
     var deleteUntagged = false
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Keep untagged referrers (signatures, SBOMs) of live manifests.")
     var keepReferrers = true
 
-    @Option(name: .long, help: "Keep anything younger than this (e.g. 1h, 30m; 0 keeps only what is written after the scan begins: a push under way at that moment is not protected, so use 0 only on a registry that takes no pushes).")
+    @Option(
+        name: .long,
+        help:
+            "Keep anything younger than this (e.g. 1h, 30m; 0 keeps only what is written after the scan begins: a push under way at that moment is not protected, so use 0 only on a registry that takes no pushes)."
+    )
     var grace = "1h"
 
     @Option(name: .long, help: "Remove uploads older than this (by startedat), or 'off'.")
     var uploads = "168h"
 
-    @Flag(name: .long, inversion: .prefixedNo, help: "Remove layer links and tag-history entries that point at nothing live.")
+    @Flag(
+        name: .long, inversion: .prefixedNo,
+        help: "Remove layer links and tag-history entries that point at nothing live.")
     var cleanLinks = true
 
     @Flag(name: .long, help: "Remove repositories left with no tags and no manifests, and empty directories.")
@@ -70,7 +77,9 @@ struct GCCommand: AsyncParsableCommand {
     var crashAfterRemovals = 0
 
     func run() async throws {
-        guard let graceSeconds = DurationText.parse(grace) else { throw ValidationError("--grace: not a duration: \(grace)") }
+        guard let graceSeconds = DurationText.parse(grace) else {
+            throw ValidationError("--grace: not a duration: \(grace)")
+        }
         let uploadSeconds: Double?
         if uploads == "off" {
             uploadSeconds = nil
@@ -105,7 +114,8 @@ struct GCCommand: AsyncParsableCommand {
                     try PlanFile.emit(try await Collector(backend: backend, options: options).plan(), to: planOut)
                     return nil
                 } else if let apply {
-                    return try await Collector(backend: backend, options: options).execute(try PlanFile.read(apply), maxAge: maxAge)
+                    return try await Collector(backend: backend, options: options).execute(
+                        try PlanFile.read(apply), maxAge: maxAge)
                 } else {
                     return try await Collector(backend: backend, options: options).run()
                 }
@@ -125,7 +135,9 @@ struct GCCommand: AsyncParsableCommand {
         case .text:
             print(ReportText.render(report, verbose: verbose, cacheConfigured: cached))
         }
-        let status = interrupted || report.cancelled ? Interruption.exitCode
+        let status =
+            interrupted || report.cancelled
+            ? Interruption.exitCode
             : !report.failures.isEmpty || !report.problems.isEmpty ? ExitStatus.problems : .success
         try await output.finish(
             status, command: "gc", dryRun: report.dryRun, samples: report.metricsSamples, rows: report.csvRows)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import RegistrySweep
 import RegistryStoreGenerator
+import RegistrySweep
 
 /// `regsweep generate`: write a deterministic synthetic registry store for tests and benchmarks.
 struct GenerateCommand: AsyncParsableCommand {
@@ -92,7 +92,8 @@ struct GenerateCommand: AsyncParsableCommand {
             return
         }
         let kinds = counts.manifestsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-        print("""
+        print(
+            """
             wrote \(directory) in \(String(format: "%.1f", store.seconds)) s (images per repository: \(options.imagesPerRepository))
             blobs:        \(counts.blobs) (\(ByteCount.format(counts.bytes)); \(counts.orphans) orphans)
             manifests:    \(counts.manifests) (\(kinds.joined(separator: ", ")); \(counts.referrers) referrers)

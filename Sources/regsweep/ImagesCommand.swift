@@ -1,7 +1,7 @@
 import ArgumentParser
+import DockerImageStore
 import Foundation
 import RegistrySweep
-import DockerImageStore
 
 /// `regsweep images`: list a Docker data root's images like `docker images`, telling intermediate from
 /// dangling `<none>` images; `--prune` removes the dangling ones through the Engine API.
@@ -94,7 +94,8 @@ struct ImagesCommand: AsyncParsableCommand {
         }
         for problem in listing.problems {
             printError(
-                "regsweep: skipped (the engine does not load it either): \(problem.detailedMessage) [\(problem.path ?? "")]")
+                "regsweep: skipped (the engine does not load it either): \(problem.detailedMessage) [\(problem.path ?? "")]"
+            )
         }
         if !listing.problems.isEmpty { throw ExitStatus.problems }
     }

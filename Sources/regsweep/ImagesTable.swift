@@ -1,6 +1,6 @@
+import DockerImageStore
 import Foundation
 import RegistrySweep
-import DockerImageStore
 
 /// Text output of `regsweep images`: the `docker images` table plus a KIND column, the dangling
 /// images' exclusive ancestors and bytes, and the prune report.

@@ -36,7 +36,8 @@ struct MetricsFileOptions: ParsableArguments {
         guard let metricsFile else { return true }
         var labels = ["command": command]
         if let dryRun { labels["dry_run"] = dryRun ? "true" : "false" }
-        let run = MetricsSample.run(finishedAt: Timestamp.now(), duration: RunClock.elapsed(), exitStatus: status.rawValue)
+        let run = MetricsSample.run(
+            finishedAt: Timestamp.now(), duration: RunClock.elapsed(), exitStatus: status.rawValue)
         let all = run + samples()
         do throws(SweepError) {
             try await MetricsTextWriter(commonLabels: labels).write(all, to: metricsFile)

@@ -4,10 +4,18 @@ import RegistrySweep
 
 /// `--plan-out`, `--apply` and `--max-plan-age`, shared by `gc` and `delete`.
 struct PlanOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Write the plan (what a real run would remove now) to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Write the plan (what a real run would remove now) to FILE ('-': standard output) and change nothing.",
+            valueName: "FILE"))
     var planOut: String?
 
-    @Option(name: .long, help: ArgumentHelp("Execute a plan written by --plan-out: remove what it lists and a fresh scan still proves removable (the plan's own options and targets are used).", valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Execute a plan written by --plan-out: remove what it lists and a fresh scan still proves removable (the plan's own options and targets are used).",
+            valueName: "FILE"))
     var apply: String?
 
     @Option(name: .long, help: "With --apply: refuse a plan older than this.")
@@ -15,7 +23,9 @@ struct PlanOptions: ParsableArguments {
 
     func validate() throws {
         if apply != nil && planOut != nil { throw ValidationError("--plan-out and --apply cannot be combined") }
-        if DurationText.parse(maxPlanAge) == nil { throw ValidationError("--max-plan-age: not a duration: \(maxPlanAge)") }
+        if DurationText.parse(maxPlanAge) == nil {
+            throw ValidationError("--max-plan-age: not a duration: \(maxPlanAge)")
+        }
     }
 
     /// `--max-plan-age` in seconds (validated).

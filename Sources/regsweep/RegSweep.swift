@@ -14,7 +14,8 @@ struct RegSweep: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ScanCommand.self, DuCommand.self, GCCommand.self, DeleteCommand.self, RetainCommand.self, VerifyCommand.self, ImagesCommand.self,
+            ScanCommand.self, DuCommand.self, GCCommand.self, DeleteCommand.self, RetainCommand.self,
+            VerifyCommand.self, ImagesCommand.self,
             GenerateCommand.self, DemoCommand.self,
         ]
     )

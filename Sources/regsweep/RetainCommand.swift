@@ -42,19 +42,29 @@ struct RetainCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Retention rules in YAML (see above).", valueName: "FILE"))
     var policy: String?
 
-    @Option(name: .long, help: ArgumentHelp("Only repositories matching this glob (repeatable; `*` one component, `**` across).", valueName: "GLOB"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Only repositories matching this glob (repeatable; `*` one component, `**` across).", valueName: "GLOB"))
     var repository: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Keep the N most recently pushed tags of each repository.", valueName: "N"))
     var keepLast: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Keep tags pushed within this duration (e.g. 30d, 12h).", valueName: "DURATION"))
+    @Option(
+        name: .long, help: ArgumentHelp("Keep tags pushed within this duration (e.g. 30d, 12h).", valueName: "DURATION")
+    )
     var keepWithin: String?
 
-    @Option(name: .long, help: ArgumentHelp("Keep tags whose name fully matches this regex (repeatable).", valueName: "REGEX"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Keep tags whose name fully matches this regex (repeatable).", valueName: "REGEX"))
     var keepTag: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Only tags whose name fully matches this regex are candidates (default: every tag).", valueName: "REGEX"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Only tags whose name fully matches this regex are candidates (default: every tag).", valueName: "REGEX"))
     var deleteTag: String?
 
     @Flag(name: [.customShort("d"), .long], help: "Report what would be deleted and the bytes freed; change nothing.")
@@ -72,7 +82,9 @@ struct RetainCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Write the plan to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Write the plan to FILE ('-': standard output) and change nothing.", valueName: "FILE"))
     var planOut: String?
 
     @OptionGroup var output: OutputFileOptions
@@ -81,7 +93,8 @@ struct RetainCommand: AsyncParsableCommand {
 
     func validate() throws {
         if policy != nil && (keepLast != nil || keepWithin != nil || !keepTag.isEmpty || deleteTag != nil) {
-            throw ValidationError("--policy holds the rules: give no --keep-last, --keep-within, --keep-tag or --delete-tag with it")
+            throw ValidationError(
+                "--policy holds the rules: give no --keep-last, --keep-within, --keep-tag or --delete-tag with it")
         }
     }
 
@@ -104,14 +117,17 @@ struct RetainCommand: AsyncParsableCommand {
         } catch {
             var refused = error
             if keepLast == nil && keepWithin == nil && keepTag.isEmpty {
-                refused.message = "no keep rule (--keep-last, --keep-within or --keep-tag): refusing to run; to delete every tag, say --keep-last 0"
+                refused.message =
+                    "no keep rule (--keep-last, --keep-within or --keep-tag): refusing to run; to delete every tag, say --keep-last 0"
             }
             throw refused
         }
     }
 
     func run() async throws {
-        guard let graceSeconds = DurationText.parse(grace) else { throw ValidationError("--grace: not a duration: \(grace)") }
+        guard let graceSeconds = DurationText.parse(grace) else {
+            throw ValidationError("--grace: not a duration: \(grace)")
+        }
         var options = RetentionOptions()
         options.dryRun = dryRun || planOut != nil
         options.collect = collect
@@ -147,7 +163,9 @@ struct RetainCommand: AsyncParsableCommand {
         } else {
             print(RetainText.render(result))
         }
-        let status = interrupted || result.report.cancelled ? Interruption.exitCode
+        let status =
+            interrupted || result.report.cancelled
+            ? Interruption.exitCode
             : !result.report.failures.isEmpty || !result.keptUnjudged.isEmpty || !result.report.problems.isEmpty
                 ? ExitStatus.problems : .success
         try await output.finish(

@@ -46,10 +46,13 @@ struct ScanCommand: AsyncParsableCommand {
     static func render(_ inventory: StoreInventory) -> String {
         var lines: [String] = []
         lines.append("repositories: \(inventory.repositories)")
-        lines.append("tags:         \(inventory.tags)" + (inventory.linklessTags > 0 ? " (and \(inventory.linklessTags) without current/link)" : ""))
+        lines.append(
+            "tags:         \(inventory.tags)"
+                + (inventory.linklessTags > 0 ? " (and \(inventory.linklessTags) without current/link)" : ""))
         lines.append("revisions:    \(inventory.revisions)")
         let kinds = inventory.manifestsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-        lines.append("manifests:    \(inventory.manifestsByKind.values.reduce(0, +)) (\(kinds.joined(separator: ", ")))")
+        lines.append(
+            "manifests:    \(inventory.manifestsByKind.values.reduce(0, +)) (\(kinds.joined(separator: ", ")))")
         lines.append("blobs:        \(inventory.blobs)" + (inventory.bytes.map { ", \(ByteCount.format($0))" } ?? ""))
         lines.append("uploads:      \(inventory.uploads)")
         lines.append("dangling layer links: \(inventory.danglingLayerLinks)")

@@ -8,13 +8,20 @@ struct StoreOptions: ParsableArguments {
     @Argument(
         help: ArgumentHelp(
             "The registry's storage rootdirectory (the folder holding docker/registry/v2), or s3://BUCKET[/ROOTDIRECTORY] for a store in S3.",
-            discussion: "For s3:// give --endpoint and --region for a store other than AWS S3; credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN."))
+            discussion:
+                "For s3:// give --endpoint and --region for a store other than AWS S3; credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN."
+        ))
     var root: String?
 
-    @Option(name: .long, help: "Read the storage driver (filesystem or s3) and its settings from the registry's config.yml instead of ROOT.")
+    @Option(
+        name: .long,
+        help:
+            "Read the storage driver (filesystem or s3) and its settings from the registry's config.yml instead of ROOT."
+    )
     var config: String?
 
-    @Option(name: .long, help: "S3 endpoint URL for s3:// ROOTs (e.g. http://127.0.0.1:8333); default: AWS S3 in --region.")
+    @Option(
+        name: .long, help: "S3 endpoint URL for s3:// ROOTs (e.g. http://127.0.0.1:8333); default: AWS S3 in --region.")
     var endpoint: String?
 
     @Option(name: .long, help: "S3 signing region for s3:// ROOTs (default: AWS_REGION, else us-east-1).")
@@ -25,22 +32,29 @@ struct StoreOptions: ParsableArguments {
 
     @Flag(
         name: .long,
-        help: "S3: run without the lock object, for stores that ignore conditional writes. Risk: two runs at once can delete what the other still needs.")
+        help:
+            "S3: run without the lock object, for stores that ignore conditional writes. Risk: two runs at once can delete what the other still needs."
+    )
     var noLock = false
 
     @Flag(
         name: .long,
-        help: "S3: read every link object with a GET, even one whose listed ETag is the MD5 of the exact link the registry writes (by default such a link is taken as read; for stores whose ETags are not what they say).")
+        help:
+            "S3: read every link object with a GET, even one whose listed ETag is the MD5 of the exact link the registry writes (by default such a link is taken as read; for stores whose ETags are not what they say)."
+    )
     var readEveryLink = false
 
     func validate() throws {
         if root == nil && config == nil { throw ValidationError("give ROOT or --config FILE") }
         if root != nil && config != nil { throw ValidationError("give ROOT or --config FILE, not both") }
         if let root, root.isEmpty { throw ValidationError("ROOT is empty: give the registry's storage rootdirectory") }
-        if let concurrency, !(1...1024).contains(concurrency) { throw ValidationError("--concurrency must be 1 to 1024") }
+        if let concurrency, !(1...1024).contains(concurrency) {
+            throw ValidationError("--concurrency must be 1 to 1024")
+        }
         let isS3 = root?.hasPrefix("s3://") == true
         if !isS3 && (endpoint != nil || region != nil) {
-            throw ValidationError("--endpoint and --region apply to s3:// ROOTs only (a --config file gives them in storage.s3)")
+            throw ValidationError(
+                "--endpoint and --region apply to s3:// ROOTs only (a --config file gives them in storage.s3)")
         }
     }
 
@@ -59,14 +73,20 @@ struct StoreOptions: ParsableArguments {
         guard let config else {
             let root = root ?? "."
             if root.hasPrefix("s3://") {
-                return (s3(try S3Configuration(url: root, endpoint: endpoint, region: region, environment: environment)), false)
+                return (
+                    s3(try S3Configuration(url: root, endpoint: endpoint, region: region, environment: environment)),
+                    false
+                )
             }
             return (try FileSystemBackend(root: root), false)
         }
         let parsed = try RegistryConfig.load(path: config)
         do {
             if parsed.storage.driver == "s3" {
-                return (s3(try S3Configuration(storage: parsed.storage, environment: environment)), parsed.hasBlobDescriptorCache)
+                return (
+                    s3(try S3Configuration(storage: parsed.storage, environment: environment)),
+                    parsed.hasBlobDescriptorCache
+                )
             }
             return (try parsed.storage.makeBackend(), parsed.hasBlobDescriptorCache)
         } catch {

@@ -32,7 +32,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("trust-etag"),
-        help: "With --fast on an object store: skip reading blobs whose size, time and ETag equal the baseline's (an ETag is the store's tag, not a hash we checked).")
+        help:
+            "With --fast on an object store: skip reading blobs whose size, time and ETag equal the baseline's (an ETag is the store's tag, not a hash we checked)."
+    )
     var trustETag = false
 
     @Option(name: .long, help: "Move corrupt blobs into this directory (same filesystem as the store).")

@@ -18,9 +18,10 @@ extension BadInputTests {
         let store = try FixtureStore()
         let (tagged, untagged) = try Self.images(store)
         try store.tag(Self.repository, "v2", untagged.manifest)
-        try store.remove(keepCurrentDirectory
-            ? FixtureStore.tagCurrent(Self.repository, "v2")
-            : "\(FixtureStore.repository(Self.repository))/_manifests/tags/v2/current")
+        try store.remove(
+            keepCurrentDirectory
+                ? FixtureStore.tagCurrent(Self.repository, "v2")
+                : "\(FixtureStore.repository(Self.repository))/_manifests/tags/v2/current")
         for options in [ScanOptions.inventory, Collector(backend: try store.backend()).scanOptions] {
             let snapshot = try await Self.scanned(store, options)
             #expect(snapshot.problems.isEmpty, "\(snapshot.problems)")
@@ -55,7 +56,9 @@ extension BadInputTests {
             try store.symlink(link, to: nowhere)
         }
         let snapshot = try await Self.scanned(store)
-        #expect(snapshot.problems.contains { $0.code == .wrongType && ($0.path ?? "").contains("/tags/v2/current") }, "\(snapshot.problems)")
+        #expect(
+            snapshot.problems.contains { $0.code == .wrongType && ($0.path ?? "").contains("/tags/v2/current") },
+            "\(snapshot.problems)")
         let repository = try #require(snapshot.repositories.first { $0.name == Self.repository })
         #expect(repository.isIncomplete)
         #expect(repository.linklessTags.isEmpty)
@@ -119,7 +122,9 @@ extension BadInputTests {
         }
         let error = await #expect(throws: SweepError.self) { _ = try await Self.scanned(store) }
         #expect(error?.code == .invalidStore)
-        #expect(error?.path?.hasSuffix(moved == "repositories" ? "v2/repositories" : "v2/blobs/sha256") == true, "\(String(describing: error))")
+        #expect(
+            error?.path?.hasSuffix(moved == "repositories" ? "v2/repositories" : "v2/blobs/sha256") == true,
+            "\(String(describing: error))")
         for mode in Mode.allCases {
             let refusal = await #expect(throws: SweepError.self) {
                 _ = try await Collector(backend: try store.backend(), options: mode.options).run()

@@ -194,23 +194,31 @@ import Testing
             {"blobCandidates":["\(orphan)"],"deadRevisions":{},"prune":false,"scannedAt":0,"tags":[],\
             "targets":[],"version":1,"wholeRepositories":[]}
             """
-        for damaged in ["{not json", valid.replacingOccurrences(of: "\(orphan)", with: "sha256:\(String(repeating: "G", count: 64))")] {
+        for damaged in [
+            "{not json",
+            valid.replacingOccurrences(of: "\(orphan)", with: "sha256:\(String(repeating: "G", count: 64))"),
+        ] {
             try store.write(journal, damaged)
             var options = CollectOptions()
             options.dryRun = false
             options.grace = 0
-            let gc = await #expect(throws: SweepError.self) { try await Collector(backend: try store.backend(), options: options).run() }
+            let gc = await #expect(throws: SweepError.self) {
+                try await Collector(backend: try store.backend(), options: options).run()
+            }
             #expect(gc?.code == .invalidStore && gc?.path?.hasSuffix(journal) == true)
             var delete = DeleteOptions()
             delete.dryRun = false
             let deleted = await #expect(throws: SweepError.self) {
-                try await ImageDeleter(backend: try store.backend(), options: delete).run([DeleteTarget(repository: "none", tag: nil)])
+                try await ImageDeleter(backend: try store.backend(), options: delete).run([
+                    DeleteTarget(repository: "none", tag: nil)
+                ])
             }
             #expect(deleted?.code == .invalidStore)
             var retain = RetentionOptions()
             retain.dryRun = false
             let retained = await #expect(throws: SweepError.self) {
-                try await Retainer(backend: try store.backend(), options: retain).run(try RetentionPolicy(rules: [RetentionRule(keepLast: 1)]))
+                try await Retainer(backend: try store.backend(), options: retain).run(
+                    try RetentionPolicy(rules: [RetentionRule(keepLast: 1)]))
             }
             #expect(retained?.code == .invalidStore)
             #expect(store.hasBlob(orphan), "nothing is removed past a damaged journal")
@@ -254,7 +262,9 @@ import Testing
         let deleter = await #expect(throws: SweepError.self) {
             var deleteOptions = DeleteOptions()
             deleteOptions.dryRun = false
-            return try await ImageDeleter(backend: backend, options: deleteOptions).run([DeleteTarget(repository: "any")])
+            return try await ImageDeleter(backend: backend, options: deleteOptions).run([
+                DeleteTarget(repository: "any")
+            ])
         }
         #expect(deleter?.code == .locked)
         #expect(store.hasBlob(orphan), "a locked run deleted something")

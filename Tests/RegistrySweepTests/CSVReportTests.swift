@@ -7,10 +7,16 @@ import Testing
 /// runs of the in-memory store with an injected removal failure.
 @Suite struct CSVReportTests {
     static let trickyRows = [
-        CSVReportRow(kind: "blob", repository: "", digestOrTag: "sha256:00", bytes: 12, action: .removed, reason: "plain"),
-        CSVReportRow(kind: "tag", repository: "a,b", digestOrTag: "say \"hi\"", bytes: nil, action: .skipped, reason: "line one\nline two"),
-        CSVReportRow(kind: "link", repository: "r", digestOrTag: "t", bytes: 0, action: .failed, reason: "crlf\r\nhere, and \"more\""),
-        CSVReportRow(kind: "upload", repository: "lone\rcr", digestOrTag: "", bytes: nil, action: .eligible, reason: "ünïcödé ✓"),
+        CSVReportRow(
+            kind: "blob", repository: "", digestOrTag: "sha256:00", bytes: 12, action: .removed, reason: "plain"),
+        CSVReportRow(
+            kind: "tag", repository: "a,b", digestOrTag: "say \"hi\"", bytes: nil, action: .skipped,
+            reason: "line one\nline two"),
+        CSVReportRow(
+            kind: "link", repository: "r", digestOrTag: "t", bytes: 0, action: .failed,
+            reason: "crlf\r\nhere, and \"more\""),
+        CSVReportRow(
+            kind: "upload", repository: "lone\rcr", digestOrTag: "", bytes: nil, action: .eligible, reason: "ünïcödé ✓"),
     ]
 
     @Test func fieldsAreQuotedOnlyWhereRFC4180SaysAndRecordsEndInCRLF() {
@@ -48,7 +54,9 @@ import Testing
 
     @Test func aRealRunNamesEachRemovedItemAndTheFailedOne() async throws {
         let (backend, store) = try MemoryStore.inMemory()
-        backend.inject(.init(.remove, .path(FixtureStore.blobData(store.orphan)), SweepError(.permissionDenied, "injected denial")))
+        backend.inject(
+            .init(.remove, .path(FixtureStore.blobData(store.orphan)), SweepError(.permissionDenied, "injected denial"))
+        )
         let report = try await Collector(
             backend: backend, options: InMemoryCollectTests.options(dryRun: false, deleteUntagged: true, grace: 0)
         ).run()
@@ -67,7 +75,9 @@ import Testing
         #expect(removedRows["manifest"] == removed.manifests)
         #expect(removedRows["link"] == removed.links)
         #expect(removed.blobs > 0 && removed.manifests > 0 && removed.links > 0)
-        #expect(rows.filter { $0.action == .removed && $0.kind == "blob" }.compactMap(\.bytes).reduce(0, +) == removed.bytes)
+        #expect(
+            rows.filter { $0.action == .removed && $0.kind == "blob" }.compactMap(\.bytes).reduce(0, +) == removed.bytes
+        )
         #expect(rows.count == report.eligibleBlobs.count + report.eligibleManifests.count + report.eligibleLinks.count)
 
         // The metrics say the same: one permissionDenied failure, the removed counts.
@@ -101,16 +111,22 @@ import Testing
         // A kept item among the eligible ones takes the kept reason; one that is not (a dry run
         // drops kept items from its lists) is a row of its own, named from its path.
         report.skipped = [
-            .init(kind: .blob, path: StorePath.blobDirectory(store.orphan), reason: "referenced by something written after the scan"),
-            .init(kind: .tag, path: StorePath.tag("team/multi", "latest"), reason: "the tag was pushed again after the scan"),
+            .init(
+                kind: .blob, path: StorePath.blobDirectory(store.orphan),
+                reason: "referenced by something written after the scan"),
+            .init(
+                kind: .tag, path: StorePath.tag("team/multi", "latest"),
+                reason: "the tag was pushed again after the scan"),
         ]
         rows = report.csvRows
         let orphan = try #require(rows.first { $0.digestOrTag == store.orphan.description })
         #expect(orphan.action == .skipped && orphan.reason == "referenced by something written after the scan")
         let tag = try #require(rows.last)
-        #expect(tag == CSVReportRow(
-            kind: "tag", repository: "team/multi", digestOrTag: "latest", bytes: nil, action: .skipped,
-            reason: "the tag was pushed again after the scan"))
+        #expect(
+            tag
+                == CSVReportRow(
+                    kind: "tag", repository: "team/multi", digestOrTag: "latest", bytes: nil, action: .skipped,
+                    reason: "the tag was pushed again after the scan"))
 
         // Cancelled: the report says how many went, not which: the rest stay eligible, and say so.
         report.dryRun = false
@@ -132,8 +148,11 @@ import Testing
         let result = try await ImageDeleter(backend: backend, options: options).run([DeleteTarget(parsing: "app")])
         let rows = result.csvRows
         #expect(result.removedTags == ["app:v1"])
-        #expect(rows.first == CSVReportRow(
-            kind: "tag", repository: "app", digestOrTag: "v1", bytes: nil, action: .removed, reason: SweepPlan.reasons["tag"] ?? ""))
+        #expect(
+            rows.first
+                == CSVReportRow(
+                    kind: "tag", repository: "app", digestOrTag: "v1", bytes: nil, action: .removed,
+                    reason: SweepPlan.reasons["tag"] ?? ""))
         let removed = try #require(result.report.removed)
         #expect(Self.counts(rows, .removed)["tag"] == removed.tags)
         #expect(Self.counts(rows, .removed)["manifest"] == removed.manifests)

@@ -49,7 +49,8 @@ import Testing
         defer { close(fd) }
         // `[` is a shell builtin: nothing else is opened while it checks.
         let outcome = try ChildProcess.run(
-            "/bin/sh", ["-c", "[ -e /proc/$$/fd/\(fd) ] && echo inherited || echo closed; [ -e /proc/$$/fd/2 ] && echo stderr"])
+            "/bin/sh",
+            ["-c", "[ -e /proc/$$/fd/\(fd) ] && echo inherited || echo closed; [ -e /proc/$$/fd/2 ] && echo stderr"])
         #expect(outcome.outputText == "closed\nstderr\n")
     }
 

@@ -22,7 +22,10 @@ struct CollectRegistryTests {
         let snapshot = try await StoreScanner(backend: backend, options: .inventory).scan()
         let inventory = StoreInventory(snapshot)
         #expect(inventory.problems.isEmpty, "\(inventory.problems)")
-        #expect(Set(snapshot.repositories.map(\.name)) == ["library/app", "team/svc/api", "multi/oci", "multi/docker", "oci/plain"])
+        #expect(
+            Set(snapshot.repositories.map(\.name)) == [
+                "library/app", "team/svc/api", "multi/oci", "multi/docker", "oci/plain",
+            ])
         var expectedTags = 0
         for name in ["library/app", "team/svc/api", "multi/oci", "multi/docker", "oci/plain"] {
             expectedTags += try await registry.tags(name).count
@@ -103,8 +106,14 @@ struct CollectRegistryTests {
         #expect(report.eligibleUploads.map(\.uuid) == [scenario.uploadID])
         #expect(!report.eligibleLinks.isEmpty)
         // The registry's API delete left an empty revision directory behind; it is cleaned.
-        #expect(report.eligibleLinks.contains { $0.kind == .revisionWithoutLink && $0.digest?.description == scenario.deleted.manifestDigest })
-        #expect(!FileManager.default.fileExists(atPath: registry.rootDirectory.path + "/" + StorePath.revision("library/app", Digest(scenario.deleted.manifestDigest)!)))
+        #expect(
+            report.eligibleLinks.contains {
+                $0.kind == .revisionWithoutLink && $0.digest?.description == scenario.deleted.manifestDigest
+            })
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: registry.rootDirectory.path + "/"
+                    + StorePath.revision("library/app", Digest(scenario.deleted.manifestDigest)!)))
         try await registry.restart()
         try await scenario.pullEverythingKept(registry)
         #expect(try await registry.getManifest("library/app", reference: scenario.oldV1.manifestDigest).status == 404)
@@ -136,7 +145,8 @@ struct CollectRegistryTests {
         noGrace.grace = 0
         let revalidated = try await Collector(backend: backend, options: noGrace).run(snapshot: stale)
         #expect(!revalidated.eligibleBlobs.map(\.description).contains(layer.digest))
-        #expect(revalidated.skipped.contains { $0.kind == .blob && $0.path.hasSuffix(String(layer.digest.dropFirst(7))) })
+        #expect(
+            revalidated.skipped.contains { $0.kind == .blob && $0.path.hasSuffix(String(layer.digest.dropFirst(7))) })
 
         var withGrace = options(dryRun: false, untagged: false)
         withGrace.grace = 3600

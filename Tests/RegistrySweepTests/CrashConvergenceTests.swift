@@ -16,28 +16,40 @@ struct CrashConvergenceTests {
         let shared = ImageFactory.randomBlob(size: 8192, seed: 901)
         var kept: [(String, String, PushedImage)] = []
         let app1 = try await registry.pushImage(
-            "app", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 902)], config: ImageFactory.imageConfig(seed: 903))
+            "app", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 902)],
+            config: ImageFactory.imageConfig(seed: 903))
         let app2 = try await registry.pushImage(
-            "app", tag: "2", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 904)], config: ImageFactory.imageConfig(seed: 905))
+            "app", tag: "2", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 904)],
+            config: ImageFactory.imageConfig(seed: 905))
         _ = try await registry.pushImage("app", tag: "latest", layers: app2.layers, config: app2.config)
         kept.append(("app", "2", app2))
-        kept.append(("other/svc", "1", try await registry.pushImage(
-            "other/svc", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 906)], config: ImageFactory.imageConfig(seed: 907))))
+        kept.append(
+            (
+                "other/svc", "1",
+                try await registry.pushImage(
+                    "other/svc", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 906)],
+                    config: ImageFactory.imageConfig(seed: 907))
+            ))
         for tag in ["1", "2"] {
             _ = try await registry.pushImage(
                 "gone/x", tag: tag, layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 908 + UInt64(tag)!)],
                 config: ImageFactory.imageConfig(seed: 910 + UInt64(tag)!))
         }
         _ = try await registry.pushImage(
-            "app", tag: nil, layers: [ImageFactory.randomBlob(size: 300, seed: 912)], config: ImageFactory.imageConfig(seed: 913),
+            "app", tag: nil, layers: [ImageFactory.randomBlob(size: 300, seed: 912)],
+            config: ImageFactory.imageConfig(seed: 913),
             oci: true, subject: app1.descriptor(), artifactType: "application/vnd.example.sig")
         registry.stop()
 
-        let arguments = ["delete", "--image", "app:1", "--image", "app:latest", "--image", "gone/x", "--prune", "--grace", "0"]
+        let arguments = [
+            "delete", "--image", "app:1", "--image", "app:latest", "--image", "gone/x", "--prune", "--grace", "0",
+        ]
         let points = try await killEverywhere(registry.rootDirectory, arguments, rerunMayFind: [4])
         #expect(points >= 20, "the delete removes at least 20 nodes; killed at \(points) points")
         try await registry.restart()
-        for (repository, tag, image) in kept { try await registry.pullAndCheck(repository, reference: tag, expected: image) }
+        for (repository, tag, image) in kept {
+            try await registry.pullAndCheck(repository, reference: tag, expected: image)
+        }
         #expect(try await registry.getManifest("app", reference: "1").status == 404)
     }
 
@@ -81,7 +93,10 @@ struct CrashConvergenceTests {
             if case .exited(let status) = first.termination {
                 #expect(status == 0, "finished run: \(first.output)")
                 let difference = Set(treeList(copy)).symmetricDifference(expected).sorted()
-                #expect(difference.isEmpty, "a run that was not killed ends as the uninterrupted one: \(difference.prefix(10)); it said: \(first.output)")
+                #expect(
+                    difference.isEmpty,
+                    "a run that was not killed ends as the uninterrupted one: \(difference.prefix(10)); it said: \(first.output)"
+                )
                 break
             }
             #expect(first.termination == .signaled(SIGKILL), "killed after \(removals) removals: \(first.output)")
@@ -91,16 +106,23 @@ struct CrashConvergenceTests {
             let journal = FileManager.default.fileExists(atPath: copy.path + "/.regsweep-delete.journal")
             let rerun = try run(executable, onCopy)
             let allowed: Set<Int32> = journal ? [0] : rerunMayFind.union([0])
-            #expect(rerun.termination.exitCode.map(allowed.contains) == true, "rerun after a kill at removal \(removals): \(rerun.output)")
+            #expect(
+                rerun.termination.exitCode.map(allowed.contains) == true,
+                "rerun after a kill at removal \(removals): \(rerun.output)")
             let difference = Set(treeList(copy)).symmetricDifference(expected).sorted()
-            #expect(difference.isEmpty, "after a kill at removal \(removals), the rerun differs: \(difference.prefix(10)); rerun said: \(rerun.output); the uninterrupted run said: \(whole.output)")
+            #expect(
+                difference.isEmpty,
+                "after a kill at removal \(removals), the rerun differs: \(difference.prefix(10)); rerun said: \(rerun.output); the uninterrupted run said: \(whole.output)"
+            )
             removals += removals < 12 ? 1 : 3
         }
         return killed
     }
 
     /// Runs regsweep to completion with standard output and error in one stream.
-    private func run(_ executable: String, _ arguments: [String]) throws -> (termination: ChildProcess.Termination, output: String) {
+    private func run(_ executable: String, _ arguments: [String]) throws -> (
+        termination: ChildProcess.Termination, output: String
+    ) {
         let outcome = try ChildProcess.run(executable, arguments, output: .captured, error: .sameAsOutput)
         return (outcome.termination, outcome.outputText)
     }

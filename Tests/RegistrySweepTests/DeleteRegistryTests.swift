@@ -18,18 +18,24 @@ struct DeleteRegistryTests {
         let shared = ImageFactory.randomBlob(size: 8192, seed: 501)
         var images: [String: PushedImage] = [:]
         images["app:1"] = try await registry.pushImage(
-            "app", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 502)], config: ImageFactory.imageConfig(seed: 503))
+            "app", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 502)],
+            config: ImageFactory.imageConfig(seed: 503))
         images["app:2"] = try await registry.pushImage(
-            "app", tag: "2", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 504)], config: ImageFactory.imageConfig(seed: 505))
+            "app", tag: "2", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 504)],
+            config: ImageFactory.imageConfig(seed: 505))
         // Same manifest under two tags.
-        images["app:latest"] = try await registry.pushImage("app", tag: "latest", layers: images["app:2"]!.layers, config: images["app:2"]!.config)
+        images["app:latest"] = try await registry.pushImage(
+            "app", tag: "latest", layers: images["app:2"]!.layers, config: images["app:2"]!.config)
         images["other/svc:1"] = try await registry.pushImage(
-            "other/svc", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 506)], config: ImageFactory.imageConfig(seed: 507))
+            "other/svc", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 506)],
+            config: ImageFactory.imageConfig(seed: 507))
         images["gone/x:1"] = try await registry.pushImage(
-            "gone/x", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 508)], config: ImageFactory.imageConfig(seed: 509))
+            "gone/x", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 1000, seed: 508)],
+            config: ImageFactory.imageConfig(seed: 509))
         // A signature of app:1 (untagged referrer): goes with its subject.
         images["app@sig"] = try await registry.pushImage(
-            "app", tag: nil, layers: [ImageFactory.randomBlob(size: 300, seed: 510)], config: ImageFactory.imageConfig(seed: 511),
+            "app", tag: nil, layers: [ImageFactory.randomBlob(size: 300, seed: 510)],
+            config: ImageFactory.imageConfig(seed: 511),
             oci: true, subject: images["app:1"]!.descriptor(), artifactType: "application/vnd.example.sig")
         return (shared, images)
     }
@@ -70,7 +76,9 @@ struct DeleteRegistryTests {
         #expect(Set(catalog) == ["app", "other/svc"])
         registry.stop()
         let reference = try registry.garbageCollect(dryRun: true, deleteUntagged: false)
-        #expect(reference.eligibleBlobs.isEmpty, "the reference finds nothing regsweep should have removed: \(reference.eligibleBlobs)")
+        #expect(
+            reference.eligibleBlobs.isEmpty,
+            "the reference finds nothing regsweep should have removed: \(reference.eligibleBlobs)")
         let after = try await StoreScanner(backend: backend, options: .inventory).scan()
         #expect(after.problems.isEmpty, "\(after.problems)")
     }

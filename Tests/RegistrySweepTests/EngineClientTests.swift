@@ -1,6 +1,6 @@
+import DockerImageStore
 import Foundation
 import RegistrySweep
-import DockerImageStore
 import Testing
 
 #if canImport(Glibc)
@@ -24,7 +24,8 @@ import Testing
 
     /// Chunked bodies are de-chunked; incomplete ones wait for more bytes, or fail at end of stream.
     @Test func chunked() throws {
-        let text = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let text =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "4\r\n[1,2\r\na;ext=1\r\n,3,4,5,6,7\r\n1\r\n]\r\n0\r\n\r\n"
         let bytes = Array(text.utf8)
         let response = try #require(try EngineHTTPResponse.parse(bytes, atEOF: false))

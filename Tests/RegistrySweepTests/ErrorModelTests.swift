@@ -153,7 +153,8 @@ struct ErrorModelTests {
 
         #expect(
             Set(object.keys) == [
-                "dryRun", "markedBlobs", "eligibleBlobs", "eligibleManifests", "eligibleBytes", "eligibleUploads", "eligibleIncompleteUploads",
+                "dryRun", "markedBlobs", "eligibleBlobs", "eligibleManifests", "eligibleBytes", "eligibleUploads",
+                "eligibleIncompleteUploads",
                 "eligibleLinks", "eligibleRepositories", "keptYoungBlobs", "totalBlobs", "totalManifests",
                 "warnings", "problems", "failures", "timings", "skipped", "revalidations", "cancelled",
                 "eligibleBlobSizes", "failedItems", "scannedAt",

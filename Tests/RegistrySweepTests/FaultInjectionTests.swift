@@ -83,7 +83,8 @@ import Testing
     func withoutFaultsTheOrphanGoes(deleteUntagged: Bool) async throws {
         let (backend, store) = try MemoryStore.inMemory()
         let report = try await Collector(
-            backend: backend, options: InMemoryCollectTests.options(dryRun: false, deleteUntagged: deleteUntagged, grace: 0)
+            backend: backend,
+            options: InMemoryCollectTests.options(dryRun: false, deleteUntagged: deleteUntagged, grace: 0)
         ).run()
         #expect(report.problems.isEmpty && report.failures.isEmpty)
         #expect(backend.contents(of: FixtureStore.blobData(store.orphan)) == nil)
@@ -97,7 +98,8 @@ import Testing
             let (backend, store) = try MemoryStore.inMemory()
             let afterCalls = place.name.hasPrefix("fail after") ? 5 : 0
             backend.inject(
-                .init(place.operations, place.scope(store), SweepError(code, "injected \(code)"), afterCalls: afterCalls))
+                .init(
+                    place.operations, place.scope(store), SweepError(code, "injected \(code)"), afterCalls: afterCalls))
             let options = InMemoryCollectTests.options(dryRun: false, deleteUntagged: deleteUntagged, grace: 0)
             var reported: Bool
             do {
@@ -128,7 +130,8 @@ extension FaultInjectionTests {
     @Test func aLyingNotFoundLosesLiveBlobs() async throws {
         let (backend, store) = try MemoryStore.inMemory()
         backend.inject(
-            .init(.list, .path("\(Self.v2)/repositories/app/_manifests/revisions/sha256"), SweepError(.notFound, "lie")))
+            .init(.list, .path("\(Self.v2)/repositories/app/_manifests/revisions/sha256"), SweepError(.notFound, "lie"))
+        )
         _ = try await Collector(
             backend: backend, options: InMemoryCollectTests.options(dryRun: false, deleteUntagged: true, grace: 0)
         ).run()
@@ -162,7 +165,9 @@ extension FaultInjectionTests {
             #expect(oldKept, "a repository with a tag being written keeps its untagged manifests")
         } else {
             #expect(backend.injectedFailures > 0)
-            #expect(report.problems.contains { $0.path?.hasPrefix(history) == true || $0.message.contains(history) }, "\(report.problems)")
+            #expect(
+                report.problems.contains { $0.path?.hasPrefix(history) == true || $0.message.contains(history) },
+                "\(report.problems)")
             #expect(orphanKept, "no blob is removed while a halfway tag's history is unknown")
             #expect(oldKept, "no untagged manifest of a repository with a tag being written")
         }

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import RegistrySweep
 import RegistryStoreGenerator
+import RegistrySweep
 import Testing
 
 /// The store generator: real content addresses, the counts it claims, determinism, and
@@ -155,7 +155,9 @@ import Testing
         var options = Self.smallOptions()
         options.repositories = 1
         _ = try await StoreGenerator(root: root, options: options).generate()
-        let error = await #expect(throws: SweepError.self) { try await StoreGenerator(root: root, options: options).generate() }
+        let error = await #expect(throws: SweepError.self) {
+            try await StoreGenerator(root: root, options: options).generate()
+        }
         #expect(error?.code == .invalidArgument && error?.message.contains("already holds docker/registry/v2") == true)
     }
 

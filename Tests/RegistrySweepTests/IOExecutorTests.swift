@@ -70,7 +70,10 @@ import Testing
             for _ in 0..<24 {
                 group.addTask {
                     _ = await executor.run {
-                        counts.value.withLock { $0.running += 1; $0.most = max($0.most, $0.running) }
+                        counts.value.withLock {
+                            $0.running += 1
+                            $0.most = max($0.most, $0.running)
+                        }
                         usleep(2_000)  // a blocking call
                         counts.value.withLock { $0.running -= 1 }
                     }

@@ -1,6 +1,6 @@
+import DockerImageStore
 import Foundation
 import RegistrySweep
-import DockerImageStore
 import Testing
 
 /// An image config that is missing, a directory, or corrupt is one kind of problem: the same

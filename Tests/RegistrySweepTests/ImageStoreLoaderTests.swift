@@ -1,6 +1,6 @@
+import DockerImageStore
 import Foundation
 import RegistrySweep
-import DockerImageStore
 import Testing
 
 import struct Crypto.SHA256
@@ -158,10 +158,12 @@ import struct Crypto.SHA256
     @Test func corruptParentMetadata() async throws {
         let dir = try ImageStoreFixtures.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let ids = try ImageStoreFixtures.writeCurrent(at: dir, images: [
-            .init(name: "base", parent: nil, newLayers: [1]),
-            .init(name: "child", parent: "base", newLayers: [2], references: ["c:1"]),
-        ])
+        let ids = try ImageStoreFixtures.writeCurrent(
+            at: dir,
+            images: [
+                .init(name: "base", parent: nil, newLayers: [1]),
+                .init(name: "child", parent: "base", newLayers: [2], references: ["c:1"]),
+            ])
         let before = try await ImageStoreLoader().load(dataRoot: dir.path)
         #expect(before.intermediateIDs() == [ids["base"]!])
         let file = dir.appendingPathComponent("image/vfs/imagedb/metadata/sha256/\(ids["child"]!.hex)/parent")
@@ -208,7 +210,9 @@ import struct Crypto.SHA256
         let none = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path) }
         #expect(none?.code == .invalidImageStore)
         #expect(none?.path == dir.path)
-        let absent = await #expect(throws: SweepError.self) { try await ImageStoreLoader().load(dataRoot: dir.path + "/nope") }
+        let absent = await #expect(throws: SweepError.self) {
+            try await ImageStoreLoader().load(dataRoot: dir.path + "/nope")
+        }
         #expect(absent?.code == .notFound)
 
         let ids = try ImageStoreFixtures.writeCurrent(at: dir, images: [.init(name: "a", parent: nil, newLayers: [1])])

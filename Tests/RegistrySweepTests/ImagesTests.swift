@@ -1,6 +1,6 @@
+import DockerImageStore
 import Foundation
 import RegistrySweep
-import DockerImageStore
 import Testing
 
 /// `regsweep images` against a real private dockerd (vfs): the offline listing reproduces the engine's own

@@ -60,7 +60,8 @@ import Testing
             lines.append("\(call): \(await outcome(body))")
         }
         func listing(_ path: String) async throws(SweepError) -> String {
-            try await backend.list(path).sorted { $0.name < $1.name }.map { "\($0.name)=\($0.kind)" }.joined(separator: ",")
+            try await backend.list(path).sorted { $0.name < $1.name }.map { "\($0.name)=\($0.kind)" }.joined(
+                separator: ",")
         }
         func read(_ path: String, limit: Int = 1024) async throws(SweepError) -> String {
             try await backend.withContents(of: path, limit: limit) { String(decoding: $0, as: UTF8.self) }
@@ -69,7 +70,9 @@ import Testing
             let info = try await backend.stat(path)
             return "file=\(info.isFile) dir=\(info.isDirectory) size=\(info.isFile ? info.size : -1)"
         }
-        for path in ["d", "empty", "d/file", "d/link", "d/fifo", "missing", "d/file/below", "d/link/inner", "../d", "d//file"] {
+        for path in [
+            "d", "empty", "d/file", "d/link", "d/fifo", "missing", "d/file/below", "d/link/inner", "../d", "d//file",
+        ] {
             await note("list \(path)") { () throws(SweepError) in try await listing(path) }
         }
         // Not "d/link/inner": the filesystem follows a symlink in a parent on reads (only removals
@@ -80,28 +83,63 @@ import Testing
         await note("read over limit") { () throws(SweepError) in try await read("d/file", limit: 3) }
         await note("stream d/file") { () throws(SweepError) in
             var chunks: [String] = []
-            let info = try await backend.stream("d/file", chunkSize: 2) { chunks.append(String(decoding: $0, as: UTF8.self)) }
+            let info = try await backend.stream("d/file", chunkSize: 2) {
+                chunks.append(String(decoding: $0, as: UTF8.self))
+            }
             return "\(chunks.joined()) \(info.size)"
         }
-        await note("stream d") { () throws(SweepError) in _ = try await backend.stream("d", chunkSize: 2) { _ in }; return "" }
+        await note("stream d") { () throws(SweepError) in
+            _ = try await backend.stream("d", chunkSize: 2) { _ in }
+            return ""
+        }
         for path in ["d", "d/file", "d/link", "missing", "d/file/below"] {
             await note("stat \(path)") { () throws(SweepError) in try await stat(path) }
         }
         await note("subdirectory d/sub") { () throws(SweepError) in
-            try await backend.subdirectory("d/sub").withContents(of: "inner", limit: 10) { String(decoding: $0, as: UTF8.self) }
+            try await backend.subdirectory("d/sub").withContents(of: "inner", limit: 10) {
+                String(decoding: $0, as: UTF8.self)
+            }
         }
-        await note("subdirectory missing") { () throws(SweepError) in _ = try await backend.subdirectory("missing"); return "" }
-        await note("subdirectory d/file") { () throws(SweepError) in _ = try await backend.subdirectory("d/file"); return "" }
-        await note("removeEmptyDirectory d") { () throws(SweepError) in "\(try await backend.removeEmptyDirectory("d"))" }
-        await note("removeEmptyDirectory empty") { () throws(SweepError) in "\(try await backend.removeEmptyDirectory("empty"))" }
-        await note("removeEmptyDirectory missing") { () throws(SweepError) in "\(try await backend.removeEmptyDirectory("missing"))" }
-        await note("removeEmptyDirectory d/file") { () throws(SweepError) in "\(try await backend.removeEmptyDirectory("d/file"))" }
-        await note("removeFile d") { () throws(SweepError) in try await backend.removeFile("d"); return "" }
-        await note("removeFile missing") { () throws(SweepError) in try await backend.removeFile("missing"); return "" }
-        await note("removeFile d/link") { () throws(SweepError) in try await backend.removeFile("d/link"); return "" }
+        await note("subdirectory missing") { () throws(SweepError) in
+            _ = try await backend.subdirectory("missing")
+            return ""
+        }
+        await note("subdirectory d/file") { () throws(SweepError) in
+            _ = try await backend.subdirectory("d/file")
+            return ""
+        }
+        await note("removeEmptyDirectory d") { () throws(SweepError) in "\(try await backend.removeEmptyDirectory("d"))"
+        }
+        await note("removeEmptyDirectory empty") { () throws(SweepError) in
+            "\(try await backend.removeEmptyDirectory("empty"))"
+        }
+        await note("removeEmptyDirectory missing") { () throws(SweepError) in
+            "\(try await backend.removeEmptyDirectory("missing"))"
+        }
+        await note("removeEmptyDirectory d/file") { () throws(SweepError) in
+            "\(try await backend.removeEmptyDirectory("d/file"))"
+        }
+        await note("removeFile d") { () throws(SweepError) in
+            try await backend.removeFile("d")
+            return ""
+        }
+        await note("removeFile missing") { () throws(SweepError) in
+            try await backend.removeFile("missing")
+            return ""
+        }
+        await note("removeFile d/link") { () throws(SweepError) in
+            try await backend.removeFile("d/link")
+            return ""
+        }
         await note("after removeFile") { () throws(SweepError) in try await listing("d") }
-        await note("removeTree missing") { () throws(SweepError) in try await backend.removeTree("missing/x"); return "" }
-        await note("removeTree d") { () throws(SweepError) in try await backend.removeTree("d"); return "" }
+        await note("removeTree missing") { () throws(SweepError) in
+            try await backend.removeTree("missing/x")
+            return ""
+        }
+        await note("removeTree d") { () throws(SweepError) in
+            try await backend.removeTree("d")
+            return ""
+        }
         await note("after removeTree") { () throws(SweepError) in try await listing("") }
         return lines
     }

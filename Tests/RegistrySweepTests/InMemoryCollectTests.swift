@@ -30,7 +30,9 @@ import Testing
     @Test func realRunsDeleteOnlyGarbage() async throws {
         for deleteUntagged in [false, true] {
             let (backend, store) = try MemoryStore.inMemory()
-            let report = try await Collector(backend: backend, options: Self.options(dryRun: false, deleteUntagged: deleteUntagged)).run()
+            let report = try await Collector(
+                backend: backend, options: Self.options(dryRun: false, deleteUntagged: deleteUntagged)
+            ).run()
             #expect(report.problems.isEmpty && report.failures.isEmpty)
             let expected = deleteUntagged ? [store.orphan] + store.old.all : [store.orphan]
             #expect(Set(report.eligibleBlobs) == Set(expected))
@@ -66,7 +68,9 @@ import Testing
         let deleteError = await #expect(throws: SweepError.self) {
             var deleteOptions = DeleteOptions()
             deleteOptions.dryRun = false
-            _ = try await ImageDeleter(backend: backend, options: deleteOptions).run([DeleteTarget(repository: "app", tag: "v1")])
+            _ = try await ImageDeleter(backend: backend, options: deleteOptions).run([
+                DeleteTarget(repository: "app", tag: "v1")
+            ])
         }
         #expect(deleteError?.code == .invalidArgument)
         #expect(memory.contents(of: FixtureStore.blobData(store.orphan)) != nil, "nothing was swept unlocked")
@@ -131,7 +135,8 @@ import Testing
         #expect(backend.injectedFailures > 0)
         #expect(report.brokenTags.contains("team/multi:latest"))
         let quarantine = await #expect(throws: SweepError.self) {
-            _ = try await StoreVerifier(backend: backend, options: VerifyOptions(mode: .full, quarantine: "/tmp")).verify()
+            _ = try await StoreVerifier(backend: backend, options: VerifyOptions(mode: .full, quarantine: "/tmp"))
+                .verify()
         }
         #expect(quarantine?.code == .invalidArgument)
     }

@@ -113,7 +113,8 @@ extension KeyListingTests {
         var generated = [String(repeating: "0", count: 64), String(repeating: "f", count: 64)]
         for index in 0..<40 {
             let step = index % 5 + 1
-            generated.append(String((0..<64).map { (position: Int) -> Character in digits[(index * 7 + position * step) % 16] }))
+            generated.append(
+                String((0..<64).map { (position: Int) -> Character in digits[(index * 7 + position * step) % 16] }))
         }
         let hexes = Array(Set(generated))
         let keys = hexes.map { "\($0)/data" }
@@ -124,19 +125,24 @@ extension KeyListingTests {
         #expect(digests.count == keys.count)
         let sorted = hexes.sorted()
         #expect(digests.children(of: "")?.map(\DirectoryEntry.name) == sorted)
-        let kinds = (digests.children(of: "") ?? []).map { (entry: DirectoryEntry) -> DirectoryEntry.Kind in entry.kind }
+        let kinds = (digests.children(of: "") ?? []).map { (entry: DirectoryEntry) -> DirectoryEntry.Kind in entry.kind
+        }
         #expect(kinds == Array(repeating: DirectoryEntry.Kind.directory, count: hexes.count))
         // The root: the control listing's extra key is its latest.
         #expect(digests.lookup("") == .directory(latest: Double(100 + hexes.count - 1)))
         var probes: [String] = []
         for hex in hexes {
-            probes += [hex, "\(hex)/data", "\(hex)/dat", "\(hex)/data/x", String(hex.prefix(1)), String(hex.prefix(63))]
+            probes += [
+                hex, "\(hex)/data", "\(hex)/dat", "\(hex)/data/x", String(hex.prefix(1)), String(hex.prefix(63)),
+            ]
         }
         probes += ["0", "f", "g", String(repeating: "0", count: 65), "\(String(repeating: "a", count: 64))/data"]
         for probe in probes {
             #expect(digests.lookup(probe) == bytes.lookup(probe), "lookup \(probe)")
             #expect(digests.hasKeys(below: probe) == bytes.hasKeys(below: probe), "hasKeys \(probe)")
-            #expect(digests.children(of: probe)?.map(\DirectoryEntry.name) == bytes.children(of: probe)?.map(\DirectoryEntry.name), "children \(probe)")
+            #expect(
+                digests.children(of: probe)?.map(\DirectoryEntry.name)
+                    == bytes.children(of: probe)?.map(\DirectoryEntry.name), "children \(probe)")
         }
         #expect(digests.lookup("\(sorted[0])/data") == .file(size: 1, modified: 100, tag: 0))
         #expect(digests.children(of: sorted[3])?.map(\DirectoryEntry.name) == ["data"])
@@ -187,7 +193,9 @@ struct ListingSnapshotTests {
         for live in [tree, "\(tree)/ns", "\(tree)/ns/app", "\(tree)/ns/app/sub", StorePath.v2] {
             #expect(scan.base(for: live) == nil, "\(live)")
         }
-        #expect(scan.base(for: "\(StorePath.blobShards)/ab/\(String(repeating: "a", count: 64))/data") == "\(StorePath.blobShards)/ab")
+        #expect(
+            scan.base(for: "\(StorePath.blobShards)/ab/\(String(repeating: "a", count: 64))/data")
+                == "\(StorePath.blobShards)/ab")
         // A revalidation's snapshot lists the whole tree once.
         #expect(ListingSnapshot(.snapshot).base(for: "\(tree)/ns/app/_layers") == tree)
         #expect(ListingSnapshot(.snapshot).base(for: "\(tree)/ns") == tree)
@@ -216,7 +224,9 @@ struct ListingSnapshotTests {
         #expect(made.value == 4)
         // Blob shards are all kept.
         for shard in 0..<4 {
-            _ = try await scan.listing("\(StorePath.blobShards)/0\(shard)") { () async throws(SweepError) in KeyListing() }
+            _ = try await scan.listing("\(StorePath.blobShards)/0\(shard)") { () async throws(SweepError) in
+                KeyListing()
+            }
         }
         #expect(scan.heldCount == 6)
     }

@@ -152,13 +152,18 @@ import Testing
         all += each(.revisions, directoryKinds, hide)
         all += each(.revisionsSha256, directoryKinds, hide)
         // Emptied: the tags still name A and B (reported: the registry answers "manifest unknown").
-        all += each(.revisionsSha256, [.emptyDirectory], .ordinary(problem: true, keep: [.a, .b], keepUnlessUntaggedDeleted: []))
+        all += each(
+            .revisionsSha256, [.emptyDirectory],
+            .ordinary(problem: true, keep: [.a, .b], keepUnlessUntaggedDeleted: []))
         all += each(.revisionDirectory, directoryKinds, keep)
         // A revision directory without its link: the registry's manifest delete leaves exactly that.
-        all += each(.revisionDirectory, [.emptyDirectory], .ordinary(problem: false, keep: [.a, .b], keepUnlessUntaggedDeleted: []))
+        all += each(
+            .revisionDirectory, [.emptyDirectory],
+            .ordinary(problem: false, keep: [.a, .b], keepUnlessUntaggedDeleted: []))
         all += each(.revisionLink, fileKinds, keep)
         all += each(.tags, directoryKinds, keep)
-        all += each(.tags, [.emptyDirectory], .ordinary(problem: false, keep: [], keepUnlessUntaggedDeleted: [.a, .b, .c]))
+        all += each(
+            .tags, [.emptyDirectory], .ordinary(problem: false, keep: [], keepUnlessUntaggedDeleted: [.a, .b, .c]))
         all += each(.tagDirectory, directoryKinds, keep)
         all += each(.tagDirectory, [.emptyDirectory], linklessV2)
         all += each(.current, directoryKinds, keep)
@@ -190,7 +195,10 @@ import Testing
         let fixture = store.fixture
         let absolute = fixture.root.appendingPathComponent(node).path
         /// A problem (or refusal) names the node or a path below it.
-        func names(_ path: String?) -> Bool { path.map { $0 == absolute || $0.hasPrefix(absolute + "/") || $0.hasSuffix(node) || $0.contains(node + "/") } ?? false }
+        func names(_ path: String?) -> Bool {
+            path.map { $0 == absolute || $0.hasPrefix(absolute + "/") || $0.hasSuffix(node) || $0.contains(node + "/") }
+                ?? false
+        }
 
         if case .refused = damage.outcome {
             let before = BadInputTests.tree(fixture.root)
@@ -220,7 +228,9 @@ import Testing
         #expect(!snapshot.problems.contains { ($0.path ?? "").contains("good/app") }, "\(snapshot.problems)")
 
         // Blobs the damage removed with the node (a shard, a blob directory) are not checked.
-        let removed = { (digest: Digest) in FixtureStore.blobData(digest).hasPrefix(node + "/") || FixtureStore.blobData(digest) == node }
+        let removed = { (digest: Digest) in
+            FixtureStore.blobData(digest).hasPrefix(node + "/") || FixtureStore.blobData(digest) == node
+        }
         var keep: [FixtureStore.Image] = [store.healthy]
         var keepUnlessUntaggedDeleted: [FixtureStore.Image] = []
         var sweepsBlobs = true
@@ -237,7 +247,9 @@ import Testing
             let orphan = try fixture.blob("an orphaned blob that nothing references, before the \(mode) run")
             let before = BadInputTests.tree(fixture.root)
             let report = try await Collector(backend: try fixture.backend(), options: mode.options).run()
-            let mustStay = (keep + (mode.deleteUntagged ? [] : keepUnlessUntaggedDeleted)).flatMap(\.all).filter { !removed($0) }
+            let mustStay = (keep + (mode.deleteUntagged ? [] : keepUnlessUntaggedDeleted)).flatMap(\.all).filter {
+                !removed($0)
+            }
             for digest in mustStay {
                 #expect(fixture.hasBlob(digest), "\(mode): \(digest) was deleted")
                 #expect(!report.eligibleBlobs.contains(digest), "\(mode): \(digest) was eligible")

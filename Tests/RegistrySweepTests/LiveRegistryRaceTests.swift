@@ -49,7 +49,8 @@ struct LiveRegistryRaceTests {
         for trial in 0..<3 {
             let layer = blob(9000 + UInt64(trial))
             let image = try await registry.pushImage(
-                "race/a\(trial)", tag: "t", layers: [layer], config: ImageFactory.imageConfig(seed: 9100 + UInt64(trial)))
+                "race/a\(trial)", tag: "t", layers: [layer],
+                config: ImageFactory.imageConfig(seed: 9100 + UInt64(trial)))
             // The scan runs while the blob is not yet in place: hide its directory, scan, put it back.
             let directory = StorePath.blobDirectory(Digest(layer.digest)!)
             try backend.move(directory, to: "hidden-\(trial)")
@@ -58,7 +59,8 @@ struct LiveRegistryRaceTests {
             #expect(stale.problems.contains { $0.code == .missingBlob || $0.digest?.description == layer.digest })
             let report = try await Collector(backend: backend, options: options()).run(snapshot: stale)
             #expect(report.failures.isEmpty)
-            #expect(report.skipped.contains { $0.kind == .link && $0.path.hasSuffix(String(layer.digest.dropFirst(7))) })
+            #expect(
+                report.skipped.contains { $0.kind == .link && $0.path.hasSuffix(String(layer.digest.dropFirst(7))) })
             try await registry.pullAndCheck("race/a\(trial)", reference: "t", expected: image)
         }
     }
@@ -78,9 +80,18 @@ struct LiveRegistryRaceTests {
                 "race/b", tag: "old\(trial)", layers: layers, config: ImageFactory.imageConfig(seed: seed + 2))
             try await registry.deleteManifest("race/b", digest: old.manifestDigest)
             let stale = try await StoreScanner(backend: backend).scan()
-            let dry = try await Collector(backend: backend, options: { var o = options(); o.dryRun = true; return o }())
-                .run(snapshot: stale)
-            #expect(dry.eligibleBlobs.map(\.description).contains(layers[0].digest), "the layers are garbage when the run starts")
+            let dry = try await Collector(
+                backend: backend,
+                options: {
+                    var o = options()
+                    o.dryRun = true
+                    return o
+                }()
+            )
+            .run(snapshot: stale)
+            #expect(
+                dry.eligibleBlobs.map(\.description).contains(layers[0].digest),
+                "the layers are garbage when the run starts")
             // Same repository: HEAD finds the layers, only config and manifest are written.
             let same = try await registry.pushImage(
                 "race/b", tag: "new\(trial)", layers: layers, config: ImageFactory.imageConfig(seed: seed + 3))
@@ -115,10 +126,14 @@ struct LiveRegistryRaceTests {
             let stale = try await StoreScanner(backend: backend).scan()
             // Roll back: the old manifest is pushed again under the tag.
             try await Task.sleep(nanoseconds: 20_000_000)
-            try await registry.pushManifest(repository, reference: "t", mediaType: first.mediaType, body: first.manifest)
+            try await registry.pushManifest(
+                repository, reference: "t", mediaType: first.mediaType, body: first.manifest)
             let report = try await Collector(backend: backend, options: options(untagged: true)).run(snapshot: stale)
             #expect(report.failures.isEmpty)
-            #expect(report.skipped.contains { $0.kind == .manifest && $0.path.hasSuffix(String(first.manifestDigest.dropFirst(7))) })
+            #expect(
+                report.skipped.contains {
+                    $0.kind == .manifest && $0.path.hasSuffix(String(first.manifestDigest.dropFirst(7)))
+                })
             try await registry.restart()
             try await registry.pullAndCheck(repository, reference: "t", expected: first)
         }
@@ -176,10 +191,13 @@ struct LiveRegistryRaceTests {
             let current = try #require(fileManager.contents(atPath: "\(tags)/t/current/link"))
             try fileManager.removeItem(atPath: tags)
             let stale = try await StoreScanner(backend: backend).scan()
-            #expect(stale.repositories.first { $0.name == repository }.map { $0.tags.isEmpty && $0.linklessTags.isEmpty } == true)
+            #expect(
+                stale.repositories.first { $0.name == repository }.map { $0.tags.isEmpty && $0.linklessTags.isEmpty }
+                    == true)
             // The push's first write (directories, then the history entry), after the scan.
             try await Task.sleep(nanoseconds: 10_000_000)
-            try fileManager.createDirectory(atPath: "\(tags)/t/index/sha256/\(digest.hex)", withIntermediateDirectories: true)
+            try fileManager.createDirectory(
+                atPath: "\(tags)/t/index/sha256/\(digest.hex)", withIntermediateDirectories: true)
             #expect(fileManager.createFile(atPath: "\(tags)/\(entry)", contents: history))
             // Its last write, when the sweep looks at the manifest (or after the run if it never does).
             let report = try await sweepLandingTheTagAtLastLook(registry, backend, stale, repository, image) {
@@ -206,12 +224,14 @@ struct LiveRegistryRaceTests {
             let image = try await registry.pushImage(
                 repository, tag: "t", layers: [blob(seed)], config: ImageFactory.imageConfig(seed: seed + 1))
             let tag = backend.absolute(StorePath.tag(repository, "t"))
-            let aside = registry.rootDirectory.deletingLastPathComponent().appendingPathComponent("tag-aside-\(trial)").path
+            let aside = registry.rootDirectory.deletingLastPathComponent().appendingPathComponent("tag-aside-\(trial)")
+                .path
             try FileManager.default.moveItem(atPath: tag, toPath: aside)
             let stale = try await StoreScanner(backend: backend).scan()
             try await Task.sleep(nanoseconds: 10_000_000)
             try FileManager.default.moveItem(atPath: aside, toPath: tag)
-            let report = try await Collector(backend: backend, options: options(untagged: true, prune: true)).run(snapshot: stale)
+            let report = try await Collector(backend: backend, options: options(untagged: true, prune: true)).run(
+                snapshot: stale)
             #expect(report.eligibleRepositories.contains(repository), "the stale snapshot planned the prune")
             #expect(report.failures.isEmpty)
             #expect(report.removed?.repositories == 0)
@@ -233,8 +253,15 @@ struct LiveRegistryRaceTests {
                 repository, tag: "t", layers: [blob(seed)], config: ImageFactory.imageConfig(seed: seed + 1))
             try await registry.deleteManifest(repository, digest: gone.manifestDigest)
             let stale = try await StoreScanner(backend: backend).scan()
-            let dry = try await Collector(backend: backend, options: { var o = options(prune: true); o.dryRun = true; return o }())
-                .run(snapshot: stale)
+            let dry = try await Collector(
+                backend: backend,
+                options: {
+                    var o = options(prune: true)
+                    o.dryRun = true
+                    return o
+                }()
+            )
+            .run(snapshot: stale)
             #expect(dry.eligibleRepositories.contains(repository), "the repository looks empty when the run starts")
             let image = try await registry.pushImage(
                 repository, tag: "u", layers: [blob(seed + 2)], config: ImageFactory.imageConfig(seed: seed + 3))
@@ -278,7 +305,8 @@ struct LiveRegistryRaceTests {
             for n in 0..<6 {
                 let layers = [blob(seed + UInt64(n) * 3), blob(seed + UInt64(n) * 3 + 1)]
                 let image = try await registry.pushImage(
-                    "live/\(trial)", tag: "g\(n)", layers: layers, config: ImageFactory.imageConfig(seed: seed + 50 + UInt64(n)))
+                    "live/\(trial)", tag: "g\(n)", layers: layers,
+                    config: ImageFactory.imageConfig(seed: seed + 50 + UInt64(n)))
                 try await registry.deleteManifest("live/\(trial)", digest: image.manifestDigest)
                 garbage.append(layers)
             }
@@ -286,7 +314,10 @@ struct LiveRegistryRaceTests {
             let output = work.appendingPathComponent("gc-\(trial).json").path
             let run = try ChildProcess.spawn(
                 executable.path,
-                ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--prune", "--uploads", "off", "--pause-ms", "25", "--json"],
+                [
+                    "gc", registry.rootDirectory.path, "-m", "--grace", "0", "--prune", "--uploads", "off",
+                    "--pause-ms", "25", "--json",
+                ],
                 output: .appended(to: output))
             let deadline = Timestamp.monotonic() + 60
             while !FileManager.default.fileExists(atPath: lock), run.isRunning, Timestamp.monotonic() < deadline {
@@ -308,7 +339,8 @@ struct LiveRegistryRaceTests {
             }
             let termination = run.wait()
             #expect(termination == .exited(0) || termination == .exited(1), "\(termination)")
-            let report = try JSONDecoder().decode(CollectReport.self, from: Data(contentsOf: URL(fileURLWithPath: output)))
+            let report = try JSONDecoder().decode(
+                CollectReport.self, from: Data(contentsOf: URL(fileURLWithPath: output)))
             #expect(report.failures.isEmpty, "\(report.failures)")
             let scannedAt = try #require(report.scannedAt)
             // File times come from the kernel's coarse clock: a push begun within a tick of the
@@ -332,7 +364,9 @@ struct LiveRegistryRaceTests {
         do {
             return try await registry.pushImage(repository, tag: tag, layers: layers, config: config)
         } catch let error as RegistryFixtureError {
-            guard case .unexpectedStatus(_, _, 400, let body) = error, body.contains("MANIFEST_BLOB_UNKNOWN") else { throw error }
+            guard case .unexpectedStatus(_, _, 400, let body) = error, body.contains("MANIFEST_BLOB_UNKNOWN") else {
+                throw error
+            }
             return try await registry.pushImage(repository, tag: tag, layers: layers, config: config)
         }
     }

@@ -87,9 +87,12 @@ struct ManifestCaseRegistryTests {
             "{\"schemaVersion\":2,\"config\":\(d(c, "Digest", "application/octet-stream")),\"LAYERS\":[\(d(l, "digest", "application/octet-stream"))]}"
         }
         pushed += [childA, childB]
-        let children = [childA, childB].map { "{\"mediaType\":\"\(ociManifest)\",\"size\":\($0.body.count),\"digest\":\"\($0.digest)\"}" }
+        let children = [childA, childB].map {
+            "{\"mediaType\":\"\(ociManifest)\",\"size\":\($0.body.count),\"digest\":\"\($0.digest)\"}"
+        }
         let indexBody = Array("{\"schemaVersion\":2,\"Manifests\":[\(children.joined(separator: ","))]}".utf8)
-        let indexDigest = try await registry.pushManifest(repository, reference: "index", mediaType: ociIndex, body: indexBody)
+        let indexDigest = try await registry.pushManifest(
+            repository, reference: "index", mediaType: ociIndex, body: indexBody)
         pushed.append(Pushed(tag: "index", digest: indexDigest, body: indexBody, blobs: []))
         // An untagged referrer whose subject is under `Subject` (2.8.2 ignores subjects; we keep referrers).
         let subject = pushed[0]
@@ -170,9 +173,12 @@ struct ManifestCaseRegistryTests {
         let config = ImageFactory.imageConfig(seed: 31)
         _ = try await registry.pushBlob(Self.repository, config.bytes)
         func body(_ inner: Int) -> [UInt8] {
-            Array("{\"schemaVersion\":2,\"config\":\(Self.descriptor(config)),\"layers\":[],\"x\":\(Self.nested(inner))}".utf8)
+            Array(
+                "{\"schemaVersion\":2,\"config\":\(Self.descriptor(config)),\"layers\":[],\"x\":\(Self.nested(inner))}"
+                    .utf8)
         }
-        _ = try await registry.pushManifest(Self.repository, reference: "ok", mediaType: Self.ociManifest, body: body(9_999))
+        _ = try await registry.pushManifest(
+            Self.repository, reference: "ok", mediaType: Self.ociManifest, body: body(9_999))
         #expect(try ManifestParser.parse(body(9_999)).blobs.map(\.description) == [config.digest])
         let rejected = try await registry.send(
             "PUT", "/v2/\(Self.repository)/manifests/too-deep", body: body(10_000),

@@ -29,7 +29,9 @@ extension ManifestParserTests {
         for key in ["layers", "Layers", "LAYERS", "lAyErS", "layerſ", "LAYERſ", "layer\\u017f", "\\u004cayers"] {
             #expect(Self.keyMatches(key, "layers"), "\(key)")
         }
-        for key in ["layer", "layers ", " layers", "lay-ers", "layersſ", "layerß", "layerſs", "layer\\u0000s", "ĺayers"] {
+        for key in [
+            "layer", "layers ", " layers", "lay-ers", "layersſ", "layerß", "layerſs", "layer\\u0000s", "ĺayers",
+        ] {
             #expect(!Self.keyMatches(key, "layers"), "\(key)")
         }
         for key in ["schemaVersion", "SchemaVersion", "SCHEMAVERSION", "ſchemaVerſion", "ſCHEMAVERſION"] {
@@ -38,7 +40,9 @@ extension ManifestParserTests {
         for key in ["mediaType", "MediaType", "MEDIATYPE", "mediatype"] { #expect(Self.keyMatches(key, "mediaType")) }
         for key in ["digest", "Digest", "DIGEST", "digeſt", "DIGEſT"] { #expect(Self.keyMatches(key, "digest")) }
         for key in ["urls", "URLs", "URLS", "urlſ"] { #expect(Self.keyMatches(key, "urls")) }
-        for key in ["fsLayers", "FSLayers", "fslayers", "fſLayerſ", "FSLAYERS"] { #expect(Self.keyMatches(key, "fsLayers")) }
+        for key in ["fsLayers", "FSLayers", "fslayers", "fſLayerſ", "FSLAYERS"] {
+            #expect(Self.keyMatches(key, "fsLayers"))
+        }
         for key in ["blobSum", "BlobSum", "BLOBSUM", "blobſum"] { #expect(Self.keyMatches(key, "blobSum")) }
         for key in ["config", "Config", "CONFIG"] { #expect(Self.keyMatches(key, "config")) }
         for key in ["manifests", "Manifests", "MANIFESTS", "manifeſtſ"] { #expect(Self.keyMatches(key, "manifests")) }
@@ -87,10 +91,11 @@ extension ManifestParserTests {
     /// Names that do not fold to a field are unknown members: skipped, as in Go.
     @Test func nearMissNamesAreIgnored() throws {
         let d = Self.d
-        let text = Self.ociHead + """
-            "config":\(Self.desc(d[1])),"layers":[],"layer":[\(Self.desc(d[2]))],"layers_":[\(Self.desc(d[3]))],\
-            "\u{212A}onfig":\(Self.desc(d[4])),"subjects":\(Self.desc(d[5]))}
-            """
+        let text =
+            Self.ociHead + """
+                "config":\(Self.desc(d[1])),"layers":[],"layer":[\(Self.desc(d[2]))],"layers_":[\(Self.desc(d[3]))],\
+                "\u{212A}onfig":\(Self.desc(d[4])),"subjects":\(Self.desc(d[5]))}
+                """
         #expect(try Self.parse(text).blobs == [d[1]])
         #expect(try Self.parse(text).subject == nil)
     }
@@ -102,29 +107,40 @@ extension ManifestParserTests {
         let base = "\"config\":\(Self.desc(d[1])),\"layers\":[]"
         let schema2 = ManifestKind.schema2.mediaType
         let oci = ManifestKind.ociImage.mediaType
-        #expect(try Self.parse("{\"schemaVersion\":2,\"mediaType\":\"\(oci)\",\(base),\"MediaType\":\"\(schema2)\"}").kind == .schema2)
-        #expect(try Self.parse("{\"schemaVersion\":2,\"mediaType\":\"\(schema2)\",\(base),\"mediaType\":null}").kind == .schema2)
+        #expect(
+            try Self.parse("{\"schemaVersion\":2,\"mediaType\":\"\(oci)\",\(base),\"MediaType\":\"\(schema2)\"}").kind
+                == .schema2)
+        #expect(
+            try Self.parse("{\"schemaVersion\":2,\"mediaType\":\"\(schema2)\",\(base),\"mediaType\":null}").kind
+                == .schema2)
         #expect(try Self.parse("{\"schemaVersion\":1,\"SchemaVersion\":2,\(base)}").kind == .ociImage)
         #expect(try Self.parse("{\"schemaVersion\":2,\"schemaVersion\":null,\(base)}").kind == .ociImage)
         let schema1 = "{\"schemaVersion\":2,\"fsLayers\":[{\"blobSum\":\"\(d[2])\"}],\"ſchemaVersion\":1}"
         #expect(try Self.parse(schema1).kind == .schema1)
         // A descriptor's digest: last wins, null keeps the earlier one, an invalid one that is
         // overwritten does not matter, one that stays does.
-        let digests = Self.ociHead + """
-            "config":{"digest":"sha256:bad","Digest":"\(d[1])","DIGEST":null},\
-            "layers":[{"digest":"\(d[2])","digeſt":"\(d[3])"}]}
-            """
+        let digests =
+            Self.ociHead + """
+                "config":{"digest":"sha256:bad","Digest":"\(d[1])","DIGEST":null},\
+                "layers":[{"digest":"\(d[2])","digeſt":"\(d[3])"}]}
+                """
         #expect(try Self.parse(digests).blobs == [d[1], d[3]])
-        #expect(Self.code(Self.ociHead + "\"config\":{\"digest\":\"\(d[1])\",\"Digest\":\"sha256:bad\"}}") == .invalidManifest)
+        #expect(
+            Self.code(Self.ociHead + "\"config\":{\"digest\":\"\(d[1])\",\"Digest\":\"sha256:bad\"}}")
+                == .invalidManifest)
     }
 
     @Test func objectDuplicatesMergeNullSemantics() throws {
         let d = Self.d
         // config is a struct: a later object merges into it; null changes nothing.
-        let config = Self.ociHead + """
-            "config":{"digest":"\(d[1])","urls":["u"]},"CONFIG":{"size":2},"Config":null,"layers":[]}
-            """
-        #expect(try Self.parse(config) == ParsedManifest(kind: .ociImage, mediaType: ManifestKind.ociImage.mediaType, blobs: [d[1]], foreignLayers: [d[1]]))
+        let config =
+            Self.ociHead + """
+                "config":{"digest":"\(d[1])","urls":["u"]},"CONFIG":{"size":2},"Config":null,"layers":[]}
+                """
+        #expect(
+            try Self.parse(config)
+                == ParsedManifest(
+                    kind: .ociImage, mediaType: ManifestKind.ociImage.mediaType, blobs: [d[1]], foreignLayers: [d[1]]))
         // subject is a pointer: a later object merges into the same pointee; null clears it.
         let head = Self.ociHead + "\"config\":\(Self.desc(d[1])),"
         #expect(try Self.parse(head + "\"subject\":\(Self.desc(d[2])),\"Subject\":{\"size\":3}}").subject == d[2])
@@ -145,7 +161,8 @@ extension ManifestParserTests {
         let abc = "[\(Self.desc(d[1])),\(Self.desc(d[2])),\(Self.desc(d[3]))]"
         #expect(try layers("\"layers\":\(abc)", "\"Layers\":[\(Self.desc(d[4]))]") == [d[4]])
         #expect(try layers("\"layers\":\(abc)", "\"Layers\":[{}]") == [d[1]])
-        #expect(try layers("\"layers\":\(abc)", "\"Layers\":[{\"size\":9}]", "\"LAYERS\":[{},{},{}]") == [d[1], d[2], d[3]])
+        #expect(
+            try layers("\"layers\":\(abc)", "\"Layers\":[{\"size\":9}]", "\"LAYERS\":[{},{},{}]") == [d[1], d[2], d[3]])
         #expect(try layers("\"layers\":\(abc)", "\"layers\":[null,null]") == [d[1], d[2]])
         #expect(try layers("\"layers\":\(abc)", "\"layers\":[{},\(Self.desc(d[5]))]") == [d[1], d[5]])
         // Capacity: 3 elements live in a capacity-4 slice: the fourth slot is zero (no digest).
@@ -153,23 +170,33 @@ extension ManifestParserTests {
         // Five elements grow 4 -> 6, copying the first four: after a one-element array, five
         // empty elements find the old 2nd..5th; the 6th slot is zero.
         let five = "[" + (1...5).map { Self.desc(d[$0]) }.joined(separator: ",") + "]"
-        #expect(try layers("\"layers\":\(five)", "\"layers\":[\(Self.desc(d[6]))]", "\"layers\":[{},{},{},{},{}]") == [d[6], d[2], d[3], d[4], d[5]])
+        #expect(
+            try layers("\"layers\":\(five)", "\"layers\":[\(Self.desc(d[6]))]", "\"layers\":[{},{},{},{},{}]") == [
+                d[6], d[2], d[3], d[4], d[5],
+            ])
         #expect(Self.code(head + "\"layers\":\(five),\"layers\":[{},{},{},{},{},{}]}") == .invalidManifest)
         // Growing past a full slice keeps its elements; the new ones are zero.
         let four = "[" + (1...4).map { Self.desc(d[$0]) }.joined(separator: ",") + "]"
-        #expect(try layers("\"layers\":\(four)", "\"layers\":[{},{},{},{},\(Self.desc(d[5]))]") == [d[1], d[2], d[3], d[4], d[5]])
+        #expect(
+            try layers("\"layers\":\(four)", "\"layers\":[{},{},{},{},\(Self.desc(d[5]))]") == [
+                d[1], d[2], d[3], d[4], d[5],
+            ])
         // `[]` makes a fresh empty slice, null a nil one: the old elements are gone.
         #expect(try layers("\"layers\":\(abc)", "\"layers\":[]") == [])
         #expect(try layers("\"layers\":\(abc)", "\"layers\":null") == [])
         #expect(Self.code(head + "\"layers\":\(abc),\"layers\":[],\"layers\":[{}]}") == .invalidManifest)
         #expect(Self.code(head + "\"layers\":\(abc),\"layers\":null,\"layers\":[{}]}") == .invalidManifest)
         // The same for an index's children and schema 1's fsLayers.
-        let index = "{\"schemaVersion\":2,\"manifests\":[\(Self.desc(d[7])),\(Self.desc(d[8]))],\"Manifests\":[{\"size\":1}]}"
+        let index =
+            "{\"schemaVersion\":2,\"manifests\":[\(Self.desc(d[7])),\(Self.desc(d[8]))],\"Manifests\":[{\"size\":1}]}"
         #expect(try Self.parse(index).children == [d[7]])
-        let schema1 = "{\"schemaVersion\":1,\"fsLayers\":[{\"blobSum\":\"\(d[1])\"},{\"blobSum\":\"\(d[2])\"}],\"FSLayers\":[{},{}]}"
+        let schema1 =
+            "{\"schemaVersion\":1,\"fsLayers\":[{\"blobSum\":\"\(d[1])\"},{\"blobSum\":\"\(d[2])\"}],\"FSLayers\":[{},{}]}"
         #expect(try Self.parse(schema1).blobs == [d[1], d[2]])
         // Foreign is the last urls array's length: [] clears it, [null] sets it.
-        let urls = head + "\"layers\":[\(Self.desc(d[1], extra: ",\"urls\":[\"u\"],\"URLs\":[]"))],\"Layers\":[{\"urls\":null}],\"layers\":[{\"urls\":[null]}]}"
+        let urls =
+            head
+            + "\"layers\":[\(Self.desc(d[1], extra: ",\"urls\":[\"u\"],\"URLs\":[]"))],\"Layers\":[{\"urls\":null}],\"layers\":[{\"urls\":[null]}]}"
         #expect(try Self.parse(urls).foreignLayers == [d[1]])
     }
 
@@ -230,8 +257,10 @@ extension ManifestParserTests {
                 codes["\(name) 10001"] = Self.code(head + "\"x\":" + inner(10_000) + "}")
             }
             // Inside a layer descriptor: object, layers array, descriptor = 3 levels.
-            codes["layer 10000"] = Self.code(head + "\"layers\":[{\"digest\":\"\(Self.d[2])\",\"x\":" + arrays(9_997) + "}]}")
-            codes["layer 10001"] = Self.code(head + "\"layers\":[{\"digest\":\"\(Self.d[2])\",\"x\":" + arrays(9_998) + "}]}")
+            codes["layer 10000"] = Self.code(
+                head + "\"layers\":[{\"digest\":\"\(Self.d[2])\",\"x\":" + arrays(9_997) + "}]}")
+            codes["layer 10001"] = Self.code(
+                head + "\"layers\":[{\"digest\":\"\(Self.d[2])\",\"x\":" + arrays(9_998) + "}]}")
             return codes
         }.value
         for (name, code) in codes.sorted(by: { $0.key < $1.key }) {
@@ -267,7 +296,9 @@ extension ManifestParserTests {
         }
         for _ in 0..<2_000 {
             let bytes = (0..<8).map { _ in plain[Int(next()) % plain.count] }
-            #expect(JSONCursor.attention(bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }) == 0)
+            #expect(
+                JSONCursor.attention(bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+                    == 0)
         }
     }
 
@@ -288,7 +319,9 @@ extension ManifestParserTests {
                 ([UInt8(0x22)] + escaped + [0x22]).withUnsafeBytes { raw in
                     var cursor = JSONCursor(raw)
                     let token = try? cursor.readString()
-                    #expect(token?.range == 1..<(length + 2) && token?.hasEscapes == true, "escape at \(place) of \(length)")
+                    #expect(
+                        token?.range == 1..<(length + 2) && token?.hasEscapes == true, "escape at \(place) of \(length)"
+                    )
                 }
                 var control = Array(body.utf8)
                 control[place] = 0x0A

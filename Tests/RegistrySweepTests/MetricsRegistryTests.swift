@@ -50,7 +50,8 @@ struct MetricsRegistryTests {
     /// Checks what every command's file holds: HELP and gauge TYPE for every family, the command
     /// labels on every sample, the run's time window, duration and exit status.
     static func checkRun(
-        _ metrics: Metrics, common: [String: String], status: Int32, window: ClosedRange<Double>, phases: [String: Double]
+        _ metrics: Metrics, common: [String: String], status: Int32, window: ClosedRange<Double>,
+        phases: [String: Double]
     ) {
         #expect(!metrics.families.isEmpty)
         for family in metrics.families {
@@ -68,7 +69,9 @@ struct MetricsRegistryTests {
         #expect(duration > 0 && duration <= window.upperBound - window.lowerBound)
         // Every phase of the report, exactly (values survive the text round trip); the run took at least the scan.
         for (phase, seconds) in phases {
-            #expect(metrics.value("regsweep_phase_duration_seconds", ["phase": phase], common: common) == seconds, "\(phase)")
+            #expect(
+                metrics.value("regsweep_phase_duration_seconds", ["phase": phase], common: common) == seconds,
+                "\(phase)")
         }
         #expect(duration >= phases["scan"] ?? 0)
         let written = metrics.families.first { $0.name == "regsweep_phase_duration_seconds" }?.samples.count ?? 0
@@ -77,7 +80,9 @@ struct MetricsRegistryTests {
 
     /// Checks the collect metrics against the report.
     static func checkCollect(_ metrics: Metrics, _ report: CollectReport, common: [String: String], tags: Int = 0) {
-        func value(_ name: String, _ labels: [String: String] = [:]) -> Double? { metrics.value(name, labels, common: common) }
+        func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+            metrics.value(name, labels, common: common)
+        }
         #expect(value("regsweep_store_blobs") == Double(report.totalBlobs))
         #expect(value("regsweep_store_manifests") == Double(report.totalManifests))
         #expect(value("regsweep_marked_blobs") == Double(report.markedBlobs))
@@ -85,21 +90,33 @@ struct MetricsRegistryTests {
         let eligible = [
             "tag": tags, "manifest": report.eligibleManifests.count, "link": report.eligibleLinks.count,
             "blob": report.eligibleBlobs.count, "upload": report.eligibleUploads.count,
-            "incomplete-upload": report.eligibleIncompleteUploads.count, "repository": report.eligibleRepositories.count,
+            "incomplete-upload": report.eligibleIncompleteUploads.count,
+            "repository": report.eligibleRepositories.count,
         ]
-        for (kind, count) in eligible { #expect(value("regsweep_eligible_items", ["kind": kind]) == Double(count), "\(kind)") }
+        for (kind, count) in eligible {
+            #expect(value("regsweep_eligible_items", ["kind": kind]) == Double(count), "\(kind)")
+        }
         let removed = report.removed ?? CollectReport.Removed()
         let removedCounts = [
             "tag": removed.tags, "manifest": removed.manifests, "link": removed.links, "blob": removed.blobs,
-            "upload": removed.uploads, "incomplete-upload": removed.incompleteUploads, "repository": removed.repositories,
+            "upload": removed.uploads, "incomplete-upload": removed.incompleteUploads,
+            "repository": removed.repositories,
         ]
-        for (kind, count) in removedCounts { #expect(value("regsweep_removed_items", ["kind": kind]) == Double(count), "\(kind)") }
+        for (kind, count) in removedCounts {
+            #expect(value("regsweep_removed_items", ["kind": kind]) == Double(count), "\(kind)")
+        }
         #expect(value("regsweep_removed_bytes") == Double(removed.bytes))
-        #expect(value("regsweep_skipped_items", ["kind": "blob"]) == Double(report.skipped.filter { $0.kind == .blob }.count))
+        #expect(
+            value("regsweep_skipped_items", ["kind": "blob"])
+                == Double(report.skipped.filter { $0.kind == .blob }.count))
         #expect(value("regsweep_warnings") == Double(report.warnings.count))
         for code in SweepError.Code.known {
-            #expect(value("regsweep_problems", ["code": code.rawValue]) == Double(report.problems.filter { $0.code == code }.count))
-            #expect(value("regsweep_removal_failures", ["code": code.rawValue]) == Double(report.failures.filter { $0.code == code }.count))
+            #expect(
+                value("regsweep_problems", ["code": code.rawValue])
+                    == Double(report.problems.filter { $0.code == code }.count))
+            #expect(
+                value("regsweep_removal_failures", ["code": code.rawValue])
+                    == Double(report.failures.filter { $0.code == code }.count))
         }
     }
 
@@ -145,7 +162,8 @@ struct MetricsRegistryTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let metricsPath = directory.appendingPathComponent("regsweep.prom").path
         let csvPath = directory.appendingPathComponent("report.csv").path
-        try Data("# HELP stale_metric s\n# TYPE stale_metric gauge\nstale_metric 1\n".utf8).write(to: URL(fileURLWithPath: metricsPath))
+        try Data("# HELP stale_metric s\n# TYPE stale_metric gauge\nstale_metric 1\n".utf8).write(
+            to: URL(fileURLWithPath: metricsPath))
 
         for dryRun in [true, false] {
             var arguments = ["gc", root, "-m", "--grace", "0", "--uploads", "0", "--prune", "--json"]
@@ -157,7 +175,9 @@ struct MetricsRegistryTests {
             #expect(outcome.status == 0, "\(outcome.errorText)")
             let report = try JSONDecoder().decode(CollectReport.self, from: Data(outcome.output))
             #expect(report.dryRun == dryRun)
-            #expect(report.eligibleBlobs.count > 0 && report.eligibleManifests.count > 0 && report.eligibleUploads.count == 1)
+            #expect(
+                report.eligibleBlobs.count > 0 && report.eligibleManifests.count > 0
+                    && report.eligibleUploads.count == 1)
             if !dryRun { #expect((report.removed?.bytes ?? 0) > 0) }
 
             let metrics = try Metrics(metricsPath)
@@ -166,7 +186,10 @@ struct MetricsRegistryTests {
             Self.checkRun(metrics, common: common, status: 0, window: started...ended, phases: report.timings)
             Self.checkCollect(metrics, report, common: common)
             try Self.checkCSV(csvPath, report, tags: [])
-            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["regsweep.prom", "report.csv"])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+                    "regsweep.prom", "report.csv",
+                ])
         }
     }
 
@@ -199,7 +222,8 @@ struct MetricsRegistryTests {
         // retain: keep `stable` of library/app, so `v1` goes (its manifest stays: `stable` names it), and collect.
         for dryRun in [true, false] {
             var arguments = [
-                "retain", root, "--repository", "library/app", "--keep-tag", "stable", "--collect", "--grace", "0", "--json",
+                "retain", root, "--repository", "library/app", "--keep-tag", "stable", "--collect", "--grace", "0",
+                "--json",
                 "--metrics-file", metricsPath, "--report", csvPath,
             ]
             if dryRun { arguments.append("--dry-run") }
@@ -232,12 +256,15 @@ struct MetricsRegistryTests {
         let metrics = try Metrics(metricsPath)
         let common = ["command": "du"]
         Self.checkRun(metrics, common: common, status: 0, window: started...ended, phases: report.timings)
-        func value(_ name: String, _ labels: [String: String] = [:]) -> Double? { metrics.value(name, labels, common: common) }
+        func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+            metrics.value(name, labels, common: common)
+        }
         #expect(value("regsweep_store_bytes") == Double(report.storeBytes))
         #expect(value("regsweep_store_blobs") == Double(report.storeBlobs))
         var usedBytes = 0.0
         for (use, bytes) in [
-            ("exclusive", report.exclusiveBytes), ("shared", report.sharedBytes), ("unreferenced", report.unreferencedBytes),
+            ("exclusive", report.exclusiveBytes), ("shared", report.sharedBytes),
+            ("unreferenced", report.unreferencedBytes),
         ] {
             #expect(value("regsweep_usage_bytes", ["use": use]) == Double(bytes), "\(use)")
             usedBytes += value("regsweep_usage_bytes", ["use": use]) ?? 0
@@ -248,8 +275,11 @@ struct MetricsRegistryTests {
         let series = metrics.families.first { $0.name == "regsweep_repository_bytes" }?.samples ?? []
         #expect(Set(series.compactMap { $0.labels["repository"] }) == Set(report.repositories.prefix(2).map(\.name)))
         for row in report.repositories.prefix(2) {
-            #expect(value("regsweep_repository_bytes", ["repository": row.name, "use": "exclusive"]) == Double(row.exclusiveBytes))
-            #expect(value("regsweep_repository_bytes", ["repository": row.name, "use": "total"]) == Double(row.totalBytes))
+            #expect(
+                value("regsweep_repository_bytes", ["repository": row.name, "use": "exclusive"])
+                    == Double(row.exclusiveBytes))
+            #expect(
+                value("regsweep_repository_bytes", ["repository": row.name, "use": "total"]) == Double(row.totalBytes))
         }
     }
 
@@ -260,7 +290,8 @@ struct MetricsRegistryTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let metricsPath = directory.appendingPathComponent("regsweep.prom").path
         // A corrupt tag link, and a blob whose content no longer matches its digest.
-        let tagLink = registry.rootDirectory.appendingPathComponent(StorePath.tag("library/app", "stable") + "/current/link")
+        let tagLink = registry.rootDirectory.appendingPathComponent(
+            StorePath.tag("library/app", "stable") + "/current/link")
         try Data("not a digest".utf8).write(to: tagLink)
         let backend = try FileSystemBackend(root: root)
         let snapshot = try await StoreScanner(backend: backend).scan()
@@ -272,7 +303,9 @@ struct MetricsRegistryTests {
         try bytes.write(to: data)
 
         var started = Timestamp.now()
-        var outcome = try Self.regsweep(["gc", root, "--dry-run", "--grace", "0", "--json", "--metrics-file", metricsPath])
+        var outcome = try Self.regsweep([
+            "gc", root, "--dry-run", "--grace", "0", "--json", "--metrics-file", metricsPath,
+        ])
         var ended = Timestamp.now()
         #expect(outcome.status == 1, "\(outcome.errorText)")
         let report = try JSONDecoder().decode(CollectReport.self, from: Data(outcome.output))
@@ -294,16 +327,21 @@ struct MetricsRegistryTests {
         Self.checkRun(metrics, common: verify, status: 1, window: started...ended, phases: verified.timings)
         #expect(metrics.value("regsweep_store_blobs", common: verify) == Double(verified.blobs))
         let results = [
-            ("verified", verified.verified), ("corrupt", 1), ("missing", verified.missing), ("unreadable", verified.unreadable),
+            ("verified", verified.verified), ("corrupt", 1), ("missing", verified.missing),
+            ("unreadable", verified.unreadable),
         ]
         for (result, count) in results {
-            #expect(metrics.value("regsweep_verify_blobs", ["result": result], common: verify) == Double(count), "\(result)")
+            #expect(
+                metrics.value("regsweep_verify_blobs", ["result": result], common: verify) == Double(count), "\(result)"
+            )
         }
         #expect(metrics.value("regsweep_verify_hashed_bytes", common: verify) == Double(verified.bytesHashed))
         #expect(metrics.value("regsweep_verify_broken_tags", common: verify) == Double(verified.brokenTags.count))
         #expect(verified.brokenTags.contains("team/svc/api:latest"))
         for code in SweepError.Code.known {
-            #expect(metrics.value("regsweep_problems", ["code": code.rawValue], common: verify) == Double(verified.problems(code).count))
+            #expect(
+                metrics.value("regsweep_problems", ["code": code.rawValue], common: verify)
+                    == Double(verified.problems(code).count))
         }
         #expect((metrics.value("regsweep_problems", ["code": "digestMismatch"], common: verify) ?? 0) >= 1)
     }
@@ -325,7 +363,10 @@ struct MetricsRegistryTests {
 
         // The CSV cannot be written: exit 1, and the metrics file says so.
         outcome = try Self.regsweep(
-            ["gc", root, "--dry-run", "--grace", "0", "--json", "--metrics-file", metricsPath, "--report", directory.path + "/"])
+            [
+                "gc", root, "--dry-run", "--grace", "0", "--json", "--metrics-file", metricsPath, "--report",
+                directory.path + "/",
+            ])
         #expect(outcome.status == 1)
         #expect(outcome.errorText.contains("the CSV report was not written"), "\(outcome.errorText)")
         var metrics = try Metrics(metricsPath)
@@ -364,7 +405,8 @@ struct MetricsRegistryTests {
             }
             #expect(status == 1, "\(error)")
             #expect(try JSONDecoder().decode(CollectReport.self, from: output).dryRun)
-            #expect(error.contains("the metrics file was not written") && error.contains("permissionDenied"), "\(error)")
+            #expect(
+                error.contains("the metrics file was not written") && error.contains("permissionDenied"), "\(error)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: locked.path).isEmpty)
         }
     }

@@ -14,7 +14,7 @@ import Testing
         #expect(MetricsTextWriter.format(42) == "42")
         #expect(MetricsTextWriter.format(-3) == "-3")
         #expect(MetricsTextWriter.format(0.25) == "0.25")
-        #expect(MetricsTextWriter.format(1234567890123) == "1234567890123")
+        #expect(MetricsTextWriter.format(1_234_567_890_123) == "1234567890123")
         #expect(MetricsTextWriter.format(1e20) == "1e+20")
         #expect(MetricsTextWriter.format(1.5e-7) == "1.5e-07")
     }
@@ -54,15 +54,27 @@ import Testing
         #expect(refused([MetricsSample("", 1, help: "h")]))
         #expect(refused([MetricsSample("a", 1, labels: ["__name": "x"], help: "h")]))
         #expect(refused([MetricsSample("a", 1, labels: ["a-b": "x"], help: "h")]))
-        #expect(refused([MetricsSample("a", 1, labels: ["x": "1"], help: "h"), MetricsSample("a", 2, labels: ["x": "1"], help: "h")]))
-        #expect(refused([MetricsSample("a", 1, labels: ["x": "1"], help: "h"), MetricsSample("a", 2, labels: ["x": "2"], help: "other")]))
-        #expect(refused([MetricsSample("a", 1, help: "h"), MetricsSample("a", 2, labels: ["x": "2"], help: "h", kind: .counter)]))
+        #expect(
+            refused([
+                MetricsSample("a", 1, labels: ["x": "1"], help: "h"),
+                MetricsSample("a", 2, labels: ["x": "1"], help: "h"),
+            ]))
+        #expect(
+            refused([
+                MetricsSample("a", 1, labels: ["x": "1"], help: "h"),
+                MetricsSample("a", 2, labels: ["x": "2"], help: "other"),
+            ]))
+        #expect(
+            refused([
+                MetricsSample("a", 1, help: "h"), MetricsSample("a", 2, labels: ["x": "2"], help: "h", kind: .counter),
+            ]))
         #expect(refused([MetricsSample("a", 1, labels: ["command": "x"], help: "h")], common: ["command": "gc"]))
         #expect(refused([MetricsSample("a", 1, help: "h")], common: ["0bad": "gc"]))
         // And the valid neighbours of those are accepted: each refusal above is for its reason.
         #expect(
             !refused([
-                MetricsSample("a:b_c9", 1, labels: ["_x9": "1"], help: "h"), MetricsSample("a:b_c9", 2, labels: ["_x9": "2"], help: "h"),
+                MetricsSample("a:b_c9", 1, labels: ["_x9": "1"], help: "h"),
+                MetricsSample("a:b_c9", 2, labels: ["_x9": "2"], help: "h"),
             ]))
     }
 
@@ -97,16 +109,20 @@ import Testing
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("round-trip.prom").path
-        let tricky = ["a,b", "say \"hi\"", "line one\nline two", "back\\slash", "\\n is not a line feed", "ünïcödé ✓", ""]
+        let tricky = [
+            "a,b", "say \"hi\"", "line one\nline two", "back\\slash", "\\n is not a line feed", "ünïcödé ✓", "",
+        ]
         var samples: [MetricsSample] = []
         for (index, value) in tricky.enumerated() {
             samples.append(
                 MetricsSample(
-                    "regsweep_test_value", Double(index) + 0.5, labels: ["text": value], help: "Help with \\ and\na line feed."))
+                    "regsweep_test_value", Double(index) + 0.5, labels: ["text": value],
+                    help: "Help with \\ and\na line feed."))
         }
         let values: [Double] = [.nan, .infinity, -.infinity, 0, 1e20, 1.5e-7, 9_007_199_254_740_992, -42]
         for (index, value) in values.enumerated() {
-            samples.append(MetricsSample("regsweep_test_number", value, labels: ["index": String(index)], help: "Numbers."))
+            samples.append(
+                MetricsSample("regsweep_test_number", value, labels: ["index": String(index)], help: "Numbers."))
         }
         try await MetricsTextWriter(commonLabels: ["command": "test"]).write(samples, to: path)
         let families = try PythonTool.parseMetrics(path)
@@ -115,7 +131,8 @@ import Testing
         #expect(families.first?.help == "Help with \\ and\na line feed.")
         let parsed = families.flatMap(\.samples)
         let expected = samples.map {
-            PythonTool.ParsedSample(name: $0.name, labels: $0.labels.merging(["command": "test"]) { a, _ in a }, value: $0.value)
+            PythonTool.ParsedSample(
+                name: $0.name, labels: $0.labels.merging(["command": "test"]) { a, _ in a }, value: $0.value)
         }
         #expect(parsed == expected)
     }

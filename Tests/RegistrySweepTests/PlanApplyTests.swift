@@ -36,7 +36,8 @@ struct PlanApplyTests {
         #expect(plan.bytes == plan.blobs.reduce(0) { $0 + $1.bytes } && plan.bytes > 0)
 
         // While the plan is reviewed: a rollback re-push of the old v1 (planned as garbage) and a new orphan.
-        let back = try await registry.pushImage("library/app", tag: "back", layers: scenario.oldV1.layers, config: scenario.oldV1.config)
+        let back = try await registry.pushImage(
+            "library/app", tag: "back", layers: scenario.oldV1.layers, config: scenario.oldV1.config)
         #expect(back.manifestDigest == scenario.oldV1.manifestDigest)
         let newOrphan = ImageFactory.randomBlob(size: 777, seed: 4242)
         _ = try await registry.pushBlob("team/svc/api", newOrphan.bytes)
@@ -44,7 +45,8 @@ struct PlanApplyTests {
 
         // Refused: another store, an expired plan. Nothing changes.
         let before = fileList(registry.rootDirectory)
-        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("regsweep-plan-\(UUID().uuidString)")
+        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "regsweep-plan-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: registry.rootDirectory, to: elsewhere)
         defer { try? FileManager.default.removeItem(at: elsewhere) }
         let other = try FileSystemBackend(root: elsewhere.path)
@@ -84,11 +86,17 @@ struct PlanApplyTests {
         var options = collectOptions(dryRun: false)
         options.deleteUntagged = false  // The plan's own options are used, whatever the executor's.
         let report = try await Collector(backend: backend, options: options).execute(tampered)
-        #expect(report.skipped.contains { $0.kind == .manifest && $0.path.hasSuffix(String(live.image.manifestDigest.dropFirst(7))) })
+        #expect(
+            report.skipped.contains {
+                $0.kind == .manifest && $0.path.hasSuffix(String(live.image.manifestDigest.dropFirst(7)))
+            })
         #expect(report.failures.isEmpty, "\(report.failures)")
         let removedManifests = Set(report.eligibleManifests.map(\.digest.description))
         #expect(removedManifests == [scenario.untagged.manifestDigest], "the plan's -m applies; the re-pushed v1 stays")
-        #expect(report.skipped.contains { $0.kind == .manifest && $0.path.hasSuffix(String(scenario.oldV1.manifestDigest.dropFirst(7))) })
+        #expect(
+            report.skipped.contains {
+                $0.kind == .manifest && $0.path.hasSuffix(String(scenario.oldV1.manifestDigest.dropFirst(7)))
+            })
         let eligibleBlobs = Set(report.eligibleBlobs.map(\.description))
         #expect(eligibleBlobs.contains(scenario.orphan.digest))
         #expect(!eligibleBlobs.contains(newOrphan.digest), "not in the reviewed plan")
@@ -99,7 +107,8 @@ struct PlanApplyTests {
 
         try await scenario.pullEverythingKept(registry)
         try await registry.pullAndCheck("library/app", reference: "back", expected: back)
-        #expect(try await registry.getManifest("team/svc/api", reference: scenario.untagged.manifestDigest).status == 404)
+        #expect(
+            try await registry.getManifest("team/svc/api", reference: scenario.untagged.manifestDigest).status == 404)
     }
 
     @Test func reviewedDeleteKeepsAManifestTaggedAgainMeanwhile() async throws {
@@ -107,9 +116,11 @@ struct PlanApplyTests {
         defer { registry.stop() }
         let shared = ImageFactory.randomBlob(size: 4096, seed: 701)
         let one = try await registry.pushImage(
-            "app", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 900, seed: 702)], config: ImageFactory.imageConfig(seed: 703))
+            "app", tag: "1", layers: [shared, ImageFactory.randomBlob(size: 900, seed: 702)],
+            config: ImageFactory.imageConfig(seed: 703))
         let two = try await registry.pushImage(
-            "app", tag: "2", layers: [shared, ImageFactory.randomBlob(size: 900, seed: 704)], config: ImageFactory.imageConfig(seed: 705))
+            "app", tag: "2", layers: [shared, ImageFactory.randomBlob(size: 900, seed: 704)],
+            config: ImageFactory.imageConfig(seed: 705))
         let backend = try FileSystemBackend(root: registry.rootDirectory.path)
         var options = DeleteOptions()
         options.grace = 0
@@ -147,7 +158,9 @@ struct PlanApplyTests {
         registry.stop()
         let executable = try regsweepExecutable().path
         let root = registry.rootDirectory.path
-        let planFile = FileManager.default.temporaryDirectory.appendingPathComponent("regsweep-plan-\(UUID().uuidString).json").path
+        let planFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "regsweep-plan-\(UUID().uuidString).json"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: planFile) }
         func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
             let outcome = try ChildProcess.run(executable, arguments, output: .captured, error: .sameAsOutput)
@@ -166,7 +179,8 @@ struct PlanApplyTests {
         #expect(try run(["delete", root, "--apply", planFile]).status == 64, "a gc plan is not a delete plan")
         let damaged = planFile + ".damaged"
         defer { try? FileManager.default.removeItem(atPath: damaged) }
-        try Data(try Data(contentsOf: URL(fileURLWithPath: planFile)).prefix(200)).write(to: URL(fileURLWithPath: damaged))
+        try Data(try Data(contentsOf: URL(fileURLWithPath: planFile)).prefix(200)).write(
+            to: URL(fileURLWithPath: damaged))
         let truncated = try run(["gc", root, "--apply", damaged])
         #expect(truncated.status == 64 && truncated.output.contains("not a regsweep plan"), "\(truncated.output)")
         #expect(fileList(registry.rootDirectory) == before)

@@ -1,6 +1,6 @@
 import Foundation
-import RegistrySweep
 import RegistryStoreGenerator
+import RegistrySweep
 import Testing
 
 /// The plan's link candidates are computed in parts (one per processor, contiguous repository
@@ -36,10 +36,13 @@ import Testing
                 let report = try await Collector(backend: backend, options: options).run(snapshot: snapshot)
                 // Compared as a Bool: a failure names where the lists part, not both lists whole.
                 let sameLinks = report.eligibleLinks == onePass.eligibleLinks
-                let firstDifference = zip(report.eligibleLinks, onePass.eligibleLinks).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                let firstDifference = zip(report.eligibleLinks, onePass.eligibleLinks).enumerated().first {
+                    $0.element.0 != $0.element.1
+                }?.offset
                 #expect(
                     sameLinks,
-                    "\(parts) parts, deleteUntagged \(deleteUntagged): \(report.eligibleLinks.count) links against \(onePass.eligibleLinks.count), first difference at \(String(describing: firstDifference))")
+                    "\(parts) parts, deleteUntagged \(deleteUntagged): \(report.eligibleLinks.count) links against \(onePass.eligibleLinks.count), first difference at \(String(describing: firstDifference))"
+                )
                 #expect(report.eligibleBlobs == onePass.eligibleBlobs)
                 #expect(report.eligibleManifests == onePass.eligibleManifests)
             }

@@ -35,7 +35,10 @@ struct ProgressCancellationTests {
         let removed = try #require(report.removed)
         let seen = events.all
         let phases = Set(seen.map(\.phase))
-        for phase in [ProgressEvent.Phase.listBlobs, .listRepositories, .readManifests, .mark, .plan, .removeManifests, .removeLinks, .removeBlobs, .removeUploads] {
+        for phase in [
+            ProgressEvent.Phase.listBlobs, .listRepositories, .readManifests, .mark, .plan, .removeManifests,
+            .removeLinks, .removeBlobs, .removeUploads,
+        ] {
             #expect(phases.contains(phase), "no \(phase) event")
         }
         // Per phase, `done` never goes back and never passes `total`.
@@ -45,7 +48,9 @@ struct ProgressCancellationTests {
             #expect(mine.allSatisfy { $0.total == nil || $0.done <= $0.total! }, "\(phase)")
         }
         let lastBlobs = try #require(seen.last { $0.phase == .removeBlobs })
-        #expect(lastBlobs.done == removed.blobs && lastBlobs.bytes == removed.bytes && lastBlobs.total == report.eligibleBlobs.count)
+        #expect(
+            lastBlobs.done == removed.blobs && lastBlobs.bytes == removed.bytes
+                && lastBlobs.total == report.eligibleBlobs.count)
         let lastShards = try #require(seen.last { $0.phase == .listBlobs })
         #expect(lastShards.done == lastShards.total)
         let lastRepositories = try #require(seen.last { $0.phase == .listRepositories })
@@ -114,14 +119,19 @@ struct ProgressCancellationTests {
         let scenario = try await RegistryScenario.build(registry)
         registry.stop()
         // Output to a file: the child runs in the background while the test signals it.
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("regsweep-sigint-\(UUID().uuidString).log").path
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "regsweep-sigint-\(UUID().uuidString).log"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: log) }
         let process = try ChildProcess.spawn(
             try regsweepExecutable().path,
             // One removal at a time: the pauses add up (with the default concurrency they overlap,
             // and a loaded CI machine saw the whole sweep end before the first progress line).
-            ["gc", registry.rootDirectory.path, "-m", "--grace", "0", "--uploads", "0", "--pause-ms", "250", "--concurrency", "1",
-             "--progress", "always"],
+            [
+                "gc", registry.rootDirectory.path, "-m", "--grace", "0", "--uploads", "0", "--pause-ms", "250",
+                "--concurrency", "1",
+                "--progress", "always",
+            ],
             output: .appended(to: log), error: .sameAsOutput)
         // The first progress line comes from inside the run, where the signal handler is in
         // place (a fixed sleep raced the start of a debug build on a loaded machine).

@@ -38,7 +38,9 @@ import Testing
         #expect(real.deletedTags == ["app:v0"])
         #expect(real.report.failures.isEmpty)
         #expect(real.report.removed?.bytes == dry.bytes)
-        for digest in store.old.all + [store.orphan] { #expect(backend.contents(of: FixtureStore.blobData(digest)) == nil) }
+        for digest in store.old.all + [store.orphan] {
+            #expect(backend.contents(of: FixtureStore.blobData(digest)) == nil)
+        }
         for digest in store.live { #expect(backend.contents(of: FixtureStore.blobData(digest)) != nil) }
         #expect(backend.contents(of: FixtureStore.tagCurrent("app", "v0")) == nil)
         #expect(backend.contents(of: FixtureStore.tagCurrent("app", "v1")) != nil)
@@ -47,7 +49,8 @@ import Testing
 
     @Test func aTagWhosePushTimeCannotBeReadIsKeptAndReported() async throws {
         let (backend, store) = try store()
-        backend.inject(.init(.stat, .path(FixtureStore.tagCurrent("app", "v0")), SweepError(.io, "injected stat failure")))
+        backend.inject(
+            .init(.stat, .path(FixtureStore.tagCurrent("app", "v0")), SweepError(.io, "injected stat failure")))
         let policy = try RetentionPolicy(rules: [RetentionRule(keepLast: 0)])
         let report = try await Retainer(backend: backend, options: options(dryRun: false)).run(policy)
         #expect(report.keptUnjudged == ["app:v0"])

@@ -35,12 +35,13 @@ import Testing
     }
 
     @Test func deleteTagAndKeepLastZeroParse() throws {
-        let policy = try RetentionPolicy.parse(yaml: """
-            rules:
-              - repositories: ["ci/*"]
-                deleteTag: "pr-[0-9]+"
-                keepLast: 0
-            """)
+        let policy = try RetentionPolicy.parse(
+            yaml: """
+                rules:
+                  - repositories: ["ci/*"]
+                    deleteTag: "pr-[0-9]+"
+                    keepLast: 0
+                """)
         #expect(policy.rules[0].deleteTag == "pr-[0-9]+")
         #expect(policy.rules[0].keepLast == 0)
         #expect(policy.rule(for: "ci/app")?.index == 0)
@@ -49,109 +50,154 @@ import Testing
 
     /// Each refused policy: the line the error names and a phrase of its reason.
     static let refused: [(name: String, yaml: String, line: Int, reason: String)] = [
-        ("unparsable YAML", """
+        (
+            "unparsable YAML",
+            """
             rules:
               - repositories: ["team/**"
                 keepLast: 3
-            """, 3, "not valid YAML"),
-        ("unknown key in a rule", """
+            """, 3, "not valid YAML"
+        ),
+        (
+            "unknown key in a rule",
+            """
             rules:
               - repositories: ["**"]
                 keepLast: 3
                 keepLatest: 5
-            """, 4, "unknown key \"keepLatest\""),
-        ("unknown top-level key", """
+            """, 4, "unknown key \"keepLatest\""
+        ),
+        (
+            "unknown top-level key",
+            """
             rules:
               - repositories: ["**"]
                 keepLast: 3
             rule:
               - repositories: ["**"]
-            """, 4, "unknown key \"rule\""),
-        ("invalid regex in keepTags", """
+            """, 4, "unknown key \"rule\""
+        ),
+        (
+            "invalid regex in keepTags",
+            """
             rules:
               - repositories: ["**"]
                 keepTags:
                   - latest
                   - "v[0-9"
-            """, 5, "invalid regular expression \"v[0-9\""),
-        ("invalid regex in deleteTag", """
+            """, 5, "invalid regular expression \"v[0-9\""
+        ),
+        (
+            "invalid regex in deleteTag",
+            """
             rules:
               - repositories: ["**"]
                 keepLast: 1
                 deleteTag: "(pr-"
-            """, 4, "invalid regular expression \"(pr-\""),
-        ("invalid glob", """
+            """, 4, "invalid regular expression \"(pr-\""
+        ),
+        (
+            "invalid glob",
+            """
             rules:
               - repositories: ["**"]
                 keepLast: 3
               - repositories: ["team/[ab]*"]
                 keepLast: 1
-            """, 4, "invalid repository glob \"team/[ab]*\""),
-        ("glob with ** inside a component", """
+            """, 4, "invalid repository glob \"team/[ab]*\""
+        ),
+        (
+            "glob with ** inside a component",
+            """
             rules:
               - repositories:
                   - "team/a**"
                 keepLast: 1
-            """, 3, "** must be a whole path component"),
-        ("rule without any keep rule", """
+            """, 3, "** must be a whole path component"
+        ),
+        (
+            "rule without any keep rule",
+            """
             rules:
               - repositories: ["**"]
                 keepLast: 3
               - repositories: ["ci/**"]
                 deleteTag: "pr-.*"
-            """, 4, "a rule needs a keep rule"),
-        ("rule without repositories", """
+            """, 4, "a rule needs a keep rule"
+        ),
+        (
+            "rule without repositories",
+            """
             rules:
               - keepLast: 3
-            """, 2, "a rule needs repositories"),
-        ("repeated key", """
+            """, 2, "a rule needs repositories"
+        ),
+        (
+            "repeated key",
+            """
             rules:
               - repositories: ["**"]
                 keepLast: 3
                 keepLast: 0
-            """, 4, "key \"keepLast\" is repeated"),
-        ("keepLast not a count", """
+            """, 4, "key \"keepLast\" is repeated"
+        ),
+        (
+            "keepLast not a count",
+            """
             rules:
               - repositories: ["**"]
                 keepLast: three
-            """, 3, "keepLast must be a count"),
-        ("keepLast negative", """
+            """, 3, "keepLast must be a count"
+        ),
+        (
+            "keepLast negative",
+            """
             rules:
               - repositories: ["**"]
                 keepLast: -1
-            """, 3, "keepLast must be a count"),
-        ("keepWithin not a duration", """
+            """, 3, "keepLast must be a count"
+        ),
+        (
+            "keepWithin not a duration",
+            """
             rules:
               - repositories: ["**"]
                 keepWithin: 30 days
-            """, 3, "keepWithin must be a duration"),
-        ("keepTags not a list", """
+            """, 3, "keepWithin must be a duration"
+        ),
+        (
+            "keepTags not a list",
+            """
             rules:
               - repositories: ["**"]
                 keepTags: latest
-            """, 3, "keepTags must be a list"),
-        ("no rules", """
+            """, 3, "keepTags must be a list"
+        ),
+        (
+            "no rules",
+            """
             rules: []
-            """, 1, "rules is empty"),
+            """, 1, "rules is empty"
+        ),
         ("empty file", "", 1, "the policy is empty"),
     ]
 
     @Test(arguments: refused.indices)
     func refusedWithFileLineAndReason(_ index: Int) throws {
-        let case_ = Self.refused[index]
+        let refusal = Self.refused[index]
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rsw-policy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("retention.yml").path
-        try Data(case_.yaml.utf8).write(to: URL(fileURLWithPath: file))
+        try Data(refusal.yaml.utf8).write(to: URL(fileURLWithPath: file))
         do {
             let policy = try RetentionPolicy.load(yamlFile: file)
-            Issue.record("\(case_.name): accepted as \(policy)")
+            Issue.record("\(refusal.name): accepted as \(policy)")
         } catch {
-            #expect(error.code == .invalidArgument, "\(case_.name): \(error)")
-            #expect(error.path == file, "\(case_.name): names the file")
-            #expect(error.message.hasPrefix("line \(case_.line): "), "\(case_.name): \(error.message)")
-            #expect(error.message.contains(case_.reason), "\(case_.name): \(error.message)")
+            #expect(error.code == .invalidArgument, "\(refusal.name): \(error)")
+            #expect(error.path == file, "\(refusal.name): names the file")
+            #expect(error.message.hasPrefix("line \(refusal.line): "), "\(refusal.name): \(error.message)")
+            #expect(error.message.contains(refusal.reason), "\(refusal.name): \(error.message)")
         }
     }
 
@@ -165,7 +211,8 @@ import Testing
             ("team/*", "team/app", true), ("team/*", "team/a/b", false), ("team/*", "team", false),
             ("team/**", "team/app", true), ("team/**", "team/a/b", true), ("team/**", "team", false),
             ("team/**", "teams/app", false),
-            ("**/app", "app", true), ("**/app", "x/app", true), ("**/app", "x/y/app", true), ("**/app", "x/apps", false),
+            ("**/app", "app", true), ("**/app", "x/app", true), ("**/app", "x/y/app", true),
+            ("**/app", "x/apps", false),
             ("a/**/b", "a/b", true), ("a/**/b", "a/x/y/b", true), ("a/**/b", "a/x/c", false),
             ("app-*", "app-1", true), ("app-*", "app-", true), ("app-*", "app", false),
             ("*-svc", "team-svc", true), ("a*c*e", "abcde", true), ("a*c*e", "abde", false),

@@ -28,10 +28,12 @@ struct RetentionRegistryTests {
             deleted: ["team/app:b1", "team/app:b2", "team/app:b3", "team/app:v1.2.0", "other/svc:1"]),
         Case(
             name: "keep-tag (latest, release pattern) with keep-last 0",
-            policy: "rules:\n  - repositories: [\"**\"]\n    keepLast: 0\n    keepTags: [\"latest\", 'v[0-9]+\\.[0-9]+\\.[0-9]+']\n",
+            policy:
+                "rules:\n  - repositories: [\"**\"]\n    keepLast: 0\n    keepTags: [\"latest\", 'v[0-9]+\\.[0-9]+\\.[0-9]+']\n",
             collect: false,
             deleted: [
-                "team/app:b1", "team/app:b2", "team/app:b3", "team/app:b4", "team/app:b5", "team/multi:1.0", "team/multi:2.0",
+                "team/app:b1", "team/app:b2", "team/app:b3", "team/app:b4", "team/app:b5", "team/multi:1.0",
+                "team/multi:2.0",
                 "team/multi:dev", "other/svc:1", "other/svc:2", "other/svc:3", "other/svc:4",
             ]),
         Case(
@@ -49,10 +51,14 @@ struct RetentionRegistryTests {
                     keepWithin: 15d
                 """,
             collect: false, viaCLI: true,
-            deleted: ["team/app:b1", "team/app:b2", "team/app:b3", "team/app:b4", "team/multi:1.0", "other/svc:1", "other/svc:2"]),
+            deleted: [
+                "team/app:b1", "team/app:b2", "team/app:b3", "team/app:b4", "team/multi:1.0", "other/svc:1",
+                "other/svc:2",
+            ]),
         Case(
             name: "delete-tag with keep-last 1 in scope team/* (CLI, collect)",
-            policy: "rules:\n  - repositories: [\"**\"]\n    deleteTag: \"b[0-9]+\"\n    keepLast: 1\n", scope: ["team/*"], collect: true,
+            policy: "rules:\n  - repositories: [\"**\"]\n    deleteTag: \"b[0-9]+\"\n    keepLast: 1\n",
+            scope: ["team/*"], collect: true,
             viaCLI: true, deleted: ["team/app:b1", "team/app:b2", "team/app:b3", "team/app:b4"]),
     ]
 
@@ -75,7 +81,8 @@ struct RetentionRegistryTests {
         for glob in testCase.scope { arguments += ["--repository", glob] }
         if testCase.collect { arguments.append("--collect") }
         if dryRun { arguments.append("--dry-run") }
-        let outcome = try ChildProcess.run(try regsweepExecutable().path, arguments, output: .captured, error: .captured)
+        let outcome = try ChildProcess.run(
+            try regsweepExecutable().path, arguments, output: .captured, error: .captured)
         #expect(outcome.status == 0, "\(testCase.name): \(outcome.errorText)")
         return try JSONDecoder().decode(RetentionReport.self, from: Data(outcome.output))
     }
@@ -98,7 +105,8 @@ struct RetentionRegistryTests {
         let policy = try RetentionPolicy.parse(yaml: testCase.policy)
         func retain(dryRun: Bool) async throws -> RetentionReport {
             if testCase.viaCLI { return try runCLI(registry.rootDirectory, testCase, dryRun: dryRun) }
-            let options = try options(dryRun: dryRun, collect: testCase.collect, scope: testCase.scope, now: scenario.now)
+            let options = try options(
+                dryRun: dryRun, collect: testCase.collect, scope: testCase.scope, now: scenario.now)
             return try await Retainer(backend: backend, options: options).run(policy)
         }
 
@@ -153,15 +161,21 @@ struct RetentionRegistryTests {
         defer { registry.stop() }
         let options = try options(dryRun: true, collect: false, scope: ["team/app"], now: scenario.now)
         // b5 and latest (10 d) tie, b2 and b3 (40 d) tie: the smaller name counts as more recent.
-        let four = try await Retainer(backend: backend, options: options).run(RetentionPolicy(rules: [RetentionRule(keepLast: 4)]))
+        let four = try await Retainer(backend: backend, options: options).run(
+            RetentionPolicy(rules: [RetentionRule(keepLast: 4)]))
         #expect(four.deletedTags == ["team/app:b1", "team/app:b3", "team/app:v1.2.0"])
-        let one = try await Retainer(backend: backend, options: options).run(RetentionPolicy(rules: [RetentionRule(keepLast: 1)]))
-        #expect(one.deletedTags == ["team/app:b1", "team/app:b2", "team/app:b3", "team/app:b4", "team/app:latest", "team/app:v1.2.0"])
+        let one = try await Retainer(backend: backend, options: options).run(
+            RetentionPolicy(rules: [RetentionRule(keepLast: 1)]))
+        #expect(
+            one.deletedTags == [
+                "team/app:b1", "team/app:b2", "team/app:b3", "team/app:b4", "team/app:latest", "team/app:v1.2.0",
+            ])
         #expect(one.repositories.first?.keptTags.map(\.tag) == ["b5"])
         #expect(one.repositories.first?.keptTags.map(\.reason) == [.keepLast])
         // Deleting latest but keeping b5 (one manifest) removes no manifest and frees nothing of it.
-        #expect(!one.report.eligibleManifests.map(\.digest.description).contains(
-            scenario.entries.first { $0.name == "team/app:b5" }!.content.digest))
+        #expect(
+            !one.report.eligibleManifests.map(\.digest.description).contains(
+                scenario.entries.first { $0.name == "team/app:b5" }!.content.digest))
     }
 
     @Test func unreadableTagKeepsItsRepositoryAndIsReported() async throws {
@@ -175,34 +189,52 @@ struct RetentionRegistryTests {
             output: .captured, error: .discarded)
         #expect(cli.status == 1, "tags kept unjudged make the run exit 1")
         #expect(cli.outputText.contains("kept (could not be judged): team/app:b2"), "\(cli.outputText)")
-        let appBefore = fileList(registry.rootDirectory.appendingPathComponent("docker/registry/v2/repositories/team/app"))
+        let appBefore = fileList(
+            registry.rootDirectory.appendingPathComponent("docker/registry/v2/repositories/team/app"))
         var options = try options(dryRun: false, collect: true, scope: [], now: scenario.now)
         options.dryRun = false
-        let report = try await Retainer(backend: backend, options: options).run(RetentionPolicy(rules: [RetentionRule(keepLast: 1)]))
+        let report = try await Retainer(backend: backend, options: options).run(
+            RetentionPolicy(rules: [RetentionRule(keepLast: 1)]))
         let app = try #require(report.repositories.first { $0.repository == "team/app" })
         #expect(app.deletedTags.isEmpty)
         #expect(Set(app.keptTags.map(\.reason)) == [.repositoryIncomplete])
         #expect(Set(report.keptUnjudged) == Set(scenario.entries.filter { $0.repository == "team/app" }.map(\.name)))
-        #expect(report.report.problems.contains { $0.path?.contains("b2/current/link") == true }, "\(report.report.problems)")
-        #expect(Set(report.deletedTags) == ["team/multi:1.0", "team/multi:2.0", "other/svc:1", "other/svc:2", "other/svc:3"])
-        #expect(fileList(registry.rootDirectory.appendingPathComponent("docker/registry/v2/repositories/team/app")) == appBefore)
+        #expect(
+            report.report.problems.contains { $0.path?.contains("b2/current/link") == true },
+            "\(report.report.problems)")
+        #expect(
+            Set(report.deletedTags) == [
+                "team/multi:1.0", "team/multi:2.0", "other/svc:1", "other/svc:2", "other/svc:3",
+            ])
+        #expect(
+            fileList(registry.rootDirectory.appendingPathComponent("docker/registry/v2/repositories/team/app"))
+                == appBefore)
         try await registry.restart()
         for entry in scenario.entries where entry.repository == "team/app" && entry.tag != "b2" {
-            if case .image(let image) = entry.content { try await registry.pullAndCheck("team/app", reference: entry.tag, expected: image) }
+            if case .image(let image) = entry.content {
+                try await registry.pullAndCheck("team/app", reference: entry.tag, expected: image)
+            }
         }
-        try await registry.pullAndCheck("team/app", reference: scenario.signature.manifestDigest, expected: scenario.signature)
+        try await registry.pullAndCheck(
+            "team/app", reference: scenario.signature.manifestDigest, expected: scenario.signature)
     }
 
     @Test func retainCommandExitCodes() async throws {
         let registry = try await RegistryServer.start()
         defer { registry.stop() }
-        try await registry.pushImage("app", tag: "1", layers: [ImageFactory.randomBlob(size: 500, seed: 7900)], config: ImageFactory.imageConfig(seed: 7901))
-        try await registry.pushImage("app", tag: "2", layers: [ImageFactory.randomBlob(size: 500, seed: 7902)], config: ImageFactory.imageConfig(seed: 7903))
+        try await registry.pushImage(
+            "app", tag: "1", layers: [ImageFactory.randomBlob(size: 500, seed: 7900)],
+            config: ImageFactory.imageConfig(seed: 7901))
+        try await registry.pushImage(
+            "app", tag: "2", layers: [ImageFactory.randomBlob(size: 500, seed: 7902)],
+            config: ImageFactory.imageConfig(seed: 7903))
         registry.stop()
         // app:2 is the more recent push.
         let backend = try FileSystemBackend(root: registry.rootDirectory.path)
-        try backend.setModificationTime(StorePath.tag("app", "1") + "/current/link", seconds: Int(Timestamp.now()) - 7200)
-        try backend.setModificationTime(StorePath.tag("app", "2") + "/current/link", seconds: Int(Timestamp.now()) - 3600)
+        try backend.setModificationTime(
+            StorePath.tag("app", "1") + "/current/link", seconds: Int(Timestamp.now()) - 7200)
+        try backend.setModificationTime(
+            StorePath.tag("app", "2") + "/current/link", seconds: Int(Timestamp.now()) - 3600)
         let executable = try regsweepExecutable().path
         let root = registry.rootDirectory.path
         let policy = registry.rootDirectory.appendingPathComponent("bad.yml")
@@ -220,7 +252,9 @@ struct RetentionRegistryTests {
         #expect(try run(["retain", root, "--delete-tag", ".*", "--grace", "0"]).status == 64)
         let invalid = try run(["retain", root, "--policy", policy.path])
         #expect(invalid.status == 64)
-        #expect(invalid.error.contains(policy.path) && invalid.error.contains("line 3") && invalid.error.contains("keepLatest"), "\(invalid.error)")
+        #expect(
+            invalid.error.contains(policy.path) && invalid.error.contains("line 3")
+                && invalid.error.contains("keepLatest"), "\(invalid.error)")
         #expect(try run(["retain", root, "--policy", good.path, "--keep-last", "2"]).status == 64)
         #expect(try run(["retain", root, "--keep-last", "1", "--repository", "App/*"]).status == 64)
         #expect(try run(["retain", root, "--keep-tag", "(", "--keep-last", "1"]).status == 64)
@@ -240,7 +274,8 @@ struct RetentionRegistryTests {
         defer { registry.stop() }
         let before = fileList(registry.rootDirectory)
         let options = try options(dryRun: false, collect: false, scope: ["other/*"], now: scenario.now)
-        let plan = try await Retainer(backend: backend, options: options).plan(RetentionPolicy(rules: [RetentionRule(keepLast: 2)]))
+        let plan = try await Retainer(backend: backend, options: options).plan(
+            RetentionPolicy(rules: [RetentionRule(keepLast: 2)]))
         #expect(fileList(registry.rootDirectory) == before, "planning changes nothing")
         #expect(Set(plan.tags.map { "\($0.repository):\($0.tag)" }) == ["other/svc:1", "other/svc:2"])
         #expect(plan.origin?.delete?.targets.sorted() == ["other/svc:1", "other/svc:2"])

@@ -51,7 +51,10 @@ struct S3BackendRegistryTests {
         let snapshot = try await StoreScanner(backend: fixture.backend, options: .inventory).scan()
         let inventory = StoreInventory(snapshot)
         #expect(inventory.problems.isEmpty, "\(inventory.problems)")
-        #expect(Set(snapshot.repositories.map(\.name)) == ["library/app", "team/svc/api", "multi/oci", "multi/docker", "oci/plain"])
+        #expect(
+            Set(snapshot.repositories.map(\.name)) == [
+                "library/app", "team/svc/api", "multi/oci", "multi/docker", "oci/plain",
+            ])
         #expect(inventory.tags == 6)
         #expect(inventory.revisions == 3 + 2 + 3 + 3 + 1)
         #expect(inventory.uploads == 1)
@@ -66,7 +69,8 @@ struct S3BackendRegistryTests {
         defer { fixture.stop() }
         let reference = try fixture.registry.garbageCollect(dryRun: true, deleteUntagged: false)
         #expect(reference.exitStatus == 0, "\(reference.errorOutput)")
-        let report = try await Collector(backend: fixture.backend, options: options(dryRun: true, untagged: false)).run()
+        let report = try await Collector(backend: fixture.backend, options: options(dryRun: true, untagged: false))
+            .run()
         #expect(!reference.eligibleBlobs.isEmpty)
         #expect(Set(report.eligibleBlobs.map(\.description)) == reference.eligibleBlobs)
         #expect(report.markedBlobs == reference.markedBlobs)
@@ -111,7 +115,9 @@ struct S3BackendRegistryTests {
         deleteOptions.dryRun = false
         deleteOptions.grace = 0
         deleteOptions.prune = true
-        let targets = try ["team/svc/api", "library/app:stable"].map { text throws(SweepError) in try DeleteTarget(parsing: text) }
+        let targets = try ["team/svc/api", "library/app:stable"].map { text throws(SweepError) in
+            try DeleteTarget(parsing: text)
+        }
         let result = try await ImageDeleter(backend: fixture.backend, options: deleteOptions).run(targets)
         #expect(result.report.failures.isEmpty, "\(result.report.failures)")
         #expect(Set(result.removedTags) == ["team/svc/api:latest", "library/app:stable"])
@@ -198,15 +204,23 @@ struct S3BackendRegistryTests {
         // Wrong credentials: a clear error naming the store, not the secret, and exit 3.
         let run = try ChildProcess.run(
             executable.path, ["scan", "s3://\(fixture.s3.bucket)/registry", "--endpoint", fixture.s3.endpoint],
-            environment: ["AWS_ACCESS_KEY_ID": SeaweedServer.accessKey, "AWS_SECRET_ACCESS_KEY": "wrong-\(SeaweedServer.secretKey)"])
+            environment: [
+                "AWS_ACCESS_KEY_ID": SeaweedServer.accessKey,
+                "AWS_SECRET_ACCESS_KEY": "wrong-\(SeaweedServer.secretKey)",
+            ])
         let output = String(decoding: run.output + run.error, as: UTF8.self)
         #expect(run.termination == .exited(3), "\(output)")
-        #expect(output.contains("permission") || output.contains("SignatureDoesNotMatch") || output.contains("403"), "\(output)")
+        #expect(
+            output.contains("permission") || output.contains("SignatureDoesNotMatch") || output.contains("403"),
+            "\(output)")
         #expect(!output.contains(SeaweedServer.secretKey))
         // A bucket that is not there is an error naming it, never an empty (absent) store.
         let missing = try ChildProcess.run(
-            executable.path, ["gc", "s3://no-such-bucket/registry", "--endpoint", fixture.s3.endpoint, "-m", "--grace", "0"],
-            environment: ["AWS_ACCESS_KEY_ID": SeaweedServer.accessKey, "AWS_SECRET_ACCESS_KEY": SeaweedServer.secretKey])
+            executable.path,
+            ["gc", "s3://no-such-bucket/registry", "--endpoint", fixture.s3.endpoint, "-m", "--grace", "0"],
+            environment: [
+                "AWS_ACCESS_KEY_ID": SeaweedServer.accessKey, "AWS_SECRET_ACCESS_KEY": SeaweedServer.secretKey,
+            ])
         #expect(missing.termination == .exited(3), "\(missing.errorText)")
         #expect(missing.errorText.contains("NoSuchBucket"), "\(missing.errorText)")
     }
@@ -214,10 +228,13 @@ struct S3BackendRegistryTests {
     @Test func fastVerifyTrustingETagsReadsNoBlobAndStillCatchesARewrittenOne() async throws {
         let fixture = try await Fixture.make()
         defer { fixture.stop() }
-        let baseline = FileManager.default.temporaryDirectory.appendingPathComponent("regsweep-\(UUID().uuidString).baseline")
+        let baseline = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "regsweep-\(UUID().uuidString).baseline")
         defer { try? FileManager.default.removeItem(at: baseline) }
-        let full = try await StoreVerifier(backend: fixture.backend, options: VerifyOptions(mode: .full, baseline: baseline.path))
-            .verify()
+        let full = try await StoreVerifier(
+            backend: fixture.backend, options: VerifyOptions(mode: .full, baseline: baseline.path)
+        )
+        .verify()
         #expect(full.isClean, "\(full.problems)")
         #expect(full.baseline?.recordsWritten == full.blobs)
 
@@ -231,16 +248,22 @@ struct S3BackendRegistryTests {
         // What the scan alone reads (links and manifests): a trusting run reads no more.
         var scanOptions = ScanOptions()
         scanOptions.checkLinks = true
-        let scanGets = try await gets { _ = try await StoreScanner(backend: fixture.backend, options: scanOptions).scan() }
+        let scanGets = try await gets {
+            _ = try await StoreScanner(backend: fixture.backend, options: scanOptions).scan()
+        }
         var trusted = VerifyReport(mode: .fast)
-        let trustedGets = try await gets { trusted = try await StoreVerifier(backend: fixture.backend, options: trusting).verify() }
+        let trustedGets = try await gets {
+            trusted = try await StoreVerifier(backend: fixture.backend, options: trusting).verify()
+        }
         #expect(trusted.isClean, "\(trusted.problems)")
         #expect(trusted.trustedContentTags == full.blobs && trusted.verified == full.blobs)
         #expect(trusted.hashedSHA256 == 0 && trusted.checkedXXH3 == 0 && trusted.bytesHashed == 0)
         #expect(trustedGets == scanGets, "a trusting run made \(trustedGets) GETs, the scan alone \(scanGets)")
         // Without --trust-etag, fast mode reads every blob.
-        let fast = try await StoreVerifier(backend: fixture.backend, options: VerifyOptions(mode: .fast, baseline: baseline.path))
-            .verify()
+        let fast = try await StoreVerifier(
+            backend: fixture.backend, options: VerifyOptions(mode: .fast, baseline: baseline.path)
+        )
+        .verify()
         #expect(fast.trustedContentTags == 0 && fast.checkedXXH3 == full.blobs)
 
         // The same size, rewritten within the same second or not: the ETag changes, the blob is read.
@@ -250,7 +273,9 @@ struct S3BackendRegistryTests {
         try await fixture.s3.putObjectThroughFiler(
             "\(prefix)blobs/sha256/\(hex.prefix(2))/\(hex)/data", Data(orphan.bytes.map { $0 ^ 0xFF }))
         let caught = try await StoreVerifier(backend: fixture.backend, options: trusting).verify()
-        #expect(caught.corrupt == 1 && caught.problems(.digestMismatch).first?.digest?.description == orphan.digest, "\(caught.problems)")
+        #expect(
+            caught.corrupt == 1 && caught.problems(.digestMismatch).first?.digest?.description == orphan.digest,
+            "\(caught.problems)")
         #expect(caught.trustedContentTags == full.blobs - 1)
         #expect(caught.hashedSHA256 >= 1)
     }

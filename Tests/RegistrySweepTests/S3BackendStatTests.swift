@@ -29,7 +29,8 @@ struct S3BackendStatTests {
             region: s3.region, pathStyle: true)
         return S3Backend(
             S3Configuration(
-                location: location, credentials: S3Credentials(accessKeyID: s3.accessKey, secretAccessKey: s3.secretKey)))
+                location: location, credentials: S3Credentials(accessKeyID: s3.accessKey, secretAccessKey: s3.secretKey)
+            ))
     }
 
     /// What a `stat` answered, comparable across views.
@@ -47,7 +48,8 @@ struct S3BackendStatTests {
 
         var description: String {
             switch self {
-            case .info(let info): "file \(info.isFile) directory \(info.isDirectory) size \(info.size) modified \(info.modified)"
+            case .info(let info):
+                "file \(info.isFile) directory \(info.isDirectory) size \(info.size) modified \(info.modified)"
             case .failed(let code): "\(code)"
             }
         }
@@ -69,9 +71,12 @@ struct S3BackendStatTests {
         let backend = try Self.backend(s3)
         let allowance = backend.configuration.clockAllowance
         let r = Self.repositories
-        let directories = [r, "\(r)/foo", "\(r)/foo/_layers/sha256", "\(r)/foo/_manifests/tags", "\(r)/foo/_uploads", "\(r)/foo-bar"]
+        let directories = [
+            r, "\(r)/foo", "\(r)/foo/_layers/sha256", "\(r)/foo/_manifests/tags", "\(r)/foo/_uploads", "\(r)/foo-bar",
+        ]
         let absent = [
-            "\(r)/fo", "\(r)/foo-b", "\(r)/foo/_manifests/revisions/sha256", "\(r)/foo/_layers/sha256/\(Self.hex(5_000))/link",
+            "\(r)/fo", "\(r)/foo-b", "\(r)/foo/_manifests/revisions/sha256",
+            "\(r)/foo/_layers/sha256/\(Self.hex(5_000))/link",
         ]
         let files = [Self.files[0], Self.files[1_049]] + Self.files.suffix(3)
 
@@ -137,7 +142,8 @@ struct S3BackendStatTests {
         let count = 40
         let present = (0..<count).filter { $0 % 5 != 0 }
         for index in present {
-            try await s3.putObjectThroughFiler("\(Self.root)/\(directory)/\(Self.hex(index))/link", Data("link \(index)".utf8))
+            try await s3.putObjectThroughFiler(
+                "\(Self.root)/\(directory)/\(Self.hex(index))/link", Data("link \(index)".utf8))
         }
         var configuration = try Self.backend(s3).configuration
         configuration.concurrency = 1

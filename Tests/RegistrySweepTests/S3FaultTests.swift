@@ -8,7 +8,9 @@ import Testing
 /// converges.
 @Suite(.serialized, .enabled(if: SeaweedServer.shouldRun && RegistryServer.shouldRun && S3Proxy.python != nil))
 struct S3FaultTests {
-    private func backend(_ fixture: S3BackendRegistryTests.Fixture, endpoint: String, attempts: Int = 8) throws -> S3Backend {
+    private func backend(_ fixture: S3BackendRegistryTests.Fixture, endpoint: String, attempts: Int = 8) throws
+        -> S3Backend
+    {
         let config = try RegistryConfig.load(path: fixture.registry.configPath.path)
         var storage = config.storage
         storage.parameters["regionendpoint"] = .string(endpoint)
@@ -80,7 +82,9 @@ struct S3FaultTests {
         options.grace = 0
         options.uploadAge = 0
         await #expect(throws: SweepError.self) {
-            _ = try await Collector(backend: try backend(fixture, endpoint: proxy.endpoint, attempts: 3), options: options).run()
+            _ = try await Collector(
+                backend: try backend(fixture, endpoint: proxy.endpoint, attempts: 3), options: options
+            ).run()
         }
         #expect(try await fixture.s3.listAllKeys() == before)
     }

@@ -14,7 +14,10 @@ struct S3LinkProofUnitTests {
         #expect(ContentMD5(etag: hex) == md5)
         #expect(ContentMD5(etag: "\"\(hex.uppercased())\"") == md5)
         #expect(ContentMD5(of: Array("sha256:\(String(repeating: "0", count: 64))".utf8)) == md5)
-        for bad in ["", "\"\"", "\"\(hex)-2\"", "\"\(hex.dropLast())\"", "\"\(hex)0\"", "\"\(hex.dropLast())g\"", "\"\(hex)", "W/\"\(hex)\""] {
+        for bad in [
+            "", "\"\"", "\"\(hex)-2\"", "\"\(hex.dropLast())\"", "\"\(hex)0\"", "\"\(hex.dropLast())g\"", "\"\(hex)",
+            "W/\"\(hex)\"",
+        ] {
             #expect(ContentMD5(etag: bad) == nil, "\(bad)")
         }
     }
@@ -37,7 +40,10 @@ struct S3LinkProofUnitTests {
         #expect(S3Backend.linkCandidates("r/_manifests/revisions/sha256/\(a)/link", in: listing) == [Substring(a)])
         #expect(S3Backend.linkCandidates("r/_layers/sha256/\(b)/link", in: listing) == [Substring(b)])
         #expect(S3Backend.linkCandidates("r/_manifests/revisions/sha256/\(a.uppercased())/link", in: listing).isEmpty)
-        #expect(S3Backend.linkCandidates("r/_manifests/tags/t/current/link", in: listing).sorted() == [Substring(a), Substring(b)])
+        #expect(
+            S3Backend.linkCandidates("r/_manifests/tags/t/current/link", in: listing).sorted() == [
+                Substring(a), Substring(b),
+            ])
         // A tag without history, and paths no registry link has, have no candidate: read them.
         #expect(S3Backend.linkCandidates("r/_manifests/tags/u/current/link", in: listing).isEmpty)
         #expect(S3Backend.linkCandidates("r/_manifests/current/link", in: listing).isEmpty)
@@ -98,7 +104,9 @@ struct S3LinkProofTests {
 
         init(_ snapshot: StoreSnapshot) {
             for repository in snapshot.repositories {
-                var lines = repository.tags.map { "tag \($0.name) \(snapshot.current(of: $0)?.description ?? "unread")" }
+                var lines = repository.tags.map {
+                    "tag \($0.name) \(snapshot.current(of: $0)?.description ?? "unread")"
+                }
                 lines += snapshot.revisions(of: repository).map { "revision \($0)" }
                 lines += repository.linklessRevisions.map { "linkless \($0)" }
                 lines.append("incomplete \(repository.isIncomplete)")
@@ -135,7 +143,9 @@ struct S3LinkProofTests {
         let revisions = proving.seen.repositories.values.joined().filter { $0.hasPrefix("revision ") }.count
         let tags = proving.seen.repositories.values.joined().filter { $0.hasPrefix("tag ") }.count
         #expect(proving.proven == revisions + tags, "proven \(proving.proven), revisions \(revisions), tags \(tags)")
-        #expect(proving.gets + proving.proven == reading.gets, "GETs \(proving.gets) + proven \(proving.proven) against \(reading.gets)")
+        #expect(
+            proving.gets + proving.proven == reading.gets,
+            "GETs \(proving.gets) + proven \(proving.proven) against \(reading.gets)")
 
         // Links the proof cannot vouch for are read, and read as they are:
         let backend = fixture.backend
@@ -145,7 +155,8 @@ struct S3LinkProofTests {
         // - a revision link rewritten (one PutObject: an MD5 ETag) to name another manifest;
         let v1Hex = String(v1.manifestDigest.dropFirst("sha256:".count))
         try await backend.putObject(
-            "\(StorePath.repositories)/\(app)/_manifests/revisions/sha256/\(v1Hex)/link", Array(oldV1.manifestDigest.utf8))
+            "\(StorePath.repositories)/\(app)/_manifests/revisions/sha256/\(v1Hex)/link",
+            Array(oldV1.manifestDigest.utf8))
         // - a tag re-pointed to a manifest outside its history (`stable` only ever named v1);
         try await backend.putObject(
             "\(StorePath.repositories)/\(app)/_manifests/tags/stable/current/link", Array(oldV1.manifestDigest.utf8))
@@ -163,7 +174,11 @@ struct S3LinkProofTests {
         let seenApp = try #require(provingAfter.seen.repositories[app])
         #expect(seenApp.contains("tag stable \(oldV1.manifestDigest)"), "\(seenApp)")
         #expect(seenApp.contains("incomplete true"), "\(seenApp)")
-        #expect(provingAfter.seen.problems.contains { $0.hasPrefix("linkMismatch") && $0.contains(v1Hex) }, "\(provingAfter.seen.problems)")
-        #expect(provingAfter.seen.problems.contains { $0.contains("tags/v1/current/link") }, "\(provingAfter.seen.problems)")
+        #expect(
+            provingAfter.seen.problems.contains { $0.hasPrefix("linkMismatch") && $0.contains(v1Hex) },
+            "\(provingAfter.seen.problems)")
+        #expect(
+            provingAfter.seen.problems.contains { $0.contains("tags/v1/current/link") }, "\(provingAfter.seen.problems)"
+        )
     }
 }

@@ -59,7 +59,10 @@ import Testing
         page(""), "<ListBucketResult/>", page(done), page(done + "<KeyCount>0</KeyCount>"),
         page(done + "<Contents>\(entry)</Contents>"),
         page("<Contents>\(entry)<ETag>\"e\"</ETag><Owner><ID>1</ID><Key>ignored</Key></Owner></Contents>" + done),
-        page(done + "<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>b/</Prefix></CommonPrefixes>"),
+        page(
+            done
+                + "<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>b/</Prefix></CommonPrefixes>"
+        ),
         // Fields out of place are ignored: deeper, or directly under the root.
         page(done + "<Key>k</Key><Size>x</Size><Other><Contents><Key/></Contents></Other>"),
         page(done + "<Contents>\(entry)<Extra><Size>x</Size></Extra></Contents>"),
@@ -68,18 +71,26 @@ import Testing
         page("<IsTruncated>false</IsTruncated><IsTruncated>false</IsTruncated>"),
         page("<IsTruncated><b/>false</IsTruncated>"), page("<IsTruncated>true</IsTruncated>"),
         page("<IsTruncated>true</IsTruncated><NextContinuationToken/>"),
-        page("<IsTruncated>true</IsTruncated><NextContinuationToken>t</NextContinuationToken><NextContinuationToken>u</NextContinuationToken>"),
+        page(
+            "<IsTruncated>true</IsTruncated><NextContinuationToken>t</NextContinuationToken><NextContinuationToken>u</NextContinuationToken>"
+        ),
         page(done + "<KeyCount>-1</KeyCount>"), page(done + "<KeyCount>1</KeyCount><KeyCount>1</KeyCount>"),
         page(done + "<Contents><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents>"),
         page(done + "<Contents><Key></Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents>"),
         page(done + "<Contents>\(entry)<Key>k2</Key></Contents>"),
         page(done + "<Contents>\(entry)<Size>2</Size></Contents>"),
         page(done + "<Contents>\(entry)<ETag>a</ETag><ETag>b</ETag></Contents>"),
-        page(done + "<Contents><Key>k</Key><Size> 12a</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents>"),
+        page(
+            done + "<Contents><Key>k</Key><Size> 12a</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents>"
+        ),
         page(done + "<Contents><Key>k</Key><Size>1</Size><LastModified>yesterday</LastModified></Contents>"),
-        page(done + "<Contents><Key>k</Key><Size><n>1</n></Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents>"),
+        page(
+            done
+                + "<Contents><Key>k</Key><Size><n>1</n></Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents>"
+        ),
         page(done + "<Contents>\(entry)<ETag><q/></ETag></Contents>"),
-        page(done + "<CommonPrefixes/>"), page(done + "<CommonPrefixes><Prefix>a</Prefix><Prefix>b</Prefix></CommonPrefixes>"),
+        page(done + "<CommonPrefixes/>"),
+        page(done + "<CommonPrefixes><Prefix>a</Prefix><Prefix>b</Prefix></CommonPrefixes>"),
         page(done, root: "Error"), page("<Contents/>", root: "ListAllMyBucketsResult"),
         // Several faults in one body: the first in the tree reader's order wins.
         page("<Contents><Size>x</Size><Size>y</Size></Contents>"),
@@ -95,18 +106,25 @@ import Testing
     @Test func streamingAnswersWhatTheTreeAnswers() {
         for body in Self.bodies {
             let bytes = Array(body.utf8)
-            #expect(Self.outcome(ListObjectsPage.init(xml:), bytes) == Self.outcome(Self.treePage, bytes), "\(body.prefix(200))")
+            #expect(
+                Self.outcome(ListObjectsPage.init(xml:), bytes) == Self.outcome(Self.treePage, bytes),
+                "\(body.prefix(200))")
         }
     }
 
     /// Every cut of real-shaped pages: both readers fail alike (and a complete body reads alike).
     @Test func everyTruncationAnswersAlike() {
-        for body in [S3XMLTests.awsListObjects, S3XMLTests.seaweedListObjects, Self.page(Self.done + "<Contents>\(Self.entry)</Contents>")] {
+        for body in [
+            S3XMLTests.awsListObjects, S3XMLTests.seaweedListObjects,
+            Self.page(Self.done + "<Contents>\(Self.entry)</Contents>"),
+        ] {
             let bytes = Array(body.utf8)
             var differing: [Int] = []
             for cut in 0...bytes.count {
                 let part = Array(bytes[..<cut])
-                if Self.outcome(ListObjectsPage.init(xml:), part) != Self.outcome(Self.treePage, part) { differing.append(cut) }
+                if Self.outcome(ListObjectsPage.init(xml:), part) != Self.outcome(Self.treePage, part) {
+                    differing.append(cut)
+                }
             }
             #expect(differing.isEmpty, "cuts answered differently: \(differing.prefix(10))")
         }

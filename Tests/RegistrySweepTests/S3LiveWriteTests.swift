@@ -17,7 +17,9 @@ struct S3LiveWriteTests {
         options.cleanLinks = false
         options.concurrency = 16
         // The orphan blob (uploaded to library/app, no manifest) is garbage by the scan.
-        let scanned = try await StoreScanner(backend: fixture.backend, options: Collector(backend: fixture.backend, options: options).scanOptions).scan()
+        let scanned = try await StoreScanner(
+            backend: fixture.backend, options: Collector(backend: fixture.backend, options: options).scanOptions
+        ).scan()
         let before = try await Collector(backend: fixture.backend, options: options).run(snapshot: scanned)
         #expect(before.eligibleBlobs.map(\.description).contains(orphan.digest))
 

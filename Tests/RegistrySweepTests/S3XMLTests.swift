@@ -57,21 +57,25 @@ import Testing
         #expect(page.isTruncated == false)
         #expect(page.nextContinuationToken == nil)
         #expect(page.keyCount == 2)
-        #expect(page.objects == [
-            ObjectEntry(key: "my-image.jpg", size: 434_234, lastModified: 1_255_369_830,
-                        etag: "\"fba9dede5f27731c9771645a39863328\""),
-            ObjectEntry(key: "my-third-image.jpg", size: 64_994, lastModified: 1_255_369_830,
-                        etag: "\"1b2cf535f27731c974343645a3985328\""),
-        ])
+        #expect(
+            page.objects == [
+                ObjectEntry(
+                    key: "my-image.jpg", size: 434_234, lastModified: 1_255_369_830,
+                    etag: "\"fba9dede5f27731c9771645a39863328\""),
+                ObjectEntry(
+                    key: "my-third-image.jpg", size: 64_994, lastModified: 1_255_369_830,
+                    etag: "\"1b2cf535f27731c974343645a3985328\""),
+            ])
     }
 
     @Test func seaweedFSListObjects() throws {
         let page = try ListObjectsPage(xml: Self.bytes(Self.seaweedListObjects))
         #expect(page.isTruncated)
         #expect(page.nextContinuationToken == "ZG9ja2VyL3JlZ2lzdHJ5/djIv+YmxvYnM=")
-        #expect(page.objects.map(\.key) == [
-            "docker/registry/v2/a&b <c> && é/data", "docker/registry/v2/blobs/sha256/ab/abcd/data",
-        ])
+        #expect(
+            page.objects.map(\.key) == [
+                "docker/registry/v2/a&b <c> && é/data", "docker/registry/v2/blobs/sha256/ab/abcd/data",
+            ])
         #expect(page.objects.map(\.size) == [0, 1_234_567_890_123])
         #expect(page.objects.map(\.lastModified) == [1_709_210_096, 1_709_251_200.5])
         #expect(page.objects[0].etag == "\"d41d8cd98f00b204e9800998ecf8427e\"")
@@ -88,7 +92,8 @@ import Testing
         #expect(page.objects.isEmpty)
         #expect(page.commonPrefixes == ["docker/registry/v2/repositories/a/", "docker/registry/v2/repositories/b c/"])
         let empty = try ListObjectsPage(
-            xml: Self.bytes("<ListBucketResult><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>"))
+            xml: Self.bytes(
+                "<ListBucketResult><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>"))
         #expect(empty == ListObjectsPage(objects: [], keyCount: 0))
     }
 
@@ -122,12 +127,18 @@ import Testing
         ("only a declaration", "<?xml version=\"1.0\"?>"),
         ("text outside root", "x<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>"),
         ("content after root", "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult><x/>"),
-        ("unknown entity", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>&nbsp;</Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"),
+        (
+            "unknown entity",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>&nbsp;</Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
         ("bad char ref", "<ListBucketResult><IsTruncated>false&#0;</IsTruncated></ListBucketResult>"),
         ("signed char ref", "<ListBucketResult><IsTruncated>false&#+38;</IsTruncated></ListBucketResult>"),
         ("surrogate char ref", "<ListBucketResult><IsTruncated>false&#xD800;</IsTruncated></ListBucketResult>"),
         ("unterminated entity", "<ListBucketResult><IsTruncated>false&amp</IsTruncated></ListBucketResult>"),
-        ("doctype", "<!DOCTYPE x [<!ENTITY a 'b'>]><ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>"),
+        (
+            "doctype",
+            "<!DOCTYPE x [<!ENTITY a 'b'>]><ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>"
+        ),
         ("unquoted attribute", "<ListBucketResult xmlns=x><IsTruncated>false</IsTruncated></ListBucketResult>"),
         ("unterminated comment", "<ListBucketResult><!-- <IsTruncated>false</IsTruncated></ListBucketResult>"),
         ("unterminated CDATA", "<ListBucketResult><IsTruncated><![CDATA[false</IsTruncated></ListBucketResult>"),
@@ -136,20 +147,59 @@ import Testing
         ("no IsTruncated", "<ListBucketResult></ListBucketResult>"),
         ("bad IsTruncated", "<ListBucketResult><IsTruncated>yes</IsTruncated></ListBucketResult>"),
         ("truncated without token", "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>"),
-        ("truncated with empty token", "<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken></NextContinuationToken></ListBucketResult>"),
-        ("Contents without Key", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"),
-        ("Contents with empty Key", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key></Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"),
-        ("Contents without Size", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"),
-        ("Contents without LastModified", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size></Contents></ListBucketResult>"),
-        ("two Keys", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key>\(contents)</Contents></ListBucketResult>"),
-        ("non-numeric Size", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>12a</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"),
-        ("negative Size", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>-1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"),
-        ("overflowing Size", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>99999999999999999999</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"),
-        ("unparsable date", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size><LastModified>Mon, 01 Jan 2024 00:00:00 GMT</LastModified></Contents></ListBucketResult>"),
-        ("invalid day", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size><LastModified>2023-02-29T00:00:00Z</LastModified></Contents></ListBucketResult>"),
+        (
+            "truncated with empty token",
+            "<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken></NextContinuationToken></ListBucketResult>"
+        ),
+        (
+            "Contents without Key",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
+        (
+            "Contents with empty Key",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key></Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
+        (
+            "Contents without Size",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
+        (
+            "Contents without LastModified",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size></Contents></ListBucketResult>"
+        ),
+        (
+            "two Keys",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key>\(contents)</Contents></ListBucketResult>"
+        ),
+        (
+            "non-numeric Size",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>12a</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
+        (
+            "negative Size",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>-1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
+        (
+            "overflowing Size",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>99999999999999999999</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
+        (
+            "unparsable date",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size><LastModified>Mon, 01 Jan 2024 00:00:00 GMT</LastModified></Contents></ListBucketResult>"
+        ),
+        (
+            "invalid day",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size><LastModified>2023-02-29T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
         ("bad KeyCount", "<ListBucketResult><IsTruncated>false</IsTruncated><KeyCount>x</KeyCount></ListBucketResult>"),
-        ("Key with elements", "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key><b/>k</Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"),
-        ("CommonPrefixes without Prefix", "<ListBucketResult><IsTruncated>false</IsTruncated><CommonPrefixes></CommonPrefixes></ListBucketResult>"),
+        (
+            "Key with elements",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key><b/>k</Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>"
+        ),
+        (
+            "CommonPrefixes without Prefix",
+            "<ListBucketResult><IsTruncated>false</IsTruncated><CommonPrefixes></CommonPrefixes></ListBucketResult>"
+        ),
     ])
     func malformedListingsAreErrors(what: String, body: String) {
         let error = #expect(throws: SweepError.self, "\(what)") { try ListObjectsPage(xml: Self.bytes(body)) }
@@ -160,7 +210,8 @@ import Testing
     @Test func invalidUTF8IsAnError() {
         var body = Self.bytes("<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>")
         body += [0xC3, 0x28]
-        body += Self.bytes("</Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>")
+        body += Self.bytes(
+            "</Key><Size>1</Size><LastModified>2024-01-01T00:00:00Z</LastModified></Contents></ListBucketResult>")
         #expect(throws: SweepError.self) { try ListObjectsPage(xml: body) }
     }
 
@@ -188,7 +239,8 @@ import Testing
         let bytes = Self.bytes(Self.largeListing(entries: 1000))
         let full = try ListObjectsPage(xml: bytes)
         #expect(full.objects.count == 1000)
-        let cuts = Array(stride(from: 0, to: bytes.count, by: bytes.count / 100 + 7)) + Array((bytes.count - 40)..<bytes.count)
+        let cuts =
+            Array(stride(from: 0, to: bytes.count, by: bytes.count / 100 + 7)) + Array((bytes.count - 40)..<bytes.count)
         for cut in cuts {
             #expect(throws: SweepError.self, "cut at \(cut)") { try ListObjectsPage(xml: Array(bytes[..<cut])) }
         }
@@ -196,12 +248,14 @@ import Testing
 
     /// A ListObjectsV2 body with `entries` blobs, as a registry bucket would list them.
     static func largeListing(entries: Int) -> String {
-        var body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        var body =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>registry</Name>"
             + "<Prefix>docker/registry/v2/blobs/</Prefix><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated>"
         for index in 0..<entries {
             let hex = String(repeating: String(index, radix: 16), count: 64).prefix(64)
-            body += "<Contents><Key>docker/registry/v2/blobs/sha256/\(hex.prefix(2))/\(hex)/data</Key>"
+            body +=
+                "<Contents><Key>docker/registry/v2/blobs/sha256/\(hex.prefix(2))/\(hex)/data</Key>"
                 + "<LastModified>2024-03-01T10:00:\(String(format2: index % 60)).000Z</LastModified>"
                 + "<ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>\(index * 1024)</Size>"
                 + "<StorageClass>STANDARD</StorageClass></Contents>"
@@ -269,13 +323,16 @@ import Testing
         #expect(page.isTruncated)
         #expect(page.nextKeyMarker == "my-movie.m2ts")
         #expect(page.nextUploadIDMarker == "YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ")
-        #expect(page.uploads == [
-            MultipartUpload(key: "my-divisor", uploadID: "XMgbGlrZSBlbHZpbmcncyBub3QgaGF2aW5nIG11Y2ggbHVjaw",
-                            initiated: 1_289_422_113),
-            MultipartUpload(key: "docker/registry/v2/repositories/a/_uploads/x/data",
-                            uploadID: "VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA",
-                            initiated: 1_289_422_114),
-        ])
+        #expect(
+            page.uploads == [
+                MultipartUpload(
+                    key: "my-divisor", uploadID: "XMgbGlrZSBlbHZpbmcncyBub3QgaGF2aW5nIG11Y2ggbHVjaw",
+                    initiated: 1_289_422_113),
+                MultipartUpload(
+                    key: "docker/registry/v2/repositories/a/_uploads/x/data",
+                    uploadID: "VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA",
+                    initiated: 1_289_422_114),
+            ])
         for cut in 0..<(Self.bytes(body).count - 1) {
             #expect(throws: SweepError.self) { try MultipartUploadsPage(xml: Array(Self.bytes(body)[..<cut])) }
         }
@@ -305,10 +362,11 @@ import Testing
             """
         let result = try DeleteObjectsResult(xml: Self.bytes(body))
         #expect(result.deleted == ["sample1.txt", "a & b"])
-        #expect(result.failures == [
-            .init(key: "sample2.txt", code: "AccessDenied", message: "Access Denied"),
-            .init(key: "sample3.txt", code: "InternalError", message: ""),
-        ])
+        #expect(
+            result.failures == [
+                .init(key: "sample2.txt", code: "AccessDenied", message: "Access Denied"),
+                .init(key: "sample3.txt", code: "InternalError", message: ""),
+            ])
         for cut in 0..<(Self.bytes(body).count - 1) {
             #expect(throws: SweepError.self) { try DeleteObjectsResult(xml: Array(Self.bytes(body)[..<cut])) }
         }
@@ -363,9 +421,11 @@ import Testing
               <RequestId>4442587FB7D0A2F9</RequestId>
             </Error>
             """
-        #expect(try S3ErrorBody(xml: Self.bytes(body)) == S3ErrorBody(
-            code: "NoSuchKey", message: "The resource you requested does not exist",
-            resource: "/mybucket/myfoto.jpg", requestID: "4442587FB7D0A2F9"))
+        #expect(
+            try S3ErrorBody(xml: Self.bytes(body))
+                == S3ErrorBody(
+                    code: "NoSuchKey", message: "The resource you requested does not exist",
+                    resource: "/mybucket/myfoto.jpg", requestID: "4442587FB7D0A2F9"))
         let minimal = try S3ErrorBody(xml: Self.bytes("<Error><Code>SlowDown</Code></Error>"))
         #expect(minimal == S3ErrorBody(code: "SlowDown", message: ""))
         #expect(throws: SweepError.self) { try S3ErrorBody(xml: Self.bytes("<Error><Message>m</Message></Error>")) }

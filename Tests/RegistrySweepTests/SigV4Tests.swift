@@ -32,13 +32,15 @@ import Testing
         let signed = try Self.signer().sign(
             method: "GET", host: Self.exampleHost, path: "/test.txt", headers: [("Range", "bytes=0-9")],
             payloadHash: Self.emptyHash, time: Self.exampleTime)
-        #expect(Self.sha256(signed.canonicalRequest)
-            == "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972")
+        #expect(
+            Self.sha256(signed.canonicalRequest)
+                == "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972")
         #expect(signed.signature == "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
-        #expect(signed.header("Authorization")
-            == "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-            + "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-            + "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
+        #expect(
+            signed.header("Authorization")
+                == "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+                + "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+                + "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
         #expect(signed.header("x-amz-date") == "20130524T000000Z")
         #expect(signed.header("x-amz-content-sha256") == Self.emptyHash)
         #expect(signed.header("x-amz-security-token") == nil)
@@ -55,10 +57,12 @@ import Testing
             payloadHash: payloadHash, time: Self.exampleTime)
         #expect(signed.pathAndQuery == "/test%24file.text")
         #expect(signed.canonicalRequest.hasPrefix("PUT\n/test%24file.text\n\n"))
-        #expect(Self.sha256(signed.canonicalRequest)
-            == "9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d")
-        #expect(signed.header("Authorization")?.contains(
-            "SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,") == true)
+        #expect(
+            Self.sha256(signed.canonicalRequest)
+                == "9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d")
+        #expect(
+            signed.header("Authorization")?.contains(
+                "SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,") == true)
         #expect(signed.signature == "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd")
     }
 
@@ -68,8 +72,9 @@ import Testing
             method: "GET", host: Self.exampleHost, path: "/", query: [("lifecycle", "")],
             payloadHash: Self.emptyHash, time: Self.exampleTime)
         #expect(signed.pathAndQuery == "/?lifecycle=")
-        #expect(Self.sha256(signed.canonicalRequest)
-            == "9766c798316ff2757b517bc739a67f6213b4ab36dd5da2f94eaebf79c77395ca")
+        #expect(
+            Self.sha256(signed.canonicalRequest)
+                == "9766c798316ff2757b517bc739a67f6213b4ab36dd5da2f94eaebf79c77395ca")
         #expect(signed.signature == "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543")
     }
 
@@ -79,15 +84,19 @@ import Testing
             method: "GET", host: Self.exampleHost, path: "/", query: [("prefix", "J"), ("max-keys", "2")],
             payloadHash: Self.emptyHash, time: Self.exampleTime)
         #expect(signed.pathAndQuery == "/?max-keys=2&prefix=J")
-        #expect(Self.sha256(signed.canonicalRequest)
-            == "df57d21db20da04d7fa30298dd4488ba3a2b47ca3a489c74750e0f1e7df1b9b7")
+        #expect(
+            Self.sha256(signed.canonicalRequest)
+                == "df57d21db20da04d7fa30298dd4488ba3a2b47ca3a489c74750e0f1e7df1b9b7")
         #expect(signed.signature == "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7")
     }
 
     // MARK: Encoding
 
     @Test(arguments: [
-        ("/bucket/docker/registry/v2/blobs/sha256/ab/abcd/data", "/bucket/docker/registry/v2/blobs/sha256/ab/abcd/data"),
+        (
+            "/bucket/docker/registry/v2/blobs/sha256/ab/abcd/data",
+            "/bucket/docker/registry/v2/blobs/sha256/ab/abcd/data"
+        ),
         ("/bucket/a b", "/bucket/a%20b"),
         ("/bucket/a+b=c", "/bucket/a%2Bb%3Dc"),
         ("/bucket/100%", "/bucket/100%25"),
@@ -111,7 +120,8 @@ import Testing
             ("prefix", "docker/registry/v2/"), ("list-type", "2"),
             ("continuation-token", "1/ab+cd=="), ("delimiter", "/"), ("a", "z"), ("a", "b c"), ("e", ""),
         ]
-        let expected = "a=b%20c&a=z&continuation-token=1%2Fab%2Bcd%3D%3D&delimiter=%2F&e="
+        let expected =
+            "a=b%20c&a=z&continuation-token=1%2Fab%2Bcd%3D%3D&delimiter=%2F&e="
             + "&list-type=2&prefix=docker%2Fregistry%2Fv2%2F"
         #expect(SigV4Signer.canonicalQuery(query.map { (name: $0.0, value: $0.1) }) == expected)
         let signed = try Self.signer().sign(
@@ -130,15 +140,18 @@ import Testing
     @Test func headerValuesAreTrimmedAndNamesLowercasedAndSorted() throws {
         let signed = try Self.signer().sign(
             method: "PUT", host: "localhost:8333", path: "/b/k",
-            headers: [("If-None-Match", " * "), ("Content-Type", "application/octet-stream"),
-                      ("Content-MD5", "  1B2M2Y8AsgTpgAmY7PhCfg==  "), ("X-Note", "a   b \t c")],
+            headers: [
+                ("If-None-Match", " * "), ("Content-Type", "application/octet-stream"),
+                ("Content-MD5", "  1B2M2Y8AsgTpgAmY7PhCfg==  "), ("X-Note", "a   b \t c"),
+            ],
             payloadHash: SigV4Signer.unsignedPayload, time: Self.exampleTime)
         let lines = signed.canonicalRequest.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(Array(lines[3...9]) == [
-            "content-md5:1B2M2Y8AsgTpgAmY7PhCfg==", "content-type:application/octet-stream", "host:localhost:8333",
-            "if-none-match:*", "x-amz-content-sha256:UNSIGNED-PAYLOAD", "x-amz-date:20130524T000000Z",
-            "x-note:a b c",
-        ])
+        #expect(
+            Array(lines[3...9]) == [
+                "content-md5:1B2M2Y8AsgTpgAmY7PhCfg==", "content-type:application/octet-stream", "host:localhost:8333",
+                "if-none-match:*", "x-amz-content-sha256:UNSIGNED-PAYLOAD", "x-amz-date:20130524T000000Z",
+                "x-note:a b c",
+            ])
         #expect(lines[11] == "content-md5;content-type;host;if-none-match;x-amz-content-sha256;x-amz-date;x-note")
         #expect(lines[12] == "UNSIGNED-PAYLOAD")
         #expect(signed.header("x-amz-content-sha256") == "UNSIGNED-PAYLOAD")
@@ -151,8 +164,9 @@ import Testing
             method: "GET", host: "s3.example", path: "/b/k", payloadHash: Self.emptyHash, time: Self.exampleTime)
         #expect(signed.header("x-amz-security-token") == "token/with+chars=")
         #expect(signed.canonicalRequest.contains("\nx-amz-security-token:token/with+chars=\n"))
-        #expect(signed.header("Authorization")?.contains(
-            "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,") == true)
+        #expect(
+            signed.header("Authorization")?.contains(
+                "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,") == true)
     }
 
     @Test(arguments: [
@@ -228,7 +242,8 @@ import Testing
     @Test func secretNeverAppearsInDescriptions() throws {
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
         let token = "SESSION-TOKEN-VALUE"
-        let credentials = S3Credentials(accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: secret, sessionToken: token)
+        let credentials = S3Credentials(
+            accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: secret, sessionToken: token)
         let signer = Self.signer(credentials)
         _ = try signer.sign(method: "GET", host: "h", path: "/b", payloadHash: Self.emptyHash, time: 0)
         var dumped = ""

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import RegistrySweep
+import Synchronization
 import Testing
 
 /// The snapshot's public, digest-valued view (its id tables are package-internal).

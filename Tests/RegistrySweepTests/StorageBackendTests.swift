@@ -11,8 +11,9 @@ import Testing
         case failure(SweepError.Code, String?)
     }
 
-
-    static func batch(_ backend: any StorageBackend, _ directory: String, _ digests: [Digest], limit: Int) async -> [Outcome] {
+    static func batch(_ backend: any StorageBackend, _ directory: String, _ digests: [Digest], limit: Int) async
+        -> [Outcome]
+    {
         var outcomes: [Outcome] = []
         await backend.forEachDigestFile(in: directory, digests, leaf: "link", limit: limit) { index, result in
             #expect(index == outcomes.count, "files come in the order of the digests")
@@ -24,11 +25,15 @@ import Testing
         return outcomes
     }
 
-    static func oneByOne(_ backend: any StorageBackend, _ directory: String, _ digests: [Digest], limit: Int) async -> [Outcome] {
+    static func oneByOne(_ backend: any StorageBackend, _ directory: String, _ digests: [Digest], limit: Int) async
+        -> [Outcome]
+    {
         var outcomes: [Outcome] = []
         for digest in digests {
             do {
-                let bytes = try await backend.withContents(of: "\(directory)/\(digest.hex)/link", limit: limit) { Array($0) }
+                let bytes = try await backend.withContents(of: "\(directory)/\(digest.hex)/link", limit: limit) {
+                    Array($0)
+                }
                 outcomes.append(.bytes(bytes))
             } catch {
                 outcomes.append(.failure(error.code, error.path))
@@ -48,7 +53,8 @@ import Testing
         try store.write("\(directory)/\(digests[3].hex)/link", big)  // past the single-read size: mapped
         let outside = try store.writeOutside("secret", "sha256:\(digests[4].hex)")
         try store.symlink("\(directory)/\(digests[4].hex)/link", to: outside)  // must not be followed
-        try store.write("\(directory)/\(digests[5].hex)/link", [UInt8](repeating: 0x61, count: 300_000))  // over the limit
+        // Over the limit:
+        try store.write("\(directory)/\(digests[5].hex)/link", [UInt8](repeating: 0x61, count: 300_000))
         try store.write("\(directory)/\(digests[6].hex)/link", "sha256:\(digests[0].hex)")
         let backend = try store.backend()
         let limit = 200_000
@@ -111,10 +117,15 @@ import Testing
         let batch = Self.stats(await backend.statDigestFiles(in: directory, digests, leaf: "link"))
         var single: [Result<FileInfo, SweepError>] = []
         for digest in digests {
-            do { single.append(.success(try await backend.stat("\(directory)/\(digest.hex)/link"))) } catch { single.append(.failure(error)) }
+            do { single.append(.success(try await backend.stat("\(directory)/\(digest.hex)/link"))) } catch {
+                single.append(.failure(error))
+            }
         }
         #expect(batch == Self.stats(single))
-        #expect(batch == Self.stats(await RequiredOperationsOnly(base: backend).statDigestFiles(in: directory, digests, leaf: "link")))
+        #expect(
+            batch
+                == Self.stats(
+                    await RequiredOperationsOnly(base: backend).statDigestFiles(in: directory, digests, leaf: "link")))
         let root = store.root.path
         #expect(batch[0] == .file(size: 71))
         #expect(batch[1] == .file(size: 0))
@@ -146,7 +157,8 @@ import Testing
             for reader in [backend as any StorageBackend, RequiredOperationsOnly(base: backend)] {
                 var combined: Result<([UInt8], Double?), SweepError>
                 do {
-                    combined = .success(try await reader.withContentsAndInfo(of: path, limit: 1024) { (Array($0), $1?.modified) })
+                    combined = .success(
+                        try await reader.withContentsAndInfo(of: path, limit: 1024) { (Array($0), $1?.modified) })
                 } catch {
                     combined = .failure(error)
                 }

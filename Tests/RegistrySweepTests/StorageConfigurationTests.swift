@@ -44,7 +44,8 @@ import Testing
 
     @Test func nestedParametersKeepTheirShape() throws {
         let config = try RegistryConfig.parse(
-            "storage:\n  swift:\n    authurl: https://a\n    domains: [one, two]\n    headers:\n      X-A: b\n  tag:\n    concurrencylimit: 8\n")
+            "storage:\n  swift:\n    authurl: https://a\n    domains: [one, two]\n    headers:\n      X-A: b\n  tag:\n    concurrencylimit: 8\n"
+        )
         #expect(config.storage.driver == "swift")
         #expect(config.storage.parameters["domains"] == .list([.string("one"), .string("two")]))
         #expect(config.storage.parameters["headers"] == .map(["X-A": .string("b")]))

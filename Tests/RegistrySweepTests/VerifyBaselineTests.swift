@@ -10,7 +10,8 @@ import Testing
             VerifyBaseline.Record(
                 digest: Digest(bytes: SHA256.hash(data: [UInt8(index), 7])), size: index * 1000 + 1,
                 modifiedNanoseconds: 1_700_000_000_123_456_789 + Int64(index),
-                xxh3: UInt64(index) &* 0x9E37_79B9_7F4A_7C15, contentTag: index % 3 == 0 ? 0 : FileInfo.contentTag(of: "\"\(index)\""))
+                xxh3: UInt64(index) &* 0x9E37_79B9_7F4A_7C15,
+                contentTag: index % 3 == 0 ? 0 : FileInfo.contentTag(of: "\"\(index)\""))
         }
         return VerifyBaseline(records: records.reversed(), createdNanoseconds: 1_700_000_001_000_000_000)
     }

@@ -1,6 +1,6 @@
 import Benchmark
-import RegistrySweep
 import RegistryStoreGenerator
+import RegistrySweep
 
 /// Digest text parsing and formatting, and the interning table at a million digests.
 enum DigestBenchmarks {

@@ -1,6 +1,6 @@
 import Benchmark
-import RegistrySweep
 import RegistryStoreGenerator
+import RegistrySweep
 
 /// SHA-256 and XXH3 throughput on in-memory data: the ceiling for `verify` and `verify --fast`.
 enum HashBenchmarks {
@@ -12,13 +12,15 @@ enum HashBenchmarks {
 
     static func register() {
         let megabytesPerSecond = BenchmarkMetric.custom("MB/s", polarity: .prefersLarger, useScalingFactor: false)
-        Benchmark("SHA-256 16 MiB", configuration: .init(metrics: [.wallClock, .mallocCountTotal, megabytesPerSecond])) {
+        Benchmark("SHA-256 16 MiB", configuration: .init(metrics: [.wallClock, .mallocCountTotal, megabytesPerSecond]))
+        {
             benchmark in
             let start = ContinuousClock.now
             data.withUnsafeBytes { blackHole(ContentHash.sha256($0)) }
             benchmark.measurement(megabytesPerSecond, rate(data.count, since: start))
         }
-        Benchmark("XXH3-64 16 MiB", configuration: .init(metrics: [.wallClock, .mallocCountTotal, megabytesPerSecond])) {
+        Benchmark("XXH3-64 16 MiB", configuration: .init(metrics: [.wallClock, .mallocCountTotal, megabytesPerSecond]))
+        {
             benchmark in
             let start = ContinuousClock.now
             data.withUnsafeBytes { blackHole(ContentHash.xxh3($0)) }

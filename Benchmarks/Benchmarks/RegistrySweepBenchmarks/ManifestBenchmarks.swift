@@ -1,6 +1,6 @@
 import Benchmark
-import RegistrySweep
 import RegistryStoreGenerator
+import RegistrySweep
 
 /// Manifest parsing throughput over a corpus shaped like what registries hold: Docker
 /// schema 2 as `docker push` writes it (indented), OCI images with annotations, OCI
@@ -96,7 +96,8 @@ enum ManifestBenchmarks {
                     + "\"annotations\":{\"vnd.docker.reference.digest\":\"\(image)\",\"vnd.docker.reference.type\":\"attestation-manifest\"},"
                     + "\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"}}")
         }
-        return "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[\(entries.joined(separator: ","))]}"
+        return
+            "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[\(entries.joined(separator: ","))]}"
     }
 
     static func dockerList(digest: () -> String) -> String {
@@ -134,7 +135,8 @@ enum ManifestBenchmarks {
     }
 
     static func schema1(layers: Int, digest: () -> String) -> String {
-        let sums = (0..<layers).map { _ in "      {\n         \"blobSum\": \"\(digest())\"\n      }" }.joined(separator: ",\n")
+        let sums = (0..<layers).map { _ in "      {\n         \"blobSum\": \"\(digest())\"\n      }" }.joined(
+            separator: ",\n")
         let history = (0..<layers).map { index in
             "      {\n         \"v1Compatibility\": \"{\\\"id\\\":\\\"\(index)e4c2b3a\\\",\\\"created\\\":\\\"2016-05-01T10:00:00Z\\\","
                 + "\\\"container_config\\\":{\\\"Cmd\\\":[\\\"/bin/sh -c #(nop) ADD file:\(index) in / \\\"]}}\"\n      }"

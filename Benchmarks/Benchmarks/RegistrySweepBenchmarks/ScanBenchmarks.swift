@@ -1,9 +1,10 @@
+import Benchmark
+import RegistryStoreGenerator
+import RegistrySweep
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Benchmark
-import RegistrySweep
-import RegistryStoreGenerator
 
 /// The full scan (list, parse, intern) of a generated ~100k-blob store: what `gc` reads.
 ///

@@ -8,7 +8,8 @@ enum VerifyBenchmarks {
     static var baseline: String { ScanBenchmarks.root + ".verify-baseline" }
 
     static func register() {
-        let megabytesPerSecond = BenchmarkMetric.custom("hashed MB/s", polarity: .prefersLarger, useScalingFactor: false)
+        let megabytesPerSecond = BenchmarkMetric.custom(
+            "hashed MB/s", polarity: .prefersLarger, useScalingFactor: false)
         let blobsPerSecond = BenchmarkMetric.custom("blobs/s", polarity: .prefersLarger, useScalingFactor: false)
         for mode in [VerifyOptions.Mode.full, .fast] {
             Benchmark(
@@ -19,16 +20,21 @@ enum VerifyBenchmarks {
                 closure: { benchmark in
                     // A fast run rewrites the baseline only when something changed: nothing does here.
                     let options = VerifyOptions(mode: mode, baseline: mode == .fast ? baseline : nil)
-                    let report = try await StoreVerifier(backend: FileSystemBackend(root: ScanBenchmarks.root), options: options).verify()
+                    let report = try await StoreVerifier(
+                        backend: FileSystemBackend(root: ScanBenchmarks.root), options: options
+                    ).verify()
                     precondition(report.corrupt == 0 && report.verified == report.blobs)
-                    benchmark.measurement(megabytesPerSecond, Int(Double(report.bytesHashed) / 1e6 / max(report.hashSeconds, 1e-9)))
+                    benchmark.measurement(
+                        megabytesPerSecond, Int(Double(report.bytesHashed) / 1e6 / max(report.hashSeconds, 1e-9)))
                     benchmark.measurement(blobsPerSecond, Int(Double(report.blobs) / max(report.hashSeconds, 1e-9)))
                 },
                 setup: {
                     try await ScanBenchmarks.prepareStore()
                     if mode == .fast {
                         let options = VerifyOptions(mode: .full, baseline: baseline)
-                        _ = try await StoreVerifier(backend: FileSystemBackend(root: ScanBenchmarks.root), options: options).verify()
+                        _ = try await StoreVerifier(
+                            backend: FileSystemBackend(root: ScanBenchmarks.root), options: options
+                        ).verify()
                     }
                 })
         }

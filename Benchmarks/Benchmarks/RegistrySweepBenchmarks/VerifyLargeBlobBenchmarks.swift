@@ -1,9 +1,10 @@
+import Benchmark
+import RegistryStoreGenerator
+import RegistrySweep
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Benchmark
-import RegistrySweep
-import RegistryStoreGenerator
 
 /// Verify on layer-sized blobs (1 GiB: 256 x 1 MiB and 48 x 16 MiB), where hash bandwidth
 /// and the cost of reading the page cache decide, not the per-blob cost: full SHA-256
@@ -16,7 +17,8 @@ enum VerifyLargeBlobBenchmarks {
     static var baseline: String { root + ".verify-baseline" }
 
     static func register() {
-        let megabytesPerSecond = BenchmarkMetric.custom("hashed MB/s", polarity: .prefersLarger, useScalingFactor: false)
+        let megabytesPerSecond = BenchmarkMetric.custom(
+            "hashed MB/s", polarity: .prefersLarger, useScalingFactor: false)
         for mode in [VerifyOptions.Mode.full, .fast] {
             Benchmark(
                 "StoreVerifier \(mode.rawValue) 1 GiB large-blob store (\(mode == .full ? "SHA-256" : "XXH3"))",
@@ -25,9 +27,11 @@ enum VerifyLargeBlobBenchmarks {
                     warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 10),
                 closure: { benchmark in
                     let options = VerifyOptions(mode: mode, baseline: mode == .fast ? baseline : nil)
-                    let report = try await StoreVerifier(backend: FileSystemBackend(root: root), options: options).verify()
+                    let report = try await StoreVerifier(backend: FileSystemBackend(root: root), options: options)
+                        .verify()
                     precondition(report.corrupt == 0 && report.verified == report.blobs)
-                    benchmark.measurement(megabytesPerSecond, Int(Double(report.bytesHashed) / 1e6 / max(report.hashSeconds, 1e-9)))
+                    benchmark.measurement(
+                        megabytesPerSecond, Int(Double(report.bytesHashed) / 1e6 / max(report.hashSeconds, 1e-9)))
                 },
                 setup: {
                     try await prepareStore()
@@ -51,7 +55,9 @@ enum VerifyLargeBlobBenchmarks {
             for _ in 0..<count {
                 var bytes = [UInt8](repeating: 0, count: size)
                 bytes.withUnsafeMutableBytes { raw in
-                    for offset in stride(from: 0, to: size, by: 8) { raw.storeBytes(of: random.next(), toByteOffset: offset, as: UInt64.self) }
+                    for offset in stride(from: 0, to: size, by: 8) {
+                        raw.storeBytes(of: random.next(), toByteOffset: offset, as: UInt64.self)
+                    }
                 }
                 let digest = bytes.withUnsafeBytes { ContentHash.sha256($0) }
                 try bytes.withUnsafeBytes { try backend.writeAtomically(StorePath.blobData(digest), $0) }

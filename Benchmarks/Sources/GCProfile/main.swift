@@ -1,3 +1,6 @@
+import Dispatch
+import RegistrySweep
+
 // gc-profile STORE [--delete-untagged]: the work of `regsweep gc STORE --dry-run --grace 0`,
 // with a synchronous main, for valgrind.
 //
@@ -12,8 +15,6 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-import Dispatch
-import RegistrySweep
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {

@@ -192,7 +192,9 @@ public struct CollectReport: Sendable, Codable, Equatable {
         var lines = [
             "\(markedBlobs) blobs marked, \(eligibleBlobs.count) blobs and \(eligibleManifests.count) manifests eligible for deletion"
         ]
-        for manifest in eligibleManifests { lines.append("manifest eligible for deletion: \(manifest.repository)@\(manifest.digest)") }
+        for manifest in eligibleManifests {
+            lines.append("manifest eligible for deletion: \(manifest.repository)@\(manifest.digest)")
+        }
         for blob in eligibleBlobs { lines.append("blob eligible for deletion: \(blob)") }
         return lines
     }

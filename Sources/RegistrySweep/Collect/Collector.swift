@@ -47,7 +47,8 @@ public struct Collector: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let finishedDelete = given == nil ? try await finishInterruptedDelete() : nil
         let planned = try await scanAndPlan(given)
-        var report = await finish(planned.plan, snapshot: planned.snapshot, marked: planned.marked, timings: planned.timings)
+        var report = await finish(
+            planned.plan, snapshot: planned.snapshot, marked: planned.marked, timings: planned.timings)
         if let finishedDelete { report.warnings.insert(finishedDelete, at: 0) }
         return report
     }
@@ -72,7 +73,9 @@ public struct Collector: Sendable {
         planOptions.dryRun = true
         await plan.prepareForReview(
             backend: backend, snapshot: planned.snapshot, options: options,
-            origin: .init(operation: "gc", store: backend.displayName, scannedAt: planned.snapshot.startedAt, collect: planOptions))
+            origin: .init(
+                operation: "gc", store: backend.displayName, scannedAt: planned.snapshot.startedAt, collect: planOptions
+            ))
         return plan
     }
 
@@ -99,7 +102,8 @@ public struct Collector: Sendable {
     }
 
     /// ``execute(_:maxAge:)``, on the backend's task executor.
-    private func executeOnTaskExecutor(_ reviewed: SweepPlan, maxAge: Double) async throws(SweepError) -> CollectReport {
+    private func executeOnTaskExecutor(_ reviewed: SweepPlan, maxAge: Double) async throws(SweepError) -> CollectReport
+    {
         try await Self.checkStore(backend)
         try reviewed.checkExecutable(on: backend, operation: "gc", maxAge: maxAge, now: Timestamp.now())
         guard var planOptions = reviewed.origin?.collect else {
@@ -116,10 +120,13 @@ public struct Collector: Sendable {
         let finishedDelete = try await collector.finishInterruptedDelete()
         let planned = try await collector.scanAndPlan(nil)
         let (plan, gone, unreviewed) = planned.plan.restricted(to: reviewed)
-        var report = await collector.finish(plan, snapshot: planned.snapshot, marked: planned.marked, timings: planned.timings)
+        var report = await collector.finish(
+            plan, snapshot: planned.snapshot, marked: planned.marked, timings: planned.timings)
         report.skipped.insert(contentsOf: gone, at: 0)
         if unreviewed > 0 {
-            report.warnings.append("\(unreviewed) items became eligible after the plan was made; they were left alone (not in the reviewed plan)")
+            report.warnings.append(
+                "\(unreviewed) items became eligible after the plan was made; they were left alone (not in the reviewed plan)"
+            )
         }
         if let finishedDelete { report.warnings.insert(finishedDelete, at: 0) }
         return report
@@ -165,7 +172,8 @@ public struct Collector: Sendable {
         deleteOptions.concurrency = options.concurrency
         deleteOptions.now = options.now
         let finished = try await ImageDeleter(backend: backend, options: deleteOptions).finish(journal)
-        return "finished first the interrupted delete of \(journal.targets.joined(separator: ", ")) (\(finished.report.removed?.blobs ?? 0) blobs removed)"
+        return
+            "finished first the interrupted delete of \(journal.targets.joined(separator: ", ")) (\(finished.report.removed?.blobs ?? 0) blobs removed)"
     }
 
     /// What the scan must read for these options (no more: hygiene costs listings).
@@ -265,15 +273,18 @@ public struct Collector: Sendable {
             timings["sweep"] = Timestamp.monotonic() - clock - revalidator.seconds
             if outcome.removed.blobs > 0 || outcome.removed.manifests > 0 {
                 warnings.append(
-                    "a running registry with storage.cache configured may still claim deleted blobs exist: restart it or disable the cache")
+                    "a running registry with storage.cache configured may still claim deleted blobs exist: restart it or disable the cache"
+                )
             }
         }
         timings["revalidate"] = revalidator.seconds
         if cancelled {
-            warnings.append("cancelled: only proven garbage was removed, references before data; the rest is left for the next run")
+            warnings.append(
+                "cancelled: only proven garbage was removed, references before data; the rest is left for the next run")
         }
         if !skipped.isEmpty {
-            warnings.append("\(skipped.count) eligible items were kept because the store changed under the run (see skipped)")
+            warnings.append(
+                "\(skipped.count) eligible items were kept because the store changed under the run (see skipped)")
         }
         return CollectReport(
             dryRun: options.dryRun, markedBlobs: marked,

@@ -76,7 +76,10 @@ struct Marker {
             // One walk per repository (marking is a union: grouping the roots changes nothing).
             // A tag naming a manifest that is not a revision here still keeps that manifest's content.
             let tagged = repository.tags.lazy
-                .filter { exclusions.removedTags.isEmpty || !exclusions.removedTags.contains(TagRef(repository: repository.name, tag: $0.name)) }
+                .filter {
+                    exclusions.removedTags.isEmpty
+                        || !exclusions.removedTags.contains(TagRef(repository: repository.name, tag: $0.name))
+                }
                 .compactMap(\.current)
             snapshot.closure(from: live, into: &marked, visited: &visited)
             snapshot.closure(from: tagged, into: &marked, visited: &visited)
@@ -97,7 +100,9 @@ struct Marker {
     /// Live and dead revisions of a repository in delete-untagged mode: what its tags (and the
     /// histories of its tags without `current/link`) reach, and
     /// what revisions younger than the grace period reach.
-    private func liveRevisions(_ repository: Repository, isYoung: (Repository, UInt32) async -> Bool) async -> ([UInt32], [UInt32]) {
+    private func liveRevisions(_ repository: Repository, isYoung: (Repository, UInt32) async -> Bool) async -> (
+        [UInt32], [UInt32]
+    ) {
         let revisions = Set(repository.revisions)
         var live = Set<UInt32>()
         // A tag met halfway through a push (history written, `current/link` not yet) is about to

@@ -71,7 +71,8 @@ struct Planner: Sendable {
     private func planBlobs(_ mark: Marker.Result, candidates: BitSet?, into plan: inout SweepPlan) async {
         guard snapshot.isTreeComplete else {
             plan.warnings.append(
-                "part of the repository tree could not be read or is a symbolic link (see problems): no blob is deleted this run")
+                "part of the repository tree could not be read or is a symbolic link (see problems): no blob is deleted this run"
+            )
             return
         }
         // The unmarked blobs by shard: each shard's data files are stat'ed in one batch.
@@ -179,7 +180,10 @@ struct Planner: Sendable {
         return await withTaskGroup(of: (Int, [LinkCandidates]).self) { group in
             for part in 0..<parts {
                 group.addTask { [deletedBlobs] in
-                    (part, linkCandidates(bounds[part]..<bounds[part + 1], mark, only: only, deletedBlobs: deletedBlobs))
+                    (
+                        part,
+                        linkCandidates(bounds[part]..<bounds[part + 1], mark, only: only, deletedBlobs: deletedBlobs)
+                    )
                 }
             }
             var results = [[LinkCandidates]](repeating: [], count: parts)
@@ -228,7 +232,9 @@ struct Planner: Sendable {
                 candidates.layers.append((digests[id], !snapshot.blobs.contains(id)))
             }
             candidates.linklessRevisions = repository.linklessRevisions
-            candidates.linklessTags = repository.linklessTags.map { tag in (tag.name, repository.history(of: tag).map { digests[$0] }) }
+            candidates.linklessTags = repository.linklessTags.map { tag in
+                (tag.name, repository.history(of: tag).map { digests[$0] })
+            }
             for tag in tags {
                 let stale = repository.history(of: tag).filter { !revisions.contains($0) && tag.current != $0 }
                 if !stale.isEmpty { candidates.history.append((tag.name, stale.map { digests[$0] })) }
@@ -252,14 +258,19 @@ struct Planner: Sendable {
         let layers = await reader.statDigestFiles(
             in: "\(StorePath.repository(name))/_layers/sha256", candidates.layers.map(\.digest), leaf: "link")
         for (candidate, info) in zip(candidates.layers, layers) where !isYoung(info) {
-            items.append(.init(
-                ref: .init(repository: name, kind: .layer, tag: nil, digest: candidate.digest),
-                path: StorePath.layerLink(name, candidate.digest), digest: candidate.digest, blobGone: candidate.blobGone))
+            items.append(
+                .init(
+                    ref: .init(repository: name, kind: .layer, tag: nil, digest: candidate.digest),
+                    path: StorePath.layerLink(name, candidate.digest), digest: candidate.digest,
+                    blobGone: candidate.blobGone))
         }
         for digest in candidates.linklessRevisions {
             let path = StorePath.revision(name, digest)
             if await isYoung(path) { continue }
-            items.append(.init(ref: .init(repository: name, kind: .revisionWithoutLink, tag: nil, digest: digest), path: path, digest: digest))
+            items.append(
+                .init(
+                    ref: .init(repository: name, kind: .revisionWithoutLink, tag: nil, digest: digest), path: path,
+                    digest: digest))
         }
         // A tag without current/link (an interrupted write or removal) is an unknown tag to the
         // registry: garbage to finish once nothing in it is young (a push writes index first).
@@ -268,14 +279,19 @@ struct Planner: Sendable {
             if await isYoung(path) { continue }
             let entries = await reader.statDigestFiles(in: "\(path)/index/sha256", history, leaf: "link")
             if entries.contains(where: isYoung) { continue }
-            items.append(.init(ref: .init(repository: name, kind: .tagWithoutLink, tag: tag, digest: nil), path: path, digest: nil))
+            items.append(
+                .init(
+                    ref: .init(repository: name, kind: .tagWithoutLink, tag: tag, digest: nil), path: path, digest: nil)
+            )
         }
         for (tag, digests) in candidates.history {
-            let entries = await reader.statDigestFiles(in: "\(StorePath.tag(name, tag))/index/sha256", digests, leaf: "link")
+            let entries = await reader.statDigestFiles(
+                in: "\(StorePath.tag(name, tag))/index/sha256", digests, leaf: "link")
             for (digest, info) in zip(digests, entries) where !isYoung(info) {
-                items.append(.init(
-                    ref: .init(repository: name, kind: .tagHistory, tag: tag, digest: digest),
-                    path: StorePath.tagIndexEntry(name, tag, digest), digest: digest))
+                items.append(
+                    .init(
+                        ref: .init(repository: name, kind: .tagHistory, tag: tag, digest: digest),
+                        path: StorePath.tagIndexEntry(name, tag, digest), digest: digest))
             }
         }
         return items
@@ -289,11 +305,17 @@ struct Planner: Sendable {
                 if started == nil {
                     started = try? await reader.stat(path).modified
                     if started != nil {
-                        plan.warnings.append("\(repository.name): upload \(upload.uuid) has no readable startedat; judged by its directory's mtime")
+                        plan.warnings.append(
+                            "\(repository.name): upload \(upload.uuid) has no readable startedat; judged by its directory's mtime"
+                        )
                     }
                 }
                 guard let started, started < options.now - age else { continue }
-                plan.uploads.append(.init(ref: .init(repository: repository.name, uuid: upload.uuid, startedAt: upload.startedAt.map(Timestamp.formatRFC3339)), path: path))
+                plan.uploads.append(
+                    .init(
+                        ref: .init(
+                            repository: repository.name, uuid: upload.uuid,
+                            startedAt: upload.startedAt.map(Timestamp.formatRFC3339)), path: path))
             }
         }
         do {

@@ -104,7 +104,8 @@ struct Revalidator: Sendable {
             let since = snapshot.startedAt
             probes.append(Probe(path: base, kind: .repository, repository: index, since: since))
             probes.append(Probe(path: "\(base)/_layers/sha256", kind: .layers, repository: index, since: since))
-            probes.append(Probe(path: "\(base)/_manifests/revisions/sha256", kind: .revisions, repository: index, since: since))
+            probes.append(
+                Probe(path: "\(base)/_manifests/revisions/sha256", kind: .revisions, repository: index, since: since))
             probes.append(Probe(path: "\(base)/_manifests/tags", kind: .tags, repository: index, since: since))
             for tag in repository.linklessTags {
                 let directory = StorePath.tag(repository.name, tag.name)
@@ -165,7 +166,7 @@ struct Revalidator: Sendable {
                         do throws(SweepError) {
                             let info = try await backend.stat(probes[index].path)
                             if info.modified > probes[index].since { out.append((index, nil)) }
-                        } catch where error.code == .notFound {
+                        } catch  where error.code == .notFound {
                             // Gone (a sweep or the registry removed it): nothing new can be referenced from it.
                         } catch {
                             out.append((index, error))
@@ -253,7 +254,8 @@ struct Revalidator: Sendable {
             }
         case .linklessTag:
             // The tag a push was writing when the scan (or a refresh) passed: its `current/link` may be there now.
-            let directory = probe.path.hasSuffix("/current") ? String(probe.path.dropLast("/current".count)) : probe.path
+            let directory =
+                probe.path.hasSuffix("/current") ? String(probe.path.dropLast("/current".count)) : probe.path
             await protectTag(in: directory, repository: nil)
         }
     }
@@ -263,7 +265,7 @@ struct Revalidator: Sendable {
     private mutating func list(_ path: String, _ why: String) async -> [DirectoryEntry]? {
         do {
             return try await backend.list(path)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return nil
         } catch {
             block(error, why)
@@ -276,7 +278,7 @@ struct Revalidator: Sendable {
         do {
             let listing = try await backend.listDigests(path)
             return listing.digests + listing.others.compactMap { Digest.parseHex($0.name) }
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return nil
         } catch {
             block(error, "cannot list \(path) again")
@@ -291,7 +293,7 @@ struct Revalidator: Sendable {
         do {
             let named = try await LinkFile.read(backend, link)
             await protectClosure(of: [named, directoryDigest])
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             // A directory without its link yet (being written) or left by a delete: its digest is kept.
             await protectClosure(of: [directoryDigest])
         } catch {
@@ -310,7 +312,7 @@ struct Revalidator: Sendable {
         do {
             await protectClosure(of: [try await LinkFile.read(backend, directory + "/current/link")])
             return
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             // Halfway through a push (or left by an interrupted one): below.
         } catch {
             block(error, "a tag written after the scan cannot be read")
@@ -374,10 +376,12 @@ struct Revalidator: Sendable {
             }
             let parsed: ParsedManifest
             do {
-                parsed = try await backend.withContents(of: StorePath.blobData(digest), limit: ManifestParser.maxManifestSize) {
+                parsed = try await backend.withContents(
+                    of: StorePath.blobData(digest), limit: ManifestParser.maxManifestSize
+                ) {
                     bytes throws(SweepError) in try ManifestParser.parse(bytes)
                 }
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 continue
             } catch {
                 block(error, "manifest \(digest) written after the scan cannot be read or parsed")

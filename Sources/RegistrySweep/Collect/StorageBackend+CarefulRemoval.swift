@@ -6,7 +6,7 @@ extension StorageBackend {
     package func modificationTime(of path: String) async throws(SweepError) -> Double? {
         do {
             return try await stat(path).modified
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return nil
         }
     }
@@ -38,32 +38,35 @@ extension StorageBackend {
     /// Removes `path` unless young, as ``removeUnlessYoung(_:modifiedAfter:last:)``, with
     /// ``stat(_:)``, ``list(_:)``, ``removeFile(_:)`` and ``removeEmptyDirectory(_:)``: the
     /// default, and the fallback of a backend whose fast path cannot be taken.
-    public func removeUnlessYoungOneByOne(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError)
+    public func removeUnlessYoungOneByOne(_ path: String, modifiedAfter cutoff: Double, last: String?)
+        async throws(SweepError)
         -> Bool
     {
         let info: FileInfo
         do {
             info = try await stat(path)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return true
         }
         guard info.isDirectory else {
             if info.modified > cutoff { return false }
             do {
                 try await removeFile(path)
-            } catch where error.code == .notFound {}
+            } catch  where error.code == .notFound {}
             return true
         }
         let entries: [DirectoryEntry]
         do {
             entries = try await list(path)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return true
         }
         var complete = true
         let lastComponent = last.map { String($0.split(separator: "/", maxSplits: 1)[0]) }
         for entry in entries where entry.name != lastComponent {
-            if try await !removeUnlessYoungOneByOne("\(path)/\(entry.name)", modifiedAfter: cutoff, last: nil) { complete = false }
+            if try await !removeUnlessYoungOneByOne("\(path)/\(entry.name)", modifiedAfter: cutoff, last: nil) {
+                complete = false
+            }
         }
         if let last, let lastComponent, entries.contains(where: { $0.name == lastComponent }) {
             // Everything else first, then the named file, then what holds it.
@@ -76,7 +79,7 @@ extension StorageBackend {
         guard complete else { return false }
         do {
             return try await removeEmptyDirectory(path)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return true
         }
     }

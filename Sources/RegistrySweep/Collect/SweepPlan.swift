@@ -109,7 +109,8 @@ public struct SweepPlan: Sendable, Codable {
     /// Why each kind of item is in the plan.
     public static let reasons: [String: String] = [
         "tag": "named by the delete",
-        "manifest": "no tag reaches it (delete-untagged), or only deleted tags did (delete); removed with its tag-history entries",
+        "manifest":
+            "no tag reaches it (delete-untagged), or only deleted tags did (delete); removed with its tag-history entries",
         "link": "names a blob no live manifest of its repository references, or nothing at all (see each link's kind)",
         "blob": "no live manifest in any repository references it, and it is older than the grace period",
         "upload": "started before the upload age",
@@ -122,7 +123,8 @@ public struct SweepPlan: Sendable, Codable {
 
     /// Every path the plan removes, in order (for dry-run listings).
     public var paths: [String] {
-        tags.map(\.path) + manifests.flatMap(\.paths) + links.map(\.path) + blobs.map { StorePath.blobDirectory($0.digest) }
+        tags.map(\.path) + manifests.flatMap(\.paths) + links.map(\.path)
+            + blobs.map { StorePath.blobDirectory($0.digest) }
             + uploads.map(\.path) + repositories.map { StorePath.repository($0) }
     }
 
@@ -149,11 +151,12 @@ public struct SweepPlan: Sendable, Codable {
         items.filter { item in
             let blocked = Item.kind == .blob && revalidator.blocksBlobs
             guard blocked || item.named.map(revalidator.protected.contains) == true else { return true }
-            skipped.append(.init(
-                kind: Item.kind, path: item.path,
-                reason: blocked
-                    ? "the store changed in a way this run could not read (see problems)"
-                    : "referenced by something written after the scan"))
+            skipped.append(
+                .init(
+                    kind: Item.kind, path: item.path,
+                    reason: blocked
+                        ? "the store changed in a way this run could not read (see problems)"
+                        : "referenced by something written after the scan"))
             return false
         }
     }

@@ -61,10 +61,13 @@ struct Sweeper: Sendable {
 
         // 0. Tags the operator deleted; `current/link` last, so that an interrupted removal leaves a tag that still names its manifest.
         let tagResults = await run(plan.tags, .removeTags) { backend, item throws(SweepError) -> String? in
-            if let modified = try await backend.modificationTime(of: item.path + "/current/link"), modified > freshness.decidedAt {
+            if let modified = try await backend.modificationTime(of: item.path + "/current/link"),
+                modified > freshness.decidedAt
+            {
                 return "the tag was pushed again after the scan"
             }
-            return try await backend.removeUnlessYoung(item.path, modifiedAfter: freshness.decidedAt, last: "current/link")
+            return try await backend.removeUnlessYoung(
+                item.path, modifiedAfter: freshness.decidedAt, last: "current/link")
                 ? nil : "a file in the tag was written after the scan"
         }
         record(tagResults, kind: .tag, paths: plan.tags.map(\.path), into: &outcome) { $0.removed.tags += 1 }
@@ -79,7 +82,8 @@ struct Sweeper: Sendable {
             // A tag being written names its manifest only once `current/link` lands: until then
             // any untagged manifest of its repository may be the one.
             if halfwayTags.contains(item.repository) {
-                return "a tag in \(item.repository) is being written (no current/link yet); its untagged manifests wait for the next run"
+                return
+                    "a tag in \(item.repository) is being written (no current/link yet); its untagged manifests wait for the next run"
             }
             let link = StorePath.revision(item.repository, item.digest) + "/link"
             if let modified = try await backend.modificationTime(of: link), modified > cutoffExplicit {
@@ -87,7 +91,8 @@ struct Sweeper: Sendable {
             }
             // A tag created in its repository since the revalidation may name it (this phase does
             // not touch `tags/`; its own revision removals change `revisions/sha256`, so that is not asked).
-            if let modified = try await backend.modificationTime(of: StorePath.repository(item.repository) + "/_manifests/tags"),
+            if let modified = try await backend.modificationTime(
+                of: StorePath.repository(item.repository) + "/_manifests/tags"),
                 modified > manifestLook
             {
                 return "\(item.repository) was written to during the run; its untagged manifests wait for the next run"
@@ -114,10 +119,14 @@ struct Sweeper: Sendable {
         let links = SweepPlan.dropProtected(plan.links, by: revalidator, into: &outcome.skipped)
         let linkResults = await run(links, .removeLinks) { backend, item throws(SweepError) -> String? in
             // A tag the scan met halfway through a push (history written, `current/link` not yet).
-            if item.ref.kind == .tagWithoutLink, try await backend.modificationTime(of: item.path + "/current/link") != nil {
+            if item.ref.kind == .tagWithoutLink,
+                try await backend.modificationTime(of: item.path + "/current/link") != nil
+            {
                 return "the tag was completed after the scan"
             }
-            if item.blobGone, let digest = item.digest, try await backend.modificationTime(of: StorePath.blobData(digest)) != nil {
+            if item.blobGone, let digest = item.digest,
+                try await backend.modificationTime(of: StorePath.blobData(digest)) != nil
+            {
                 return "its blob is in the store after all (written after the blob listing)"
             }
             // A repository pushed to during the run may have a new manifest that needs the link.
@@ -178,10 +187,13 @@ struct Sweeper: Sendable {
         }
         while index < plan.blobs.count || !retries.isEmpty {
             if stopped() { return outcome }
-            options.progress.send(.init(
-                phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count, bytes: outcome.removed.bytes))
+            options.progress.send(
+                .init(
+                    phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count,
+                    bytes: outcome.removed.bytes))
             let interval = min(
-                longestRefreshInterval, max(refreshInterval, revalidator.lastSeconds * (1 - refreshShare) / refreshShare))
+                longestRefreshInterval,
+                max(refreshInterval, revalidator.lastSeconds * (1 - refreshShare) / refreshShare))
             if !retries.isEmpty || Timestamp.monotonic() - lastClock >= interval {
                 lastClock = Timestamp.monotonic()
                 await revalidator.refresh()
@@ -197,19 +209,24 @@ struct Sweeper: Sendable {
             retries += await removeBlobs(chunk, final: false, outcome: &outcome, revalidator: revalidator)
         }
 
-        options.progress.send(.init(
-            phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count, bytes: outcome.removed.bytes))
+        options.progress.send(
+            .init(
+                phase: .removeBlobs, done: outcome.removed.blobs, total: plan.blobs.count, bytes: outcome.removed.bytes)
+        )
         if stopped() { return outcome }
 
         // 4. Uploads, by their age alone (`startedat`, as the registry's own purger judges them).
         let uploadResults = await run(plan.uploads, .removeUploads) { backend, item throws(SweepError) -> String? in
-            try await backend.removeUnlessYoung(item.path, modifiedAfter: .infinity, last: nil) ? nil : "not empty after removal"
+            try await backend.removeUnlessYoung(item.path, modifiedAfter: .infinity, last: nil)
+                ? nil : "not empty after removal"
         }
-        record(uploadResults, kind: .upload, paths: plan.uploads.map(\.path), into: &outcome) { $0.removed.uploads += 1 }
+        record(uploadResults, kind: .upload, paths: plan.uploads.map(\.path), into: &outcome) {
+            $0.removed.uploads += 1
+        }
         let abortResults = await run(plan.incompleteUploads, nil) { backend, upload throws(SweepError) -> String? in
             do throws(SweepError) {
                 try await backend.abortIncompleteUpload(upload)
-            } catch where error.code == .notFound {}
+            } catch  where error.code == .notFound {}
             return nil
         }
         record(abortResults, kind: .upload, paths: plan.incompleteUploads.map(\.path), into: &outcome) {
@@ -223,14 +240,16 @@ struct Sweeper: Sendable {
             if stopped() { return outcome }
             options.progress.send(.init(phase: .removeRepositories, done: done, total: plan.repositories.count))
             if keptIn.contains(repository) {
-                outcome.skipped.append(.init(
-                    kind: .repository, path: StorePath.repository(repository),
-                    reason: "something in it was kept during the run (see the other skipped items)"))
+                outcome.skipped.append(
+                    .init(
+                        kind: .repository, path: StorePath.repository(repository),
+                        reason: "something in it was kept during the run (see the other skipped items)"))
                 continue
             }
             do throws(SweepError) {
                 if let reason = try await pruneRepository(repository) {
-                    outcome.skipped.append(.init(kind: .repository, path: StorePath.repository(repository), reason: reason))
+                    outcome.skipped.append(
+                        .init(kind: .repository, path: StorePath.repository(repository), reason: reason))
                 } else {
                     outcome.removed.repositories += 1
                 }
@@ -269,14 +288,18 @@ struct Sweeper: Sendable {
             let baseline = max(freshness.changedSince, ownChangesEnd[repository] ?? freshness.changedSince)
             for part in ["_uploads", "_layers/sha256", "_manifests/tags"] {
                 if let modified = try await view.modificationTime(of: "\(base)/\(part)"), modified > baseline {
-                    return "\(repository) was written to during the run (\(part)); its unreferenced blobs wait for the next run"
+                    return
+                        "\(repository) was written to during the run (\(part)); its unreferenced blobs wait for the next run"
                 }
             }
-            if let revisions = try await view.modificationTime(of: "\(base)/_manifests/revisions/sha256"), revisions > lastLook {
+            if let revisions = try await view.modificationTime(of: "\(base)/_manifests/revisions/sha256"),
+                revisions > lastLook
+            {
                 return Self.retry
             }
         }
-        return try await backend.removeUnlessYoung(StorePath.blobDirectory(item.digest), modifiedAfter: freshness.youngSince, last: nil)
+        return try await backend.removeUnlessYoung(
+            StorePath.blobDirectory(item.digest), modifiedAfter: freshness.youngSince, last: nil)
             ? nil : "written within the grace period or after the scan"
     }
 
@@ -295,7 +318,7 @@ struct Sweeper: Sendable {
                 if try await !backend.list("\(base)/\(part)").isEmpty {
                     return "\(part) is not empty (written during the run, or kept)"
                 }
-            } catch where error.code == .notFound {}
+            } catch  where error.code == .notFound {}
         }
         for part in ["_manifests", "_layers", "_uploads"] {
             if try await !backend.removeUnlessYoung("\(base)/\(part)", modifiedAfter: freshness.youngSince, last: nil) {
@@ -310,7 +333,7 @@ struct Sweeper: Sendable {
                 if try await !backend.removeEmptyDirectory(path) {
                     return first ? "the repository directory is not empty (nested repositories or new content)" : nil
                 }
-            } catch where error.code == .notFound {}
+            } catch  where error.code == .notFound {}
             first = false
             components.removeLast()
         }
@@ -319,14 +342,16 @@ struct Sweeper: Sendable {
 
     /// Adds each result to the outcome: removed (counted by `count`), skipped, or failed.
     private func record(
-        _ results: [Result<String?, SweepError>], kind: CollectReport.ItemKind, paths: [String], into outcome: inout Outcome,
+        _ results: [Result<String?, SweepError>], kind: CollectReport.ItemKind, paths: [String],
+        into outcome: inout Outcome,
         count: (inout Outcome) -> Void
     ) {
         for (index, result) in results.enumerated() {
             switch result {
             case .success(.none): count(&outcome)
             case .success(Self.notStarted): outcome.cancelled = true
-            case .success(.some(let reason)): outcome.skipped.append(.init(kind: kind, path: paths[index], reason: reason))
+            case .success(.some(let reason)):
+                outcome.skipped.append(.init(kind: kind, path: paths[index], reason: reason))
             case .failure(let error):
                 outcome.failures.append(error)
                 outcome.failedItems.append(.init(kind: kind, path: paths[index], reason: error.description))

@@ -67,7 +67,8 @@ public struct StorageConfiguration: Sendable, Equatable {
     func unsupported() -> SweepError {
         SweepError(
             .invalidConfig,
-            "storage driver \"\(driver)\" is not supported; supported: \(Self.supportedDrivers.joined(separator: ", "))")
+            "storage driver \"\(driver)\" is not supported; supported: \(Self.supportedDrivers.joined(separator: ", "))"
+        )
     }
 
     /// Reads the `storage` section.
@@ -99,7 +100,8 @@ public struct StorageConfiguration: Sendable, Equatable {
         case .map(let parameters): self.parameters = parameters
         case .null: self.parameters = [:]
         default:
-            throw SweepError(.invalidConfig, "storage driver \"\(driver)\" has parameters that are not a mapping", path: path)
+            throw SweepError(
+                .invalidConfig, "storage driver \"\(driver)\" has parameters that are not a mapping", path: path)
         }
     }
 

@@ -67,14 +67,15 @@ extension DeleteJournal {
         let bytes: [UInt8]
         do {
             bytes = try await backend.withContents(of: fileName, limit: 256 * 1024 * 1024) { Array($0) }
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return nil
         }
         guard let journal = try? JSONDecoder().decode(DeleteJournal.self, from: Data(bytes)),
             journal.version == currentVersion
         else {
             throw SweepError(
-                .invalidStore, "the journal of an interrupted delete is damaged or of another version; inspect and remove it by hand",
+                .invalidStore,
+                "the journal of an interrupted delete is damaged or of another version; inspect and remove it by hand",
                 path: "\(backend.displayName)/\(fileName)")
         }
         return journal
@@ -101,6 +102,6 @@ extension DeleteJournal {
         guard backend is FileSystemBackend else { return }
         do {
             try await backend.removeFile(fileName)
-        } catch where error.code == .notFound {}
+        } catch  where error.code == .notFound {}
     }
 }

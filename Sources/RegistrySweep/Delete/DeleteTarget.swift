@@ -23,7 +23,8 @@ public struct DeleteTarget: Sendable, Hashable, CustomStringConvertible {
             tag = nil
         }
         guard NameGrammar.isValidRepository(repository) else {
-            throw SweepError(.invalidName, "not a valid repository name: \"\(repository)\" (lowercase components separated by /)")
+            throw SweepError(
+                .invalidName, "not a valid repository name: \"\(repository)\" (lowercase components separated by /)")
         }
         if let tag, !NameGrammar.isValidTag(tag) {
             throw SweepError(.invalidName, "not a valid tag: \"\(tag)\"")

@@ -112,7 +112,8 @@ public struct ImageDeleter: Sendable {
             finished = try await finish(journal)
             let covered = Set(journal.targets)
             if reviewed == nil, targets.allSatisfy({ covered.contains($0.description) }), var report = finished {
-                report.report.warnings.insert("finished the interrupted delete of \(journal.targets.joined(separator: ", "))", at: 0)
+                report.report.warnings.insert(
+                    "finished the interrupted delete of \(journal.targets.joined(separator: ", "))", at: 0)
                 return report
             }
         }
@@ -135,14 +136,16 @@ public struct ImageDeleter: Sendable {
         if !options.dryRun && report.failures.isEmpty && !report.cancelled { try await DeleteJournal.remove(backend) }
         report.skipped.insert(contentsOf: gone, at: 0)
         if unreviewed > 0 {
-            report.warnings.append("\(unreviewed) items the delete would now remove were not in the reviewed plan; they were left alone")
+            report.warnings.append(
+                "\(unreviewed) items the delete would now remove were not in the reviewed plan; they were left alone")
         }
         var result = DeleteReport(
             report: report,
             removedTags: journal.tags.map { "\($0.repository):\($0.tag)" }.sorted(),
             paths: plan.paths)
         if let finished {
-            result.report.warnings.insert("finished first the interrupted delete: \(finished.removedTags.joined(separator: ", "))", at: 0)
+            result.report.warnings.insert(
+                "finished first the interrupted delete: \(finished.removedTags.joined(separator: ", "))", at: 0)
         }
         return result
     }
@@ -177,12 +180,17 @@ public struct ImageDeleter: Sendable {
         let grouped = Dictionary(grouping: targets, by: \.repository)
         for (name, repositoryTargets) in grouped.sorted(by: { $0.key < $1.key }) {
             guard let repository = byName[name] else {
-                throw SweepError(.unknownReference, "no repository \"\(name)\" in the store; nothing was changed", path: StorePath.repository(name))
+                throw SweepError(
+                    .unknownReference, "no repository \"\(name)\" in the store; nothing was changed",
+                    path: StorePath.repository(name))
             }
             if repository.isIncomplete || !repository.hasValidName
                 || repository.revisions.contains(where: snapshot.unreadableManifests.contains)
             {
-                throw SweepError(.invalidStore, "repository \"\(name)\" could not be read completely (a scan lists its problems); nothing was changed", path: StorePath.repository(name))
+                throw SweepError(
+                    .invalidStore,
+                    "repository \"\(name)\" could not be read completely (a scan lists its problems); nothing was changed",
+                    path: StorePath.repository(name))
             }
             func current(_ tag: Repository.Tag) -> String? { tag.current.map { snapshot.digests[$0].description } }
             let dead: Set<UInt32>
@@ -195,10 +203,14 @@ public struct ImageDeleter: Sendable {
                 var chosen: [Repository.Tag] = []
                 var chosenNames = Set<String>()
                 // By name, built once: retention names thousands of tags of one repository.
-                let tagsByName = Dictionary(repository.tags.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+                let tagsByName = Dictionary(
+                    repository.tags.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
                 for target in repositoryTargets {
                     guard let tag = tagsByName[target.tag ?? ""] else {
-                        throw SweepError(.unknownReference, "no tag \"\(target.tag ?? "")\" in repository \"\(name)\"; nothing was changed", path: StorePath.tag(name, target.tag ?? ""))
+                        throw SweepError(
+                            .unknownReference,
+                            "no tag \"\(target.tag ?? "")\" in repository \"\(name)\"; nothing was changed",
+                            path: StorePath.tag(name, target.tag ?? ""))
                     }
                     if chosenNames.insert(tag.name).inserted { chosen.append(tag) }
                 }
@@ -213,7 +225,9 @@ public struct ImageDeleter: Sendable {
             for tag in removed {
                 journal.tags.append(.init(repository: name, tag: tag.name, current: current(tag)))
                 // A removed tag's manifest may be no revision here: its content is still the delete's to free.
-                if let id = tag.current { snapshot.closure(from: CollectionOfOne(id), into: &candidates, visited: &walked) }
+                if let id = tag.current {
+                    snapshot.closure(from: CollectionOfOne(id), into: &candidates, visited: &walked)
+                }
             }
             journal.deadRevisions[name] = dead.sorted().map { snapshot.digests[$0] }
             snapshot.closure(from: dead, into: &candidates, visited: &walked)
@@ -247,22 +261,28 @@ public struct ImageDeleter: Sendable {
         planner.removedTags = exclusions.removedTags
         let affected = Set(journal.tags.map(\.repository)).union(journal.deadRevisions.keys)
         var plan = await planner.plan(mark, blobCandidates: candidates, linkRepositories: affected, uploads: false)
-        plan.tags = journal.tags.map { .init(repository: $0.repository, tag: $0.tag, current: $0.current.flatMap(Digest.init)) }
+        plan.tags = journal.tags.map {
+            .init(repository: $0.repository, tag: $0.tag, current: $0.current.flatMap(Digest.init))
+        }
         for name in journal.wholeRepositories where !plan.repositories.contains(name) { plan.repositories.append(name) }
-        plan.repositories.removeAll { !affected.contains($0) || (!journal.prune && !journal.wholeRepositories.contains($0)) }
+        plan.repositories.removeAll {
+            !affected.contains($0) || (!journal.prune && !journal.wholeRepositories.contains($0))
+        }
         plan.warnings += kept
         return (plan, mark.marked.count)
     }
 
-
     /// The delete's notes for deleted tags whose manifest stays (another tag still needs it).
-    static func stillNeeded(_ journal: DeleteJournal, exclusions: Marker.Exclusions, snapshot: StoreSnapshot) -> [String] {
+    static func stillNeeded(_ journal: DeleteJournal, exclusions: Marker.Exclusions, snapshot: StoreSnapshot)
+        -> [String]
+    {
         let byName = Dictionary(snapshot.repositories.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var revisions: [String: Set<UInt32>] = [:]
         var notes = Set<String>()
         for tag in journal.tags {
             guard let current = tag.current, let digest = Digest(current), let id = snapshot.digests.id(of: digest),
-                let repository = byName[tag.repository], !(exclusions.deadRevisions[tag.repository]?.contains(id) ?? false)
+                let repository = byName[tag.repository],
+                !(exclusions.deadRevisions[tag.repository]?.contains(id) ?? false)
             else { continue }
             if revisions[tag.repository] == nil { revisions[tag.repository] = Set(repository.revisions) }
             if revisions[tag.repository]?.contains(id) == true {

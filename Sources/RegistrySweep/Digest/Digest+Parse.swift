@@ -98,7 +98,9 @@ extension Digest {
     /// Parses `text` or throws a `SweepError` naming `path`.
     ///
     /// - Throws: `SweepError` with `.emptyLink`-style codes chosen by the caller's `context`.
-    package static func parseOrThrow(_ text: UnsafeRawBufferPointer, path: String, emptyCode: SweepError.Code = .invalidDigest) throws(SweepError) -> Digest {
+    package static func parseOrThrow(
+        _ text: UnsafeRawBufferPointer, path: String, emptyCode: SweepError.Code = .invalidDigest
+    ) throws(SweepError) -> Digest {
         switch parse(text) {
         case .success(let digest): return digest
         case .failure(.empty): throw SweepError(emptyCode, "empty where a digest was expected", path: path)
@@ -124,12 +126,14 @@ extension Digest {
         guard let colon = text.firstIndex(of: 0x3A), colon > 0, colon < text.count - 1 else { return false }
         if text[..<colon].elementsEqual("sha256".utf8) { return false }
         for byte in text[..<colon] {
-            let ok = (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2B || byte == 0x2E
+            let ok =
+                (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2B || byte == 0x2E
                 || byte == 0x5F || byte == 0x2D
             if !ok { return false }
         }
         for byte in text[(colon + 1)...] {
-            let ok = (0x61...0x7A).contains(byte) || (0x41...0x5A).contains(byte) || (0x30...0x39).contains(byte)
+            let ok =
+                (0x61...0x7A).contains(byte) || (0x41...0x5A).contains(byte) || (0x30...0x39).contains(byte)
                 || byte == 0x3D || byte == 0x5F || byte == 0x2D
             if !ok { return false }
         }

@@ -63,7 +63,9 @@ package struct DigestTable: Sendable {
         precondition(!loaded && baseCount == digests.count, "load(sorted:) after interning or finishLoading()")
         var previous = digests.last
         for digest in batch {
-            if let previous { precondition(previous < digest, "load(sorted:) needs distinct digests in ascending order") }
+            if let previous {
+                precondition(previous < digest, "load(sorted:) needs distinct digests in ascending order")
+            }
             previous = digest
         }
         precondition(digests.count + batch.count < Int(UInt32.max - 1), "more than 4 billion digests")
@@ -174,7 +176,8 @@ package struct DigestTable: Sendable {
 
     /// Bytes held by the table's storage (capacity, not count).
     package var memoryFootprint: Int {
-        digests.capacity * MemoryLayout<Digest>.stride + (slots.capacity + directory.capacity) * MemoryLayout<UInt32>.stride
+        digests.capacity * MemoryLayout<Digest>.stride + (slots.capacity + directory.capacity)
+            * MemoryLayout<UInt32>.stride
     }
 
     /// The base id of `digest`: a scan of its bucket, which is in digest order.

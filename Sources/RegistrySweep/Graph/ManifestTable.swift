@@ -58,7 +58,9 @@ package struct ManifestTable: Sendable {
     /// - Parameters:
     ///   - id: the manifest's digest id.
     ///   - parsed: its kind and references, interned through `intern`.
-    mutating func add(_ id: UInt32, kind: UInt8, blobs: ArraySlice<UInt32>, children: ArraySlice<UInt32>, subject: UInt32) {
+    mutating func add(
+        _ id: UInt32, kind: UInt8, blobs: ArraySlice<UInt32>, children: ArraySlice<UInt32>, subject: UInt32
+    ) {
         let word = Int(id >> 6)
         let bit: UInt64 = 1 << UInt64(id & 63)
         if word >= present.count { present.append(contentsOf: repeatElement(0, count: word - present.count + 1)) }

@@ -250,7 +250,8 @@ package struct JSONCursor {
             // Eight plain bytes at a time until a chunk holds a quote, a backslash or a control
             // character; then straight to the first such byte, read below.
             while offset + 8 <= bytes.count {
-                let found = Self.attention(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                let found = Self.attention(
+                    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
                 if found != 0 {
                     offset += found.trailingZeroBitCount >> 3
                     break
@@ -314,7 +315,8 @@ package struct JSONCursor {
         let tops: UInt64 = 0x8080_8080_8080_8080
         let quotes = chunk ^ (ones &* 0x22)
         let backslashes = chunk ^ (ones &* 0x5C)
-        let found = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((chunk &- ones &* 0x20) & ~chunk)
+        let found =
+            ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((chunk &- ones &* 0x20) & ~chunk)
         return found & tops
     }
 
@@ -480,13 +482,17 @@ package struct JSONCursor {
 
     /// The token as a `String`.
     package func string(_ token: StringToken) -> String {
-        if !token.hasEscapes { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[token.range]), as: UTF8.self) }
+        if !token.hasEscapes {
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[token.range]), as: UTF8.self)
+        }
         return String(decoding: decoded(token), as: UTF8.self)
     }
 
     /// Calls `body` with the token's unescaped bytes: the document's own bytes when the token
     /// has no escapes (no copy), else a decoded copy.
-    package func withDecoded<R>(_ token: StringToken, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R) throws(SweepError) -> R {
+    package func withDecoded<R>(_ token: StringToken, _ body: (UnsafeRawBufferPointer) throws(SweepError) -> R)
+        throws(SweepError) -> R
+    {
         if !token.hasEscapes { return try body(UnsafeRawBufferPointer(rebasing: bytes[token.range])) }
         return try JSONCursor.withBytes(decoded(token), body)
     }

@@ -34,7 +34,8 @@ public enum ManifestParser {
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SweepError) -> ParsedManifest {
         if bytes.isEmpty { throw SweepError(.invalidManifest, "empty manifest") }
         if bytes.count > maxManifestSize {
-            throw SweepError(.invalidManifest, "manifest is \(bytes.count) bytes, over the \(maxManifestSize)-byte limit")
+            throw SweepError(
+                .invalidManifest, "manifest is \(bytes.count) bytes, over the \(maxManifestSize)-byte limit")
         }
         var fields = Fields()
         try JSONCursor.forEachMember(of: bytes, what: "a manifest") { cursor, key throws(SweepError) in
@@ -90,7 +91,9 @@ public enum ManifestParser {
                         return
                     }
                     if try cursor.consumeNull() { return }
-                    guard try cursor.peek() == 0x22 else { throw cursor.fail("\(field()).\(digestKey) is not a string") }
+                    guard try cursor.peek() == 0x22 else {
+                        throw cursor.fail("\(field()).\(digestKey) is not a string")
+                    }
                     let token = try cursor.readString()
                     digest = try cursor.withDecoded(token) { text -> DigestValue in
                         switch Digest.parse(text) {
@@ -130,7 +133,9 @@ public enum ManifestParser {
             case .valid(let value):
                 return value
             case .invalid(let token, let unsupported):
-                let text = try JSONCursor(document).withDecoded(token) { String(decoding: $0.prefix(80), as: UTF8.self) }
+                let text = try JSONCursor(document).withDecoded(token) {
+                    String(decoding: $0.prefix(80), as: UTF8.self)
+                }
                 let problem = unsupported ? "uses a digest algorithm other than sha256" : "has an invalid digest"
                 throw SweepError(.invalidManifest, "\(field()) \(problem): \(text)")
             case .empty:
@@ -228,7 +233,9 @@ public enum ManifestParser {
             if !token.hasEscapes {
                 let text = UnsafeRawBufferPointer(rebasing: cursor.bytes[token.range])
                 for known in knownMediaTypes where known.utf8.count == text.count {
-                    let equal = known.utf8.withContiguousStorageIfAvailable { JSONCursor.bytesEqual(UnsafeRawBufferPointer($0), text) }
+                    let equal = known.utf8.withContiguousStorageIfAvailable {
+                        JSONCursor.bytesEqual(UnsafeRawBufferPointer($0), text)
+                    }
                     if equal == true { return known }
                 }
             }
@@ -266,10 +273,14 @@ public enum ManifestParser {
             var result = ParsedManifest(kind: kind, mediaType: mediaType)
             result.blobs.reserveCapacity((hasConfig ? 1 : 0) + layers.count + blobs.count + fsLayers.count)
             result.children.reserveCapacity(manifests.count)
-            if hasConfig { try add(config, field: "config", to: &result.blobs, foreign: &result.foreignLayers, document) }
+            if hasConfig {
+                try add(config, field: "config", to: &result.blobs, foreign: &result.foreignLayers, document)
+            }
             try add(layers, field: "layers", to: &result.blobs, foreign: &result.foreignLayers, document)
             try add(blobs, field: "blobs", to: &result.blobs, foreign: &result.foreignLayers, document)
-            try add(fsLayers, field: "fsLayers", digestKey: "blobSum", to: &result.blobs, foreign: &result.foreignLayers, document)
+            try add(
+                fsLayers, field: "fsLayers", digestKey: "blobSum", to: &result.blobs, foreign: &result.foreignLayers,
+                document)
             try add(manifests, field: "manifests", to: &result.children, foreign: &result.foreignLayers, document)
             if let subject { result.subject = try subject.finalDigest(field: "subject", document: document) }
             return result
@@ -282,7 +293,8 @@ public enum ManifestParser {
         ) throws(SweepError) {
             for index in 0..<list.count {
                 try add(
-                    list.slots[index], field: "\(field)[\(index)]", digestKey: digestKey, to: &digests, foreign: &foreign,
+                    list.slots[index], field: "\(field)[\(index)]", digestKey: digestKey, to: &digests,
+                    foreign: &foreign,
                     document)
             }
         }

@@ -29,9 +29,11 @@ extension UsageReport {
         samples.append(MetricsFamily.repositories.sample(repositories.count))
         let shown = repositoryLimit.map { repositories.prefix($0) } ?? repositories[...]
         for row in shown {
-            samples.append(MetricsFamily.repositoryBytes.sample(row.totalBytes, labels: ["repository": row.name, "use": "total"]))
             samples.append(
-                MetricsFamily.repositoryBytes.sample(row.exclusiveBytes, labels: ["repository": row.name, "use": "exclusive"]))
+                MetricsFamily.repositoryBytes.sample(row.totalBytes, labels: ["repository": row.name, "use": "total"]))
+            samples.append(
+                MetricsFamily.repositoryBytes.sample(
+                    row.exclusiveBytes, labels: ["repository": row.name, "use": "exclusive"]))
         }
         samples += MetricsFamily.byCode(MetricsFamily.problems, problems)
         return samples

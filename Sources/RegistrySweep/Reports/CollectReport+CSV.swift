@@ -94,9 +94,11 @@ extension CollectReport {
         for (action, entries) in [(CSVReportRow.Action.skipped, outcomes.skipped), (.failed, outcomes.failed)] {
             for entry in entries.values.joined().sorted(by: { $0.order < $1.order }) {
                 let (repository, id) = Self.identify(entry.item.path)
-                rows.append(CSVReportRow(
-                    kind: entry.item.kind.rawValue, repository: repository, digestOrTag: id, bytes: nil, action: action,
-                    reason: entry.item.reason))
+                rows.append(
+                    CSVReportRow(
+                        kind: entry.item.kind.rawValue, repository: repository, digestOrTag: id, bytes: nil,
+                        action: action,
+                        reason: entry.item.reason))
             }
         }
         return rows

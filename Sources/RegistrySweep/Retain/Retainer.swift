@@ -77,7 +77,8 @@ public struct Retainer: Sendable {
         let targets = decisions.flatMap { decision in
             decision.deletedTags.map { DeleteTarget(repository: decision.repository, tag: $0) }
         }
-        var journal = try ImageDeleter(backend: backend, options: options.deleteOptions).decide(targets, snapshot: snapshot)
+        var journal = try ImageDeleter(backend: backend, options: options.deleteOptions).decide(
+            targets, snapshot: snapshot)
         journal.prune = options.prune
         return Decided(decisions: decisions, targets: targets, journal: journal)
     }
@@ -101,7 +102,9 @@ public struct Retainer: Sendable {
         var planner = Planner(backend: backend, snapshot: snapshot, options: collectOptions)
         planner.removedTags = exclusions.removedTags
         var plan = await planner.plan(mark, uploads: collectOptions.uploadAge != nil)
-        plan.tags = journal.tags.map { .init(repository: $0.repository, tag: $0.tag, current: $0.current.flatMap(Digest.init)) }
+        plan.tags = journal.tags.map {
+            .init(repository: $0.repository, tag: $0.tag, current: $0.current.flatMap(Digest.init))
+        }
         plan.warnings += ImageDeleter.stillNeeded(journal, exclusions: exclusions, snapshot: snapshot)
         return (plan, mark.marked.count)
     }
@@ -137,7 +140,9 @@ public struct Retainer: Sendable {
         var decisions = decided.decisions
         let unattributed = attributeBytes(
             report.eligibleBlobs, plan: plan, journal: decided.journal, snapshot: snapshot, to: &decisions)
-        let unjudged: Set<RetentionDecision.Reason> = [.pushTimeUnknown, .unreadable, .repositoryIncomplete, .invalidName]
+        let unjudged: Set<RetentionDecision.Reason> = [
+            .pushTimeUnknown, .unreadable, .repositoryIncomplete, .invalidName,
+        ]
         for decision in decisions where decision.keptTags.contains(where: { unjudged.contains($0.reason) }) {
             report.warnings.append("\(decision.repository): tags that could not be judged were kept (see keptUnjudged)")
         }
@@ -172,7 +177,9 @@ public struct Retainer: Sendable {
         var sizes = [Int](repeating: 0, count: universe)
         var freedIDs: [UInt32] = []
         for blob in plan.blobs {
-            guard let id = snapshot.digests.id(of: blob.digest), isFreed.contains(id), bytes.insert(id) else { continue }
+            guard let id = snapshot.digests.id(of: blob.digest), isFreed.contains(id), bytes.insert(id) else {
+                continue
+            }
             sizes[Int(id)] = blob.bytes
             freedIDs.append(id)
         }

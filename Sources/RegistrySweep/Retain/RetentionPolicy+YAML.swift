@@ -51,14 +51,18 @@ extension RetentionPolicy {
         } catch {
             throw SweepError(.invalidArgument, "line 1: not valid YAML: \(error)", path: file, cause: error)
         }
-        guard let root else { throw SweepError(.invalidArgument, "line 1: the policy is empty; it needs rules", path: file) }
+        guard let root else {
+            throw SweepError(.invalidArgument, "line 1: the policy is empty; it needs rules", path: file)
+        }
         let reader = PolicyReader(file: file)
         let top = try reader.mapping(root, what: "the policy", keys: ["rules"])
         guard let rulesNode = top["rules"] else {
             throw reader.refuse(root, "the policy needs a rules list")
         }
         let ruleNodes = try reader.sequence(rulesNode, what: "rules")
-        guard !ruleNodes.isEmpty else { throw reader.refuse(rulesNode, "rules is empty; the policy needs at least one rule") }
+        guard !ruleNodes.isEmpty else {
+            throw reader.refuse(rulesNode, "rules is empty; the policy needs at least one rule")
+        }
         var rules: [RetentionRule] = []
         for node in ruleNodes { rules.append(try reader.rule(node)) }
         return try RetentionPolicy(rules: rules)
@@ -94,9 +98,12 @@ private struct PolicyReader {
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else { throw refuse(key, "a key of \(what) must be a plain name") }
             guard known.contains(scalar.string) else {
-                throw refuse(key, "unknown key \"\(scalar.string)\" in \(what) (known: \(known.joined(separator: ", ")))")
+                throw refuse(
+                    key, "unknown key \"\(scalar.string)\" in \(what) (known: \(known.joined(separator: ", ")))")
             }
-            guard values[scalar.string] == nil else { throw refuse(key, "key \"\(scalar.string)\" is repeated in \(what)") }
+            guard values[scalar.string] == nil else {
+                throw refuse(key, "key \"\(scalar.string)\" is repeated in \(what)")
+            }
             values[scalar.string] = value
         }
         return values
@@ -140,7 +147,9 @@ private struct PolicyReader {
         var keepLast: Int?
         if let value = values["keepLast"] {
             let text = try string(value, what: "keepLast")
-            guard let count = Int(text), count >= 0 else { throw refuse(value, "keepLast must be a count (0 or more), not \"\(text)\"") }
+            guard let count = Int(text), count >= 0 else {
+                throw refuse(value, "keepLast must be a count (0 or more), not \"\(text)\"")
+            }
             keepLast = count
         }
         var keepWithin: Double?
@@ -167,7 +176,8 @@ private struct PolicyReader {
         }
         do {
             return try RetentionRule(
-                repositories: globs, keepLast: keepLast, keepWithin: keepWithin, keepTags: keepTags, deleteTag: deleteTag)
+                repositories: globs, keepLast: keepLast, keepWithin: keepWithin, keepTags: keepTags,
+                deleteTag: deleteTag)
         } catch {
             throw refuse(node, error.message)
         }

@@ -44,11 +44,15 @@ public struct RetentionRule: Sendable, Hashable, Codable {
                 .invalidArgument,
                 "a rule needs a keep rule (keepLast, keepWithin or keepTags); to delete every tag, say keepLast: 0")
         }
-        if let keepLast, keepLast < 0 { throw SweepError(.invalidArgument, "keepLast must be 0 or more, not \(keepLast)") }
+        if let keepLast, keepLast < 0 {
+            throw SweepError(.invalidArgument, "keepLast must be 0 or more, not \(keepLast)")
+        }
         if let keepWithin, !(keepWithin >= 0) {
             throw SweepError(.invalidArgument, "keepWithin must be a duration of 0 or more")
         }
-        guard !repositories.isEmpty else { throw SweepError(.invalidArgument, "a rule needs at least one repositories glob") }
+        guard !repositories.isEmpty else {
+            throw SweepError(.invalidArgument, "a rule needs at least one repositories glob")
+        }
         for pattern in keepTags + (deleteTag.map { [$0] } ?? []) { _ = try TagPattern(pattern) }
         self.repositories = repositories
         self.keepLast = keepLast

@@ -43,12 +43,16 @@ struct RetentionSelector {
     }
 
     /// Decides one repository.
-    private func decide(_ repository: Repository, rule: RetentionRule, index: Int, snapshot: StoreSnapshot) -> RetentionDecision {
+    private func decide(_ repository: Repository, rule: RetentionRule, index: Int, snapshot: StoreSnapshot)
+        -> RetentionDecision
+    {
         var decision = RetentionDecision(repository: repository.name, rule: index, deletedTags: [], keptTags: [])
         let whole: RetentionDecision.Reason? =
             if !repository.hasValidName {
                 .invalidName
-            } else if repository.isIncomplete || repository.revisions.contains(where: snapshot.unreadableManifests.contains) {
+            } else if repository.isIncomplete
+                || repository.revisions.contains(where: snapshot.unreadableManifests.contains)
+            {
                 .repositoryIncomplete
             } else {
                 nil

@@ -34,7 +34,8 @@ enum LinkFile {
         case .failure(.empty):
             throw SweepError(.emptyLink, "link file is empty (an interrupted write)", path: path())
         case .failure:
-            throw SweepError(.corruptLink, "link file does not hold a sha256 digest: \(Digest.preview(bytes))", path: path())
+            throw SweepError(
+                .corruptLink, "link file does not hold a sha256 digest: \(Digest.preview(bytes))", path: path())
         }
     }
 }

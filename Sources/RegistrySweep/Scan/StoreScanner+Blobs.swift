@@ -12,20 +12,27 @@ extension StoreScanner {
     ///   (`ENOENT`: no blobs; the caller decides whether that is believable).
     /// - Throws: the error listing `blobs/sha256` itself when it is there but cannot be listed
     ///   (unreadable, or of the wrong type).
-    func listBlobs(into digests: inout DigestTable, blobs: inout BitSet) async throws(SweepError) -> ([StoreProblem], Bool) {
+    func listBlobs(into digests: inout DigestTable, blobs: inout BitSet) async throws(SweepError) -> (
+        [StoreProblem], Bool
+    ) {
         let shards: [DirectoryEntry]
         do {
             shards = try await backend.list(StorePath.blobShards)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return ([], true)
         }
         var problems: [StoreProblem] = []
         var names: [String] = []
         for shard in shards {
-            if shard.kind == .directory && shard.name.utf8.count == 2 && Digest.parseHex(shard.name + String(repeating: "0", count: 62)) != nil {
+            if shard.kind == .directory && shard.name.utf8.count == 2
+                && Digest.parseHex(shard.name + String(repeating: "0", count: 62)) != nil
+            {
                 names.append(shard.name)
             } else {
-                problems.append(StoreProblem(.invalidStore, "unexpected entry in blobs/sha256 (left alone)", path: "\(StorePath.blobShards)/\(shard.name)"))
+                problems.append(
+                    StoreProblem(
+                        .invalidStore, "unexpected entry in blobs/sha256 (left alone)",
+                        path: "\(StorePath.blobShards)/\(shard.name)"))
             }
         }
         // Loaded into the table in shard order, each shard sorted: the blobs become the
@@ -94,18 +101,23 @@ extension StoreScanner {
         // A digest in the wrong shard is not where the registry looks for it: not a blob.
         if listing.digests.contains(where: { $0.w0 >> 56 != prefix >> 56 }) {
             for digest in listing.digests where digest.w0 >> 56 != prefix >> 56 {
-                problems.append(StoreProblem(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(digest.hex)"))
+                problems.append(
+                    StoreProblem(
+                        .invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(digest.hex)"))
             }
             listing.digests.removeAll { $0.w0 >> 56 != prefix >> 56 }
         }
         for entry in listing.others {
-            problems.append(StoreProblem(.invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(entry.name)"))
+            problems.append(
+                StoreProblem(
+                    .invalidStore, "unexpected entry in a blob shard (left alone)", path: "\(path)/\(entry.name)"))
         }
         // Sorted here, on a worker: the table takes each shard as a sorted run of distinct
         // digests (a backend listing a name twice must not give a blob two ids).
         listing.digests.sortDigests()
         var unique = 0
-        for index in listing.digests.indices where unique == 0 || listing.digests[unique - 1] != listing.digests[index] {
+        for index in listing.digests.indices where unique == 0 || listing.digests[unique - 1] != listing.digests[index]
+        {
             listing.digests[unique] = listing.digests[index]
             unique += 1
         }
@@ -117,7 +129,9 @@ extension StoreScanner {
     ///
     /// - Returns: sizes by digest id, and the problems plus one per blob without `data` and
     ///   one (`.wrongType`) per blob whose `data` is not a regular file.
-    func statBlobs(_ blobDigests: [Digest], digests: DigestTable, problems: [StoreProblem]) async -> ([UInt32: Int], [StoreProblem]) {
+    func statBlobs(_ blobDigests: [Digest], digests: DigestTable, problems: [StoreProblem]) async -> (
+        [UInt32: Int], [StoreProblem]
+    ) {
         let backend = self.backend
         let chunk = max(256, blobDigests.count / (options.concurrency * 4) + 1)
         var sizes: [UInt32: Int] = [:]
@@ -140,12 +154,15 @@ extension StoreScanner {
                                 continue
                             }
                             // A symbolic link (never followed), a directory, a FIFO or a device.
-                            problems.append(StoreProblem(
-                                .wrongType, "blob data is not a regular file (a symbolic link is never followed)",
-                                path: StorePath.blobData(digest), digest: digest))
-                        } catch where error.code == .notFound {
-                            problems.append(StoreProblem(
-                                .missingBlob, "blob directory has no data file", path: StorePath.blobData(digest), digest: digest))
+                            problems.append(
+                                StoreProblem(
+                                    .wrongType, "blob data is not a regular file (a symbolic link is never followed)",
+                                    path: StorePath.blobData(digest), digest: digest))
+                        } catch  where error.code == .notFound {
+                            problems.append(
+                                StoreProblem(
+                                    .missingBlob, "blob directory has no data file", path: StorePath.blobData(digest),
+                                    digest: digest))
                         } catch {
                             problems.append(StoreProblem(error))
                         }

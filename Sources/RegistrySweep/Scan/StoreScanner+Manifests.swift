@@ -30,13 +30,18 @@ extension StoreScanner {
                         start = childIds.endIndex
                         for layer in parsed.foreignLayers { foreign.insert(digests.intern(layer)) }
                         let subject = parsed.subject.map { digests.intern($0) } ?? ManifestTable.none
-                        manifests.add(id, kind: parsed.kind.rawValue, blobs: blobIds, children: childIds, subject: subject)
+                        manifests.add(
+                            id, kind: parsed.kind.rawValue, blobs: blobIds, children: childIds, subject: subject)
                         for child in childIds where blobs.contains(child) && seen.insert(child) { next.append(child) }
                     case .failure(var error):
                         unreadable.insert(id)
-                        manifests.add(id, kind: ManifestTable.unreadable, blobs: [], children: [], subject: ManifestTable.none)
+                        manifests.add(
+                            id, kind: ManifestTable.unreadable, blobs: [], children: [], subject: ManifestTable.none)
                         let users = repositories.filter { $0.revisions.contains(id) }.prefix(5).map(\.name)
-                        if !users.isEmpty { error.message += "; used by \(users.joined(separator: ", ")) (its repositories are kept whole)" }
+                        if !users.isEmpty {
+                            error.message +=
+                                "; used by \(users.joined(separator: ", ")) (its repositories are kept whole)"
+                        }
                         problems.append(StoreProblem(error))
                     }
                 }
@@ -51,10 +56,11 @@ extension StoreScanner {
         of results: [Result<ParsedManifest, SweepError>], into digests: inout DigestTable
     ) -> [UInt32] {
         var references: [Digest] = []
-        references.reserveCapacity(results.reduce(0) { count, result in
-            guard case .success(let parsed) = result else { return count }
-            return count + parsed.blobs.count + parsed.children.count
-        })
+        references.reserveCapacity(
+            results.reduce(0) { count, result in
+                guard case .success(let parsed) = result else { return count }
+                return count + parsed.blobs.count + parsed.children.count
+            })
         for case .success(let parsed) in results {
             references += parsed.blobs
             references += parsed.children
@@ -101,8 +107,12 @@ extension StoreScanner {
                 group.addTask {
                     var out: [Result<ParsedManifest, SweepError>] = []
                     out.reserveCapacity(list.count)
-                    await backend.forEachDigestFile(in: directory, list, leaf: "data", limit: ManifestParser.maxManifestSize) { index, read in
-                        out.append(Self.parseManifest(read, list[index], path: "\(backend.displayName)/\(directory)/\(list[index].hex)/data"))
+                    await backend.forEachDigestFile(
+                        in: directory, list, leaf: "data", limit: ManifestParser.maxManifestSize
+                    ) { index, read in
+                        out.append(
+                            Self.parseManifest(
+                                read, list[index], path: "\(backend.displayName)/\(directory)/\(list[index].hex)/data"))
                     }
                     return (first, out)
                 }
@@ -131,7 +141,8 @@ extension StoreScanner {
             problem.digest = digest
             switch problem.code {
             case .notFound:
-                problem = SweepError(.missingBlob, "manifest blob is missing from the store", path: path(), digest: digest)
+                problem = SweepError(
+                    .missingBlob, "manifest blob is missing from the store", path: path(), digest: digest)
             case .invalidArgument:
                 problem.code = .invalidManifest
             default:

@@ -150,7 +150,10 @@ extension StoreScanner {
             case .directory:
                 if !isPart && !entry.name.hasPrefix("_") { visit.subdirectories.append(child) }
             case .symlink:
-                visit.problems.append(StoreProblem(.invalidStore, "symbolic link in the repository tree is not followed", path: StorePath.repository(child)))
+                visit.problems.append(
+                    StoreProblem(
+                        .invalidStore, "symbolic link in the repository tree is not followed",
+                        path: StorePath.repository(child)))
                 if entry.name.hasPrefix("_") {
                     hasSymlinkedPart = hasSymlinkedPart || isPart
                 } else {
@@ -159,14 +162,18 @@ extension StoreScanner {
                 }
             case .file, .other, .unknown:
                 if isPart {
-                    visit.problems.append(StoreProblem(
-                        .wrongType, "not a directory where the registry keeps a repository's \(entry.name); what it may reference is kept",
-                        path: StorePath.repository(child)))
+                    visit.problems.append(
+                        StoreProblem(
+                            .wrongType,
+                            "not a directory where the registry keeps a repository's \(entry.name); what it may reference is kept",
+                            path: StorePath.repository(child)))
                 } else if !entry.name.hasPrefix("_") {
                     // It may have replaced a namespace or repository directory: what that held is unknown.
-                    visit.problems.append(StoreProblem(
-                        .wrongType, "not a directory in the repository tree (it may stand where repositories were): no blob is deleted this run",
-                        path: StorePath.repository(child)))
+                    visit.problems.append(
+                        StoreProblem(
+                            .wrongType,
+                            "not a directory in the repository tree (it may stand where repositories were): no blob is deleted this run",
+                            path: StorePath.repository(child)))
                     visit.isComplete = false
                 }
             }
@@ -174,7 +181,10 @@ extension StoreScanner {
         if isRepository {
             var repository = RawRepository(name: name, hasValidName: NameGrammar.isValidRepository(name))
             if !repository.hasValidName {
-                visit.problems.append(StoreProblem(.invalidName, "repository name breaks the registry's grammar; kept and not modified", path: path))
+                visit.problems.append(
+                    StoreProblem(
+                        .invalidName, "repository name breaks the registry's grammar; kept and not modified", path: path
+                    ))
                 repository.isIncomplete = true
             }
             // A symlinked `_manifests`, `_layers` or `_uploads`: what the registry reaches through it
@@ -211,7 +221,9 @@ extension StoreScanner {
     /// Revisions that cannot be enumerated (`_manifests`, `revisions` or `revisions/sha256`
     /// unlistable or of the wrong type, or absent behind a symbolic link) set
     /// ``RawRepository/hidesReferences``: which manifests the repository holds is unknown.
-    private func scanManifests(_ repository: inout RawRepository, kind: DirectoryEntry.Kind, problems: inout [StoreProblem]) async {
+    private func scanManifests(
+        _ repository: inout RawRepository, kind: DirectoryEntry.Kind, problems: inout [StoreProblem]
+    ) async {
         let path = "\(StorePath.repository(repository.name))/_manifests"
         var revisionsKind: DirectoryEntry.Kind? = nil
         var tagsKind: DirectoryEntry.Kind? = nil
@@ -223,11 +235,19 @@ extension StoreScanner {
                     if entry.name == "tags" { tagsKind = entry.kind }
                     switch entry.kind {
                     case .symlink:
-                        problems.append(StoreProblem(.invalidStore, "symbolic link in a repository is not followed to modify anything; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                        problems.append(
+                            StoreProblem(
+                                .invalidStore,
+                                "symbolic link in a repository is not followed to modify anything; the repository is kept whole",
+                                path: "\(path)/\(entry.name)"))
                         repository.isIncomplete = true
                     case .file, .other, .unknown:
                         guard entry.name == "revisions" || entry.name == "tags" else { break }
-                        problems.append(StoreProblem(.wrongType, "not a directory where the registry keeps a repository's \(entry.name); the repository is kept whole", path: "\(path)/\(entry.name)"))
+                        problems.append(
+                            StoreProblem(
+                                .wrongType,
+                                "not a directory where the registry keeps a repository's \(entry.name); the repository is kept whole",
+                                path: "\(path)/\(entry.name)"))
                         repository.isIncomplete = true
                     default:
                         break
@@ -257,9 +277,11 @@ extension StoreScanner {
                     repository.revisions = listed
                 } else {
                     repository.hidesReferences = true
-                    problems.append(StoreProblem(
-                        .invalidStore, "the repository's manifest revisions cannot be listed: the manifests and blobs it holds are unknown, so no blob is deleted this run",
-                        path: revisions))
+                    problems.append(
+                        StoreProblem(
+                            .invalidStore,
+                            "the repository's manifest revisions cannot be listed: the manifests and blobs it holds are unknown, so no blob is deleted this run",
+                            path: revisions))
                 }
             } else {
                 repository.hidesReferences = true
@@ -272,7 +294,9 @@ extension StoreScanner {
     }
 
     /// Records that a repository's revisions cannot be listed because of `error`.
-    private func cannotEnumerateRevisions(_ error: SweepError, _ repository: inout RawRepository, problems: inout [StoreProblem]) {
+    private func cannotEnumerateRevisions(
+        _ error: SweepError, _ repository: inout RawRepository, problems: inout [StoreProblem]
+    ) {
         var problem = StoreProblem(error)
         problem.message += "; the repository's manifests are unknown, so no blob is deleted this run"
         problems.append(problem)
@@ -289,9 +313,11 @@ extension StoreScanner {
         let revisions = Set(repository.revisions)
         for tag in repository.tags {
             guard let current = tag.current, !revisions.contains(current) else { continue }
-            problems.append(StoreProblem(
-                .notFound, "tag \(tag.name) names manifest \(current), which has no revision link in this repository: the registry answers 'manifest unknown' for the tag",
-                path: StorePath.revision(repository.name, current) + "/link", digest: current))
+            problems.append(
+                StoreProblem(
+                    .notFound,
+                    "tag \(tag.name) names manifest \(current), which has no revision link in this repository: the registry answers 'manifest unknown' for the tag",
+                    path: StorePath.revision(repository.name, current) + "/link", digest: current))
         }
     }
 
@@ -324,7 +350,9 @@ extension StoreScanner {
     /// ``RawRepository/hidesReferences``: the blobs the repository may serve are unknown.
     ///
     /// - Parameter throughSymlink: `_layers` is a symbolic link (then absence is not "empty").
-    func listLayers(_ repository: inout RawRepository, throughSymlink: Bool = false, problems: inout [StoreProblem]) async {
+    func listLayers(_ repository: inout RawRepository, throughSymlink: Bool = false, problems: inout [StoreProblem])
+        async
+    {
         let path = "\(StorePath.repository(repository.name))/_layers/sha256"
         if let layers = await listDigests(
             path, link: "link", absentIsUnknown: throughSymlink, repository: &repository, problems: &problems)
@@ -332,9 +360,11 @@ extension StoreScanner {
             repository.layers = layers
         } else {
             repository.hidesReferences = true
-            problems.append(StoreProblem(
-                .invalidStore, "the repository's layer links cannot be listed: the blobs it may serve are unknown, so no blob is deleted this run",
-                path: path))
+            problems.append(
+                StoreProblem(
+                    .invalidStore,
+                    "the repository's layer links cannot be listed: the blobs it may serve are unknown, so no blob is deleted this run",
+                    path: path))
         }
         repository.layersListed = true
     }
@@ -369,14 +399,23 @@ extension StoreScanner {
             if let digest = Digest.parseHex(entry.name) {
                 if entry.kind == .symlink {
                     // The registry follows it: trust its name as for a directory, keep the repository whole.
-                    problems.append(StoreProblem(.invalidStore, "symbolic link in a repository is not followed; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
+                    problems.append(
+                        StoreProblem(
+                            .invalidStore,
+                            "symbolic link in a repository is not followed; its digest is kept and the repository is kept whole",
+                            path: "\(path)/\(entry.name)", digest: digest))
                 } else {
-                    problems.append(StoreProblem(.wrongType, "not a directory where the registry keeps a digest's link; its digest is kept and the repository is kept whole", path: "\(path)/\(entry.name)", digest: digest))
+                    problems.append(
+                        StoreProblem(
+                            .wrongType,
+                            "not a directory where the registry keeps a digest's link; its digest is kept and the repository is kept whole",
+                            path: "\(path)/\(entry.name)", digest: digest))
                 }
                 repository.isIncomplete = true
                 digests.append(digest)
             } else if !Self.isTemporary(entry.name) {
-                problems.append(StoreProblem(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
+                problems.append(
+                    StoreProblem(.invalidStore, "unexpected entry (left alone)", path: "\(path)/\(entry.name)"))
             }
         }
         guard requireLink || options.checkLinks else {
@@ -406,13 +445,18 @@ extension StoreScanner {
                 if requireLink {
                     // The registry serves the blob the link names, which must be marked even
                     // when it differs from the directory's name.
-                    problems.append(StoreProblem(
-                        .linkMismatch, "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
-                        path: "\(display)/\(digest.hex)/\(link)", digest: digest))
+                    problems.append(
+                        StoreProblem(
+                            .linkMismatch,
+                            "revision link names \(named) but its directory is \(digest); both are kept and the repository is kept whole",
+                            path: "\(display)/\(digest.hex)/\(link)", digest: digest))
                     repository.isIncomplete = true
                     digests.append(named)
                 } else {
-                    problems.append(StoreProblem(.linkMismatch, "link names \(named) but its directory is \(digest)", path: "\(display)/\(digest.hex)/\(link)", digest: digest))
+                    problems.append(
+                        StoreProblem(
+                            .linkMismatch, "link names \(named) but its directory is \(digest)",
+                            path: "\(display)/\(digest.hex)/\(link)", digest: digest))
                 }
             }
             digests.append(digest)
@@ -429,7 +473,10 @@ extension StoreScanner {
         do {
             let info = try await reader.stat(path)
             if info.isDirectory { return nil }
-            return StoreProblem(.wrongType, "not a directory where the registry layout has one (a symbolic link is never followed); the repository is kept whole", path: display)
+            return StoreProblem(
+                .wrongType,
+                "not a directory where the registry layout has one (a symbolic link is never followed); the repository is kept whole",
+                path: display)
         } catch {
             return error.code == .notFound ? nil : StoreProblem(error)
         }
@@ -451,18 +498,25 @@ extension StoreScanner {
                 break
             case .symlink:
                 // The registry resolves the tag through it: which manifest it names is not known here.
-                problems.append(StoreProblem(.invalidStore, "symbolic link in a repository is not followed; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                problems.append(
+                    StoreProblem(
+                        .invalidStore, "symbolic link in a repository is not followed; the repository is kept whole",
+                        path: "\(path)/\(entry.name)"))
                 repository.isIncomplete = true
                 continue
             default:
                 if !Self.isTemporary(entry.name) {
-                    problems.append(StoreProblem(.wrongType, "not a directory where the registry keeps a tag; the repository is kept whole", path: "\(path)/\(entry.name)"))
+                    problems.append(
+                        StoreProblem(
+                            .wrongType, "not a directory where the registry keeps a tag; the repository is kept whole",
+                            path: "\(path)/\(entry.name)"))
                     repository.isIncomplete = true
                 }
                 continue
             }
             if !NameGrammar.isValidTag(entry.name) {
-                problems.append(StoreProblem(.invalidName, "tag name breaks the registry's grammar", path: "\(path)/\(entry.name)"))
+                problems.append(
+                    StoreProblem(.invalidName, "tag name breaks the registry's grammar", path: "\(path)/\(entry.name)"))
             }
             var tag = RawRepository.Tag(name: entry.name, current: nil, history: [])
             var linkless = false
@@ -470,13 +524,16 @@ extension StoreScanner {
                 if options.readTagTimes {
                     // Taken after the read: the time is never older than the content read (a re-push
                     // in between makes the tag look newer, which only keeps more). Unknown stays nil.
-                    (tag.current, tag.pushedAt) = try await LinkFile.readTimed(reader, "\(prefix)\(entry.name)/current/link")
+                    (tag.current, tag.pushedAt) = try await LinkFile.readTimed(
+                        reader, "\(prefix)\(entry.name)/current/link")
                 } else {
                     tag.current = try await LinkFile.read(reader, "\(prefix)\(entry.name)/current/link")
                 }
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 // Absent, unless `current` is something else (a dangling symlink): then a problem.
-                if let problem = await confirmAbsent(reader, "\(prefix)\(entry.name)/current", display: "\(path)/\(entry.name)/current") {
+                if let problem = await confirmAbsent(
+                    reader, "\(prefix)\(entry.name)/current", display: "\(path)/\(entry.name)/current")
+                {
                     problems.append(problem)
                     repository.isIncomplete = true
                 } else {
@@ -494,7 +551,10 @@ extension StoreScanner {
                 let index = "\(path)/\(entry.name)/index/sha256"
                 if let history = await listDigests(index, link: "link", repository: &repository, problems: &problems) {
                     tag.history = history
-                    if history.isEmpty, let problem = await confirmAbsent(reader, "\(prefix)\(entry.name)/index", display: "\(path)/\(entry.name)/index") {
+                    if history.isEmpty,
+                        let problem = await confirmAbsent(
+                            reader, "\(prefix)\(entry.name)/index", display: "\(path)/\(entry.name)/index")
+                    {
                         problems.append(problem)
                         repository.isIncomplete = true
                     }
@@ -520,7 +580,10 @@ extension StoreScanner {
         }
         for entry in entries {
             guard entry.kind == .directory else {
-                problems.append(StoreProblem(.wrongType, "not a directory where the registry keeps an upload (left alone)", path: "\(path)/\(entry.name)"))
+                problems.append(
+                    StoreProblem(
+                        .wrongType, "not a directory where the registry keeps an upload (left alone)",
+                        path: "\(path)/\(entry.name)"))
                 continue
             }
             var upload = Repository.Upload(uuid: entry.name, startedAt: nil)
@@ -532,7 +595,8 @@ extension StoreScanner {
                     problems.append(StoreProblem(.invalidStore, "upload startedat is not an RFC 3339 time", path: file))
                 }
             } catch {
-                problems.append(StoreProblem(error.code, "upload has no readable startedat: \(error.message)", path: file))
+                problems.append(
+                    StoreProblem(error.code, "upload has no readable startedat: \(error.message)", path: file))
             }
             repository.uploads.append(upload)
         }

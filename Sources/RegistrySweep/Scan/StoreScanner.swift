@@ -50,7 +50,8 @@ public struct StoreScanner: Sendable {
         do {
             _ = try await backend.list(StorePath.v2)
         } catch {
-            let reason = error.code == .notFound ? "no docker/registry/v2 under the root" : "docker/registry/v2 cannot be read"
+            let reason =
+                error.code == .notFound ? "no docker/registry/v2 under the root" : "docker/registry/v2 cannot be read"
             throw SweepError(
                 .invalidStore,
                 "\(reason): use the storage root directory (the folder holding docker/), or the one the registry's configuration names",
@@ -84,7 +85,8 @@ public struct StoreScanner: Sendable {
         try SweepError.checkCancellation("the scan")
         // Repositories kept whole because a manifest is unreadable mark their layer links: list
         // them now if the walk skipped them.
-        for index in repositories.indices where !walk.layersListed[index]
+        for index in repositories.indices
+        where !walk.layersListed[index]
             && repositories[index].revisions.contains(where: unreadable.contains)
         {
             var raw = RawRepository(name: repositories[index].name, hasValidName: repositories[index].hasValidName)
@@ -113,7 +115,9 @@ public struct StoreScanner: Sendable {
     }
 
     /// Throws `.invalidStore` when the repository tree cannot tell what the blobs are for.
-    private static func refuseUnusable(walk: RepositoryWalk, blobCount: Int, blobsAbsent: Bool, root: String) throws(SweepError) {
+    private static func refuseUnusable(walk: RepositoryWalk, blobCount: Int, blobsAbsent: Bool, root: String)
+        throws(SweepError)
+    {
         let path = "\(root)/\(StorePath.repositories)"
         if let error = walk.rootError {
             if error.code == .notFound {
@@ -154,7 +158,8 @@ public struct StoreScanner: Sendable {
             where !blobs.contains(id) && !foreign.contains(id) && reported.insert(id) {
                 problems.append(
                     StoreProblem(
-                        .missingBlob, "blob referenced by manifest \(digests[manifests.digest[m]]) is missing from the store",
+                        .missingBlob,
+                        "blob referenced by manifest \(digests[manifests.digest[m]]) is missing from the store",
                         path: StorePath.blobData(digests[id]), digest: digests[id]))
             }
         }

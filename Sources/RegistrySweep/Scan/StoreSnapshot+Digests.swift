@@ -24,7 +24,8 @@ extension StoreSnapshot {
     /// What the manifest with this digest references; `nil` if no manifest with this digest was
     /// parsed (absent, not a manifest, or unreadable: see ``isUnreadableManifest(_:)``).
     public func references(of manifest: Digest) -> ManifestReferences? {
-        guard let id = digests.id(of: manifest), let m = manifests.manifest(of: id), manifests.kind[m] != ManifestTable.unreadable
+        guard let id = digests.id(of: manifest), let m = manifests.manifest(of: id),
+            manifests.kind[m] != ManifestTable.unreadable
         else { return nil }
         let subject = manifests.subject[m]
         return ManifestReferences(

@@ -74,7 +74,9 @@ extension StoreSnapshot {
     }
 
     /// ``reach(from:in:referrers:into:)`` into a new set.
-    package func reach(from roots: some Sequence<UInt32>, in repository: Repository, referrers: Bool = true) -> Set<UInt32> {
+    package func reach(from roots: some Sequence<UInt32>, in repository: Repository, referrers: Bool = true) -> Set<
+        UInt32
+    > {
         var reached = Set<UInt32>()
         reach(from: roots, in: repository, referrers: referrers, into: &reached)
         return reached

@@ -34,7 +34,8 @@ package enum BusErrorSignal {
     /// `sigaction(2)`: Swift's Glibc import shadows the function with the struct of the same
     /// name, so it is looked up once by symbol (`nil` if the C library lacks it).
     fileprivate static let setAction: SetAction? = dlsym(nil, "sigaction").map { unsafeBitCast($0, to: SetAction.self) }
-    fileprivate typealias SetAction = @convention(c) (Int32, UnsafePointer<sigaction>?, UnsafeMutablePointer<sigaction>?) -> Int32
+    fileprivate typealias SetAction =
+        @convention(c) (Int32, UnsafePointer<sigaction>?, UnsafeMutablePointer<sigaction>?) -> Int32
 
     /// Installs `decision` as the `SIGBUS` handler's, keeping the previous action.
     ///
@@ -56,7 +57,9 @@ package enum BusErrorSignal {
 }
 
 /// The signal handler: see ``BusErrorSignal``. Nothing here may allocate or lock.
-private func busErrorHandler(_ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?, _ context: UnsafeMutableRawPointer?) {
+private func busErrorHandler(
+    _ signal: Int32, _ info: UnsafeMutablePointer<siginfo_t>?, _ context: UnsafeMutableRawPointer?
+) {
     if let info, let decision = BusErrorSignal.decision {
         if decision(UInt(bitPattern: info.pointee._sifields._sigfault.si_addr)) { return }
     }

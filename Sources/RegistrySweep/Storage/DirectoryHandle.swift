@@ -36,7 +36,8 @@ package struct DirectoryHandle: Sendable {
     /// Opens the directory `path` below this one; the caller closes the result.
     ///
     /// - Throws: as ``init(opening:display:)``.
-    package func openDirectory(_ path: String, display: @autoclosure () -> String) throws(SweepError) -> DirectoryHandle {
+    package func openDirectory(_ path: String, display: @autoclosure () -> String) throws(SweepError) -> DirectoryHandle
+    {
         DirectoryHandle(descriptor: try SystemCalls.openDirectory(descriptor, path, display: display()))
     }
 
@@ -61,7 +62,7 @@ package struct DirectoryHandle: Sendable {
         do {
             try SystemCalls.makeDirectory(descriptor, path, display: display(), exclusive: true)
             return true
-        } catch where error.systemFailure == .alreadyExists {
+        } catch  where error.systemFailure == .alreadyExists {
             return false
         }
     }
@@ -73,7 +74,9 @@ package struct DirectoryHandle: Sendable {
     /// ## Performance
     /// Exactly `openat`, `write` (once for a small file) and `close`: no heap allocation.
     /// - Throws: the mapped error of the call that failed.
-    package func writeFile(_ path: UnsafePointer<CChar>, _ contents: UnsafeRawBufferPointer, display: @autoclosure () -> String)
+    package func writeFile(
+        _ path: UnsafePointer<CChar>, _ contents: UnsafeRawBufferPointer, display: @autoclosure () -> String
+    )
         throws(SweepError)
     {
         let fd = try SystemCalls.createFile(descriptor, path, display: display())

@@ -124,7 +124,8 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         defer { SystemCalls.close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.smallReadSize(limit), alignment: 16)
         defer { buffer.deallocate() }
-        return try Self.withContents(of: fd, buffer: buffer, limit: limit, display: self.absolute(path)) { bytes throws(SweepError) in
+        return try Self.withContents(of: fd, buffer: buffer, limit: limit, display: self.absolute(path)) {
+            bytes throws(SweepError) in
             try body(bytes, fd)
         }
     }
@@ -162,9 +163,12 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         let opened = forEachDigestPath(in: directory, digests, leaf: leaf) { directoryFD, index, path in
             // The display path is built only on failure (an autoclosure, no allocation per file).
             do throws(SweepError) {
-                let fd = try SystemCalls.openFile(directoryFD, path, display: displayPath(directory, digests[index], leaf))
+                let fd = try SystemCalls.openFile(
+                    directoryFD, path, display: displayPath(directory, digests[index], leaf))
                 defer { SystemCalls.close(fd) }
-                try Self.withContents(of: fd, buffer: buffer, limit: limit, display: displayPath(directory, digests[index], leaf)) {
+                try Self.withContents(
+                    of: fd, buffer: buffer, limit: limit, display: displayPath(directory, digests[index], leaf)
+                ) {
                     bytes in body(index, .success(bytes))
                 }
             } catch {
@@ -175,7 +179,9 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         // Each file read (and failing) on its own, as the protocol's default would.
         for (index, digest) in digests.enumerated() {
             do throws(SweepError) {
-                try blockingContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
+                try blockingContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in
+                    body(index, .success(bytes))
+                }
             } catch {
                 body(index, .failure(error))
             }
@@ -185,14 +191,19 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     /// One `fstatat` per file through one descriptor on `directory`, the path built in place;
     /// the whole batch is one ``IOExecutor/run(_:)``. If `directory` cannot be opened, each
     /// file is stat'ed (and fails) on its own.
-    public func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>] {
+    public func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<
+        FileInfo, SweepError
+    >] {
         precondition(StorePath.isSafe(leaf) && !leaf.utf8.contains(0x2F), "leaf must be one path component")
         return await executor.run {
             var results: [Result<FileInfo, SweepError>] = []
             results.reserveCapacity(digests.count)
             let opened = forEachDigestPath(in: directory, digests, leaf: leaf) { directoryFD, index, path in
                 do throws(SweepError) {
-                    results.append(.success(try SystemCalls.stat(directoryFD, path, display: displayPath(directory, digests[index], leaf))))
+                    results.append(
+                        .success(
+                            try SystemCalls.stat(
+                                directoryFD, path, display: displayPath(directory, digests[index], leaf))))
                 } catch {
                     results.append(.failure(error))
                 }
@@ -223,7 +234,8 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     private func forEachDigestPath(
         in directory: String, _ digests: [Digest], leaf: String, _ body: (Int32, Int, UnsafePointer<CChar>) -> Void
     ) -> Bool {
-        guard let directoryFD = try? SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory)) else {
+        guard let directoryFD = try? SystemCalls.openDirectory(rootFD, checked(directory), display: absolute(directory))
+        else {
             return false
         }
         defer { SystemCalls.close(directoryFD) }
@@ -232,7 +244,8 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         let path = UnsafeMutableRawBufferPointer.allocate(byteCount: pathLength, alignment: 1)
         defer { path.deallocate() }
         path[Digest.hexLength] = 0x2F
-        _ = UnsafeMutableRawBufferPointer(rebasing: path[(Digest.hexLength + 1)...]).initializeMemory(as: UInt8.self, from: leaf.utf8)
+        _ = UnsafeMutableRawBufferPointer(rebasing: path[(Digest.hexLength + 1)...]).initializeMemory(
+            as: UInt8.self, from: leaf.utf8)
         path[pathLength - 1] = 0
         let cPath = UnsafePointer(path.baseAddress!.assumingMemoryBound(to: CChar.self))
         for (index, digest) in digests.enumerated() {
@@ -273,8 +286,10 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
             let requested = small - filled
             let count: Int
             do {
-                count = try SystemCalls.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display())
-            } catch where error.code == .io {
+                count = try SystemCalls.read(
+                    fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: filled, display: display()
+                )
+            } catch  where error.code == .io {
                 // EAGAIN and the like: say what the node is if it is not a regular file.
                 try requireRegularFile(fd, display: display())
                 throw error
@@ -289,7 +304,8 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         let info = try SystemCalls.stat(fd, display: display())
         guard info.isFile else { throw notARegularFile(display()) }
         guard info.size <= limit else {
-            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display())
+            throw SweepError(
+                .invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: display())
         }
         let region = try SystemCalls.map(fd, length: info.size, display: display())
         defer { SystemCalls.unmap(region) }
@@ -303,7 +319,8 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
 
     /// The error for a node read as a file that is not a regular file.
     static func notARegularFile(_ path: String) -> SweepError {
-        SweepError(.wrongType, "not a regular file where the registry layout has one; what it may hold is kept", path: path)
+        SweepError(
+            .wrongType, "not a regular file where the registry layout has one; what it may hold is kept", path: path)
     }
 
     /// `body` runs on the executor's thread, chunk by chunk.
@@ -363,7 +380,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         try await executor.run { () throws(SweepError) in
             do throws(SweepError) {
                 try checkParents(checked(path))
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 return
             }
             try removeTreeBelow(path)
@@ -377,7 +394,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         let info: FileInfo
         do {
             info = try SystemCalls.stat(rootFD, relative, display: absolute(path))
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             return
         }
         if !info.isDirectory {
@@ -392,12 +409,12 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
                 // Files and symlinks alike: unlink removes the link, never its target.
                 do {
                     try SystemCalls.unlink(rootFD, child, directory: false, display: absolute(child))
-                } catch where error.code == .notFound {}
+                } catch  where error.code == .notFound {}
             }
         }
         do {
             try SystemCalls.unlink(rootFD, relative, directory: true, display: absolute(path))
-        } catch where error.code == .notFound {}
+        } catch  where error.code == .notFound {}
     }
 
     public func removeEmptyDirectory(_ path: String) async throws(SweepError) -> Bool {
@@ -407,7 +424,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
             do throws(SweepError) {
                 try SystemCalls.unlink(rootFD, relative, directory: true, display: absolute(path))
                 return true
-            } catch where error.errno == ENOTEMPTY || error.errno == EEXIST {
+            } catch  where error.errno == ENOTEMPTY || error.errno == EEXIST {
                 return false
             }
         }
@@ -444,7 +461,9 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
     ///   - bytes: the whole content.
     ///   - durable: fsync the file before the rename.
     ///   - createDirectories: create missing parent directories first.
-    public func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, durable: Bool = false, createDirectories: Bool = true)
+    public func writeAtomically(
+        _ path: String, _ bytes: UnsafeRawBufferPointer, durable: Bool = false, createDirectories: Bool = true
+    )
         throws(SweepError)
     {
         let relative = try checked(path)
@@ -469,7 +488,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         let fd: Int32
         do {
             fd = try SystemCalls.createFile(rootFD, relative, display: absolute(path))
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             try makeParents(of: relative)
             fd = try SystemCalls.createFile(rootFD, relative, display: absolute(path))
         }
@@ -542,7 +561,7 @@ public final class FileSystemBackend: StorageBackend, @unchecked Sendable {
         let parent = String(relative[..<slash])
         do {
             try SystemCalls.makeDirectory(rootFD, parent, display: absolute(parent))
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             try makeParents(of: parent)
             try SystemCalls.makeDirectory(rootFD, parent, display: absolute(parent))
         }

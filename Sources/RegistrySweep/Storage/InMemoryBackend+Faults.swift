@@ -70,7 +70,8 @@ extension InMemoryBackend {
         }
 
         /// Creates a fault on one operation.
-        public init(_ operation: Operation, _ scope: Scope, _ error: SweepError, afterCalls: Int = 0, times: Int? = nil) {
+        public init(_ operation: Operation, _ scope: Scope, _ error: SweepError, afterCalls: Int = 0, times: Int? = nil)
+        {
             self.init([operation], scope, error, afterCalls: afterCalls, times: times)
         }
     }

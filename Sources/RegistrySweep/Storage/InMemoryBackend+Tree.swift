@@ -60,7 +60,8 @@ struct InMemoryTree: Sendable {
             if let node = nodes[parent] {
                 if case .directory = node.content { break }
                 throw SweepError(
-                    .wrongType, "a parent is not a directory (a symbolic link is never followed); what it may hold is kept",
+                    .wrongType,
+                    "a parent is not a directory (a symbolic link is never followed); what it may hold is kept",
                     path: display(parent))
             }
         }

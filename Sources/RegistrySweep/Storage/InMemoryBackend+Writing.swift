@@ -21,7 +21,8 @@ extension InMemoryBackend {
     /// Creates a symbolic link at `path` (never followed by this backend: reading, listing or
     /// descending through it is `.wrongType`).
     public func makeSymbolicLink(_ path: String, to target: String) throws(SweepError) {
-        try change(path) { tree, display throws(SweepError) in try tree.write(path, .symlink(target), display: display) }
+        try change(path) { tree, display throws(SweepError) in try tree.write(path, .symlink(target), display: display)
+        }
     }
 
     /// Creates a special file at `path`: a FIFO, socket or device stand-in that lists as

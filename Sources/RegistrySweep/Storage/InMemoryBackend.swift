@@ -69,7 +69,8 @@ public final class InMemoryBackend: StorageBackend, Sendable {
         try access(.list, path) { state throws(SweepError) in
             let names = try state.tree.directory(path, display: display)
             return names.sorted().map { name in
-                DirectoryEntry(name: name, kind: state.tree.nodes[path.isEmpty ? name : "\(path)/\(name)"]?.kind ?? .unknown)
+                DirectoryEntry(
+                    name: name, kind: state.tree.nodes[path.isEmpty ? name : "\(path)/\(name)"]?.kind ?? .unknown)
             }
         }
     }
@@ -87,7 +88,8 @@ public final class InMemoryBackend: StorageBackend, Sendable {
             guard case .file(let bytes) = try state.tree.file(path, display: display).content else { return [] }
             guard bytes.count <= limit else {
                 throw SweepError(
-                    .invalidArgument, "file is \(bytes.count) bytes, more than the \(limit)-byte limit", path: display(path))
+                    .invalidArgument, "file is \(bytes.count) bytes, more than the \(limit)-byte limit",
+                    path: display(path))
             }
             return bytes
         }
@@ -129,7 +131,9 @@ public final class InMemoryBackend: StorageBackend, Sendable {
 
     /// A view rooted at `directory`, which must be a directory now (opening it counts as a list).
     public func subdirectory(_ directory: String) async throws(SweepError) -> any StorageBackend {
-        _ = try access(.list, directory) { state throws(SweepError) in try state.tree.directory(directory, display: display) }
+        _ = try access(.list, directory) { state throws(SweepError) in
+            try state.tree.directory(directory, display: display)
+        }
         return PrefixedBackend(base: self, prefix: directory)
     }
 
@@ -154,7 +158,7 @@ public final class InMemoryBackend: StorageBackend, Sendable {
         try state.withLock { state throws(SweepError) in
             do throws(SweepError) {
                 _ = try state.tree.node(path, display: display)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 return
             } catch {
                 throw SweepError(
@@ -165,9 +169,13 @@ public final class InMemoryBackend: StorageBackend, Sendable {
         }
     }
 
-    private static func removeBelow(_ path: String, _ state: inout State, display: (String) -> String) throws(SweepError) {
+    private static func removeBelow(_ path: String, _ state: inout State, display: (String) -> String)
+        throws(SweepError)
+    {
         if case .directory(let names) = state.tree.nodes[path]?.content {
-            for name in names.sorted() { try removeBelow(path.isEmpty ? name : "\(path)/\(name)", &state, display: display) }
+            for name in names.sorted() {
+                try removeBelow(path.isEmpty ? name : "\(path)/\(name)", &state, display: display)
+            }
         }
         if let error = state.faults.check(.remove, path, display: display(path)) { throw error }
         if !path.isEmpty { state.tree.remove(path) }
@@ -193,7 +201,8 @@ public final class InMemoryBackend: StorageBackend, Sendable {
     public func lock() async throws(SweepError) -> StoreLockHandle {
         try state.withLock { state throws(SweepError) in
             guard !state.locked else {
-                throw SweepError(.locked, "another regsweep run holds the store lock; wait for it to finish", path: displayName)
+                throw SweepError(
+                    .locked, "another regsweep run holds the store lock; wait for it to finish", path: displayName)
             }
             state.locked = true
         }

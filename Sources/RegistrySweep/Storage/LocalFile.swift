@@ -20,7 +20,8 @@ package enum LocalFile {
             throw SweepError(.wrongType, "not a regular file", path: path)
         }
         guard info.size <= limit else {
-            throw SweepError(.invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: path)
+            throw SweepError(
+                .invalidArgument, "file is \(info.size) bytes, more than the \(limit)-byte limit", path: path)
         }
         var bytes = [UInt8](repeating: 0, count: info.size + 1)
         var filled = 0

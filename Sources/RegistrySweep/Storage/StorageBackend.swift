@@ -107,7 +107,9 @@ public protocol StorageBackend: Sendable {
     ///   - digests: the digests, in order.
     ///   - leaf: one path component (`link`, `data`).
     /// - Returns: per digest, in order, its file's information or the error, named by its path.
-    func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>]
+    func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<
+        FileInfo, SweepError
+    >]
 
     /// Removes one object (a file).
     func removeFile(_ path: String) async throws(SweepError)
@@ -245,7 +247,9 @@ extension StorageBackend {
     }
 
     /// The generic batch stat: ``stat(_:)`` on each file.
-    public func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>] {
+    public func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<
+        FileInfo, SweepError
+    >] {
         var results: [Result<FileInfo, SweepError>] = []
         results.reserveCapacity(digests.count)
         for digest in digests {
@@ -267,7 +271,9 @@ extension StorageBackend {
     ) async {
         for (index, digest) in digests.enumerated() {
             do throws(SweepError) {
-                try await withContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in body(index, .success(bytes)) }
+                try await withContents(of: "\(directory)/\(digest.hex)/\(leaf)", limit: limit) { bytes in
+                    body(index, .success(bytes))
+                }
             } catch {
                 body(index, .failure(error))
             }
@@ -345,7 +351,9 @@ struct PrefixedBackend: StorageBackend {
         await base.forEachDigestFile(in: full(directory), digests, leaf: leaf, limit: limit, body)
     }
     func stat(_ path: String) async throws(SweepError) -> FileInfo { try await base.stat(full(path)) }
-    func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<FileInfo, SweepError>] {
+    func statDigestFiles(in directory: String, _ digests: [Digest], leaf: String) async -> [Result<
+        FileInfo, SweepError
+    >] {
         await base.statDigestFiles(in: full(directory), digests, leaf: leaf)
     }
     func removeFile(_ path: String) async throws(SweepError) { try await base.removeFile(full(path)) }
@@ -355,7 +363,8 @@ struct PrefixedBackend: StorageBackend {
     }
     /// Locks the whole base store: a view never modifies it unlocked.
     func lock() async throws(SweepError) -> StoreLockHandle { try await base.lock() }
-    func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError) -> Bool {
+    func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError) -> Bool
+    {
         try await base.removeUnlessYoung(full(path), modifiedAfter: cutoff, last: last)
     }
     func snapshotView() -> any StorageBackend { PrefixedBackend(base: base.snapshotView(), prefix: prefix) }

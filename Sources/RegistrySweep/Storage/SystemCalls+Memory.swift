@@ -34,7 +34,8 @@ extension SystemCalls {
         // Safe: the caller guarantees [start, start + length) lies inside its own mapping;
         // MAP_FIXED replaces exactly those pages of it.
         let patched = mmap(
-            UnsafeMutableRawPointer(bitPattern: start), length, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+            UnsafeMutableRawPointer(bitPattern: start), length, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+            0)
         return patched != MAP_FAILED
     }
 }

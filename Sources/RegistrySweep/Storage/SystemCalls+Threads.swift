@@ -22,12 +22,14 @@ extension SystemCalls {
         defer { pthread_attr_destroy(&attributes) }
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         var thread = pthread_t()
-        let result = pthread_create(&thread, &attributes, { argument in
-            // Safe: `argument` is the retained `Start` passed below, taken back exactly once.
-            let start = Unmanaged<Start>.fromOpaque(argument!).takeRetainedValue()
-            start.body()
-            return nil
-        }, start)
+        let result = pthread_create(
+            &thread, &attributes,
+            { argument in
+                // Safe: `argument` is the retained `Start` passed below, taken back exactly once.
+                let start = Unmanaged<Start>.fromOpaque(argument!).takeRetainedValue()
+                start.body()
+                return nil
+            }, start)
         if result != 0 {
             // Safe: the thread was not created, so the retain above is still ours to drop.
             Unmanaged<Start>.fromOpaque(start).release()

@@ -14,8 +14,12 @@ import CSyscalls
 /// descriptor; nothing above this file touches `errno` or raw descriptors.
 package enum SystemCalls {
     /// Opens a directory relative to `base` without following a final symlink.
-    package static func openDirectory(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
-        try retrying("openat", display()) { regsweep_openat(base, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+    package static func openDirectory(_ base: Int32, _ path: String, display: @autoclosure () -> String)
+        throws(SweepError) -> Int32
+    {
+        try retrying("openat", display()) {
+            regsweep_openat(base, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        }
     }
 
     /// Opens a regular file for reading relative to `base` without following a final symlink.
@@ -23,20 +27,28 @@ package enum SystemCalls {
     /// Paths here and in ``createFile(_:_:display:exclusive:)`` and
     /// ``makeDirectory(_:_:display:)`` are C strings: a `String` argument converts implicitly,
     /// and hot paths pass a buffer they built in place (no `String`, no allocation).
-    package static func openFile(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
+    package static func openFile(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String)
+        throws(SweepError) -> Int32
+    {
         // O_NONBLOCK: a FIFO planted in the store must not block the scan (reads then fail).
-        try retrying("openat", display()) { regsweep_openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+        try retrying("openat", display()) {
+            regsweep_openat(base, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        }
     }
 
     /// Opens a file for reading by path, following symbolic links (for files outside a store,
     /// such as a registry's `config.yml`, which is often a link into a config-management tree).
     /// Non-blocking, so a FIFO never blocks the caller.
-    package static func openFollowingLinks(_ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
+    package static func openFollowingLinks(_ path: String, display: @autoclosure () -> String) throws(SweepError)
+        -> Int32
+    {
         try retrying("openat", display()) { openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     }
 
     /// Creates (or truncates) a file for writing relative to `base`.
-    package static func createFile(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String, exclusive: Bool = false)
+    package static func createFile(
+        _ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String, exclusive: Bool = false
+    )
         throws(SweepError) -> Int32
     {
         let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
@@ -44,7 +56,9 @@ package enum SystemCalls {
     }
 
     /// Opens (creating if needed) a file to hold an `flock`; never truncates.
-    package static func openLockFile(_ base: Int32, _ path: String, display: @autoclosure () -> String) throws(SweepError) -> Int32 {
+    package static func openLockFile(_ base: Int32, _ path: String, display: @autoclosure () -> String)
+        throws(SweepError) -> Int32
+    {
         try retrying("openat", display()) { openat(base, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644) }
     }
 
@@ -64,7 +78,9 @@ package enum SystemCalls {
     /// Lists a directory's entries (without `.` and `..`) and closes `fd`.
     ///
     /// `DT_UNKNOWN` entries (filesystems without `d_type`) are resolved with `fstatat`.
-    package static func readEntries(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) -> [DirectoryEntry] {
+    package static func readEntries(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError)
+        -> [DirectoryEntry]
+    {
         var entries: [DirectoryEntry] = []
         try forEachEntry(fd, display: display()) { name, kind in
             entries.append(DirectoryEntry(name: String(decoding: name, as: UTF8.self), kind: kind))
@@ -74,7 +90,9 @@ package enum SystemCalls {
 
     /// Lists a directory like ``readEntries(_:display:)``, but returns each directory named
     /// by 64 hex digits as a ``Digest`` parsed straight from the record: no `String` for them.
-    package static func readDigestEntries(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError) -> DigestListing {
+    package static func readDigestEntries(_ fd: Int32, display: @autoclosure () -> String) throws(SweepError)
+        -> DigestListing
+    {
         var listing = DigestListing()
         // Sized once from the first buffer, every record taken as a digest's (88 bytes: 19 + 64 +
         // NUL, padded to 8); later buffers grow it geometrically by appending (an exact reserve per
@@ -85,14 +103,14 @@ package enum SystemCalls {
             filled: { bytes in
                 if !sized { listing.digests.reserveCapacity(bytes / 88) }
                 sized = true
-            }
-        ) { name, kind in
-            if kind == .directory, let digest = Digest.parseHex(name) {
-                listing.digests.append(digest)
-            } else {
-                listing.others.append(DirectoryEntry(name: String(decoding: name, as: UTF8.self), kind: kind))
-            }
-        }
+            },
+            each: { name, kind in
+                if kind == .directory, let digest = Digest.parseHex(name) {
+                    listing.digests.append(digest)
+                } else {
+                    listing.others.append(DirectoryEntry(name: String(decoding: name, as: UTF8.self), kind: kind))
+                }
+            })
         return listing
     }
 
@@ -106,13 +124,15 @@ package enum SystemCalls {
     /// - Parameter filled: called with the byte count of each buffer of records before them.
     private static func forEachEntry(
         _ fd: Int32, display: @autoclosure () -> String, filled filledBuffer: (Int) -> Void = { _ in },
-        _ body: (UnsafeRawBufferPointer, DirectoryEntry.Kind) -> Void
+        each body: (UnsafeRawBufferPointer, DirectoryEntry.Kind) -> Void
     ) throws(SweepError) {
         defer { close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
         defer { buffer.deallocate() }
         while true {
-            let filled = try retrying("getdents64", display()) { regsweep_getdents64(fd, buffer.baseAddress, buffer.count) }
+            let filled = try retrying("getdents64", display()) {
+                regsweep_getdents64(fd, buffer.baseAddress, buffer.count)
+            }
             if filled == 0 { return }
             filledBuffer(filled)
             // Safe: the kernel filled `filled` bytes with whole records (`struct linux_dirent64`:
@@ -142,7 +162,9 @@ package enum SystemCalls {
     }
 
     /// `fstatat` without following a final symlink (a `String` path converts implicitly).
-    package static func stat(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String) throws(SweepError) -> FileInfo {
+    package static func stat(_ base: Int32, _ path: UnsafePointer<CChar>, display: @autoclosure () -> String)
+        throws(SweepError) -> FileInfo
+    {
         var info = Glibc.stat()
         _ = try retrying("fstatat", display()) { fstatat(base, path, &info, AT_SYMLINK_NOFOLLOW) }
         return FileInfo(info)
@@ -156,7 +178,9 @@ package enum SystemCalls {
     }
 
     /// Reads up to `buffer.count` bytes at `offset`; returns the count read (0 at end of file).
-    package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, display: @autoclosure () -> String)
+    package static func read(
+        _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, display: @autoclosure () -> String
+    )
         throws(SweepError) -> Int
     {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
@@ -164,7 +188,9 @@ package enum SystemCalls {
     }
 
     /// Writes all of `bytes` to `fd`.
-    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, display: @autoclosure () -> String) throws(SweepError) {
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, display: @autoclosure () -> String)
+        throws(SweepError)
+    {
         var done = 0
         while done < bytes.count {
             // Safe: done < bytes.count, so the pointer and remaining length stay inside the buffer.
@@ -179,7 +205,9 @@ package enum SystemCalls {
     }
 
     /// Removes a file (or, with `directory`, an empty directory) relative to `base`.
-    package static func unlink(_ base: Int32, _ path: String, directory: Bool, display: @autoclosure () -> String) throws(SweepError) {
+    package static func unlink(_ base: Int32, _ path: String, directory: Bool, display: @autoclosure () -> String)
+        throws(SweepError)
+    {
         _ = try retrying(directory ? "rmdir" : "unlink", display()) {
             unlinkat(base, path, directory ? AT_REMOVEDIR : 0)
         }
@@ -187,7 +215,9 @@ package enum SystemCalls {
     }
 
     /// Renames within the tree (atomic on one filesystem).
-    package static func rename(_ base: Int32, _ from: String, _ to: String, display: @autoclosure () -> String) throws(SweepError) {
+    package static func rename(_ base: Int32, _ from: String, _ to: String, display: @autoclosure () -> String)
+        throws(SweepError)
+    {
         _ = try retrying("renameat", display()) { renameat(base, from, base, to) }
     }
 
@@ -223,7 +253,9 @@ package enum SystemCalls {
     }
 
     /// Sets access and modification time (seconds since 1970) of a path, not following symlinks.
-    package static func setModificationTime(_ base: Int32, _ path: String, seconds: Int, display: @autoclosure () -> String)
+    package static func setModificationTime(
+        _ base: Int32, _ path: String, seconds: Int, display: @autoclosure () -> String
+    )
         throws(SweepError)
     {
         var times = [timespec(tv_sec: seconds, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
@@ -231,7 +263,9 @@ package enum SystemCalls {
     }
 
     /// Sets access and modification time (nanoseconds since 1970) of a path, not following symlinks.
-    package static func setModificationTime(_ base: Int32, _ path: String, nanoseconds: Int64, display: @autoclosure () -> String)
+    package static func setModificationTime(
+        _ base: Int32, _ path: String, nanoseconds: Int64, display: @autoclosure () -> String
+    )
         throws(SweepError)
     {
         let spec = timespec(
@@ -241,7 +275,9 @@ package enum SystemCalls {
     }
 
     /// Maps `length` bytes of `fd` read-only; the caller unmaps with `unmap`.
-    package static func map(_ fd: Int32, length: Int, display: @autoclosure () -> String) throws(SweepError) -> UnsafeRawBufferPointer {
+    package static func map(_ fd: Int32, length: Int, display: @autoclosure () -> String) throws(SweepError)
+        -> UnsafeRawBufferPointer
+    {
         let pointer = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
         if pointer == MAP_FAILED || pointer == nil {
             throw SweepError.system("mmap", errno: Glibc.errno, path: display())
@@ -267,7 +303,9 @@ package enum SystemCalls {
 
     /// Runs `call` until it does not fail with `EINTR`; a negative result throws.
     @inline(__always)
-    private static func retrying<T: BinaryInteger>(_ name: String, _ display: @autoclosure () -> String, _ call: () -> T) throws(SweepError) -> T {
+    private static func retrying<T: BinaryInteger>(
+        _ name: String, _ display: @autoclosure () -> String, _ call: () -> T
+    ) throws(SweepError) -> T {
         while true {
             let result = call()
             if result >= 0 { return result }

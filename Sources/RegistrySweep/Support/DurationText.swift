@@ -43,7 +43,8 @@ public enum DurationText {
     public static func format(_ seconds: Double) -> String {
         var rest = Int(max(0, seconds).rounded())
         var parts: [String] = []
-        for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size || (size == 1 && parts.isEmpty) {
+        for (unit, size) in [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
+        where rest >= size || (size == 1 && parts.isEmpty) {
             parts.append("\(rest / size)\(unit)")
             rest %= size
             if parts.count == 2 { break }

@@ -57,7 +57,9 @@ public enum OutputFile {
     /// - Parameter subject: how `path` is named in the error ("the path", "the baseline path").
     /// - Throws: `.invalidArgument` for a path that names no file (empty, `/`, ends in `/`,
     ///   `.` or `..`).
-    static func split(_ path: String, subject: String = "the path") throws(SweepError) -> (directory: String, name: String) {
+    static func split(_ path: String, subject: String = "the path") throws(SweepError) -> (
+        directory: String, name: String
+    ) {
         let name: String
         let directory: String
         if let slash = path.lastIndex(of: "/") {

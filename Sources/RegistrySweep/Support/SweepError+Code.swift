@@ -95,7 +95,7 @@ extension SweepError {
         public static let invalidManifest = Code("invalidManifest")
 
         /// A manifest is valid JSON of a kind this tool does not know.
-    public static let unknownManifestKind = Code("unknownManifestKind")
+        public static let unknownManifestKind = Code("unknownManifestKind")
 
         /// A blob referenced by a link or a manifest is absent from `blobs/`.
         public static let missingBlob = Code("missingBlob")
@@ -116,7 +116,7 @@ extension SweepError {
         public static let locked = Code("locked")
 
         /// A repository or tag asked for does not exist.
-    public static let unknownReference = Code("unknownReference")
+        public static let unknownReference = Code("unknownReference")
 
         /// A baseline file is damaged or of another version.
         public static let invalidBaseline = Code("invalidBaseline")

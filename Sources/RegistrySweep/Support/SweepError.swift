@@ -92,7 +92,8 @@ public struct SweepError: Error, Sendable, Hashable, CustomStringConvertible {
         case .permissionDenied:
             message += " (run as the user that owns the store, or fix its permissions)"
         case .wrongType:
-            message += " (a node of the store is not of the type the registry layout requires; what it may hold is kept)"
+            message +=
+                " (a node of the store is not of the type the registry layout requires; what it may hold is kept)"
         default:
             break
         }

@@ -72,7 +72,8 @@ package final class BlobHasher {
         local = backend as? any LocalFileAccess
         self.chunkSize = max(chunkSize, 4096)
         self.mapThreshold = max(mapThreshold, 1)
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: local == nil ? 0 : max(chunkSize, 4096), alignment: 64)
+        buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: local == nil ? 0 : max(chunkSize, 4096), alignment: 64)
         slot = mapThreshold == .max || local == nil ? nil : BusErrorGuard.Slot()
     }
 
@@ -97,7 +98,9 @@ package final class BlobHasher {
             let fd = try local.openForReading(path, display: path)
             defer { SystemCalls.close(fd) }
             let info = try SystemCalls.stat(fd, display: path)
-            guard info.isFile else { throw SweepError(.wrongType, "not a regular file (a symbolic link is never followed)", path: path) }
+            guard info.isFile else {
+                throw SweepError(.wrongType, "not a regular file (a symbolic link is never followed)", path: path)
+            }
             if info.size >= mapThreshold, let slot,
                 let reading = try mappedRead(fd, info, path, slot, sha256: sha256, xxh3: useXXH3)
             {

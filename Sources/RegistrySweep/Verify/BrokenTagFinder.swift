@@ -113,7 +113,8 @@ struct BrokenTagFinder {
         guard !snapshot.blobs.contains(id) else { return [] }
         let digest = snapshot.digests[id]
         problems.append(
-            StoreProblem(.missingBlob, "blob is missing from the store", path: StorePath.blobData(digest), digest: digest)
+            StoreProblem(
+                .missingBlob, "blob is missing from the store", path: StorePath.blobData(digest), digest: digest)
         )
         badBlobs[id] = [problems.count - 1]
         return [problems.count - 1]

@@ -28,7 +28,7 @@ struct Quarantine {
     init(store: FileSystemBackend, directory: String) throws(SweepError) {
         do {
             destination = try FileSystemBackend(root: directory, executor: store.executor)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             throw SweepError(
                 .invalidArgument, "the quarantine directory does not exist: create it first, on the store's filesystem",
                 path: directory)
@@ -44,7 +44,7 @@ struct Quarantine {
         let blobDevice: UInt64
         do {
             blobDevice = try store.blockingStat(StorePath.blobShards).device
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             blobDevice = try store.blockingStat("").device
         }
         guard try destination.blockingStat("").device == blobDevice else {
@@ -75,7 +75,7 @@ struct Quarantine {
             let name = attempt == 0 ? hex : "\(hex).\(attempt)"
             do {
                 _ = try destination.blockingStat(name)
-            } catch where error.code == .notFound {
+            } catch  where error.code == .notFound {
                 return name
             }
         }

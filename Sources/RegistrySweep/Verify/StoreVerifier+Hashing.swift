@@ -162,7 +162,8 @@ extension StoreVerifier {
 
     /// Hashes one job: XXH3 against its baseline record, confirmed by SHA-256 on any
     /// disagreement; or SHA-256 (and XXH3 when recording).
-    private static func hash(_ job: HashJob, with hasher: BlobHasher, counters: inout HashCounters) async -> HashOutcome {
+    private static func hash(_ job: HashJob, with hasher: BlobHasher, counters: inout HashCounters) async -> HashOutcome
+    {
         do throws(SweepError) {
             if let record = job.baseline {
                 let reading = try await hasher.read(job.digest, sha256: false, xxh3: true)

@@ -39,7 +39,8 @@ extension StoreVerifier {
             message += "; the file is empty (an interrupted write)"
         }
         message += ". Push the image again, or restore the blob from a backup"
-        return StoreProblem(.digestMismatch, message, path: "\(backend.displayName)/\(StorePath.blobData(digest))", digest: digest)
+        return StoreProblem(
+            .digestMismatch, message, path: "\(backend.displayName)/\(StorePath.blobData(digest))", digest: digest)
     }
 
     /// Warnings for layer links whose blob is absent: what garbage collection leaves behind.

@@ -65,7 +65,8 @@ public struct StoreVerifier: Sendable {
             }
         }
         if options.trustContentTags && options.mode != .fast {
-            throw SweepError(.invalidArgument, "trusting content tags (--trust-etag) needs fast mode (--fast --baseline FILE)")
+            throw SweepError(
+                .invalidArgument, "trusting content tags (--trust-etag) needs fast mode (--fast --baseline FILE)")
         }
         if options.mode == .fast {
             guard let path = options.baseline else {
@@ -177,7 +178,8 @@ public struct StoreVerifier: Sendable {
             for digest in corrupt {
                 do {
                     report.quarantined.append(
-                        try await quarantine.store.executor.run { () throws(SweepError) in try quarantine.move(digest) })
+                        try await quarantine.store.executor.run { () throws(SweepError) in try quarantine.move(digest) }
+                    )
                 } catch {
                     report.problems.append(StoreProblem(error, brokenTags: []))
                 }

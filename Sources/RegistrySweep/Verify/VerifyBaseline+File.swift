@@ -19,7 +19,7 @@ extension VerifyBaseline {
             return try await backend.withContents(of: name, limit: maximumFileSize) { bytes throws(SweepError) in
                 try decode(bytes, path: path)
             }
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             throw SweepError(
                 .invalidBaseline,
                 "no baseline file: run a full verification that writes this baseline first to record one",

@@ -85,7 +85,9 @@ package final class ListingSnapshot: Sendable {
             if let entry = state.listings[base] { return entry }
             let task = Task<KeyListing, any Error> { try await make() }
             state.listings[base] = .making(task)
-            if bounded && state.lastUse.count > capacity, let oldest = state.lastUse.min(by: { $0.value < $1.value })?.key {
+            if bounded && state.lastUse.count > capacity,
+                let oldest = state.lastUse.min(by: { $0.value < $1.value })?.key
+            {
                 state.lastUse[oldest] = nil
                 state.listings[oldest] = nil
             }
@@ -97,7 +99,9 @@ package final class ListingSnapshot: Sendable {
             do {
                 let listing = try await task.value
                 state.withLock { state in
-                    if case .making(let kept) = state.listings[base], kept == task { state.listings[base] = .made(listing) }
+                    if case .making(let kept) = state.listings[base], kept == task {
+                        state.listings[base] = .made(listing)
+                    }
                 }
                 return listing
             } catch let error as SweepError {
@@ -116,7 +120,9 @@ package final class ListingSnapshot: Sendable {
         let shards = StorePath.blobShards + "/"
         guard path.hasPrefix(shards) else { return nil }
         let rest = path.utf8.dropFirst(shards.utf8.count)
-        guard rest.count >= 2, rest.count == 2 || rest[rest.index(rest.startIndex, offsetBy: 2)] == 0x2F else { return nil }
+        guard rest.count >= 2, rest.count == 2 || rest[rest.index(rest.startIndex, offsetBy: 2)] == 0x2F else {
+            return nil
+        }
         return String(path.utf8.prefix(shards.utf8.count + 2))!
     }
 

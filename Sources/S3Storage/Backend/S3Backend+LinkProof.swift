@@ -58,7 +58,8 @@ extension S3Backend {
         let grandparentEnd = parentSlash
         // In a listing of `_layers`, the relative path starts at `sha256`.
         let grandparentSlash = relative.utf8[..<grandparentEnd].lastIndex(of: 0x2F)
-        let grandparent = relative[(grandparentSlash.map { relative.utf8.index(after: $0) } ?? relative.startIndex)..<grandparentEnd]
+        let grandparent = relative[
+            (grandparentSlash.map { relative.utf8.index(after: $0) } ?? relative.startIndex)..<grandparentEnd]
         if grandparent == "sha256" {
             return Digest.parseHex(String(parent)) == nil ? [] : [parent]
         }
@@ -68,7 +69,9 @@ extension S3Backend {
         let aboveTag = relative[..<grandparentSlash]
         guard parent == "current", aboveTag == "tags" || aboveTag.hasSuffix("/tags") else { return [] }
         let tag = String(relative[..<grandparentEnd])
-        guard let history = listing.children(of: tag + "/index/sha256"), history.count <= maxTagCandidates else { return [] }
+        guard let history = listing.children(of: tag + "/index/sha256"), history.count <= maxTagCandidates else {
+            return []
+        }
         return history.compactMap { entry in
             entry.kind == .directory && Digest.parseHex(entry.name) != nil ? Substring(entry.name) : nil
         }

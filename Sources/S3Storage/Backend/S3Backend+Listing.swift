@@ -6,7 +6,9 @@ extension S3Backend {
     /// The snapshot listing that answers for `path` (the listing, the store path it covers, and
     /// `path` relative to that), when this is a ``snapshotView()`` and the path lies in a blob
     /// shard or the repositories tree.
-    func snapshotListing(for path: String) async throws(SweepError) -> (listing: KeyListing, base: String, relative: String)? {
+    func snapshotListing(for path: String) async throws(SweepError) -> (
+        listing: KeyListing, base: String, relative: String
+    )? {
         guard let snapshot = listings, let base = snapshot.base(for: path) else { return nil }
         let backend = self
         let listing = try await snapshot.listing(base) { () async throws(SweepError) in
@@ -42,12 +44,14 @@ extension S3Backend {
                     group.addTask {
                         await Self.indexed(index) { () async throws(SweepError) in
                             var objects = KeyListing()
-                            let below = try await backend.delimitedNames(below: name, prefix: prefix, base: base, into: &objects)
+                            let below = try await backend.delimitedNames(
+                                below: name, prefix: prefix, base: base, into: &objects)
                             return (below, objects)
                         }
                     }
                 }
-                var results = [Result<([String], KeyListing), SweepError>](repeating: .success(([], KeyListing())), count: firstLevel.count)
+                var results = [Result<([String], KeyListing), SweepError>](
+                    repeating: .success(([], KeyListing())), count: firstLevel.count)
                 while let (index, result) = await group.next() { results[index] = result }
                 return results
             }
@@ -102,7 +106,8 @@ extension S3Backend {
             }
             for object in page.objects where object.key.hasPrefix(listed) {
                 objects.appendBytes(
-                    object.key.utf8.dropFirst(prefix.utf8.count), size: object.size, modified: widened(object.lastModified),
+                    object.key.utf8.dropFirst(prefix.utf8.count), size: object.size,
+                    modified: widened(object.lastModified),
                     tag: object.contentTag, md5: linkProofMD5(object))
             }
             return true
@@ -167,7 +172,8 @@ extension S3Backend {
                 if let end, !object.key.utf8.lexicographicallyPrecedes(end.utf8) { return false }
                 if let first, object.key.utf8.lexicographicallyPrecedes(first.utf8) { continue }
                 listing.appendBytes(
-                    object.key.utf8.dropFirst(root.utf8.count), size: object.size, modified: widened(object.lastModified),
+                    object.key.utf8.dropFirst(root.utf8.count), size: object.size,
+                    modified: widened(object.lastModified),
                     tag: object.contentTag, md5: linkProofMD5(object))
             }
             return true
@@ -197,7 +203,9 @@ extension S3Backend {
             return true
         }
         if entries.isEmpty {
-            if try await objectInfo(path) != nil { throw SweepError(.wrongType, "not a directory (an object)", path: path) }
+            if try await objectInfo(path) != nil {
+                throw SweepError(.wrongType, "not a directory (an object)", path: path)
+            }
             // A prefix holding only a directory marker ("path/") is empty, not absent.
             throw SweepError(.notFound, "no such directory", path: path)
         }
@@ -247,7 +255,9 @@ extension S3Backend {
         let page = try await client.listPage(prefix: key, path: path)
         if let first = page.objects.first, first.key == key {
             if try await keysBelow(key, in: page, path: path) {
-                return FileInfo(size: 0, modified: Timestamp.now() + configuration.clockAllowance, isFile: false, isDirectory: false)
+                return FileInfo(
+                    size: 0, modified: Timestamp.now() + configuration.clockAllowance, isFile: false, isDirectory: false
+                )
             }
             return FileInfo(
                 size: first.size, modified: widened(first.lastModified), isFile: true, isDirectory: false,

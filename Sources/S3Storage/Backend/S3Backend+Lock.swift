@@ -85,7 +85,8 @@ extension S3Backend {
             return "another regsweep run holds the lock of \(store) (object \(key), unreadable); nothing was changed"
         }
         let expired = holder.expiresAt < Timestamp.now()
-        return "another regsweep run holds the lock of \(store): host \(holder.host), pid \(holder.pid), since \(holder.started)"
+        return
+            "another regsweep run holds the lock of \(store): host \(holder.host), pid \(holder.pid), since \(holder.started)"
             + (expired
                 ? "; it expired at \(holder.expires) (the run crashed?): delete the object \(key) once that run is known to be gone"
                 : ", until \(holder.expires) unless renewed")

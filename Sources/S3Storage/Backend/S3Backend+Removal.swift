@@ -25,7 +25,9 @@ extension S3Backend {
     /// One listing of `path` and everything below it, then one DeleteObjects per 1,000 old keys;
     /// `last` (relative to `path`) is deleted in a request of its own after every other key's
     /// deletion was acknowledged, and only if nothing below `path` is young.
-    public func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError) -> Bool {
+    public func removeUnlessYoung(_ path: String, modifiedAfter cutoff: Double, last: String?) async throws(SweepError)
+        -> Bool
+    {
         try check(path)
         let keys = try await keysNow(path)
         if keys.isEmpty {
@@ -63,7 +65,9 @@ extension S3Backend {
         var markers: Set<String> = [root + "/"]
         for key in keys where key.hasPrefix(root + "/") {
             var directory = Substring(key)
-            while let slash = directory.lastIndex(of: "/"), directory.distance(from: directory.startIndex, to: slash) > root.count {
+            while let slash = directory.lastIndex(of: "/"),
+                directory.distance(from: directory.startIndex, to: slash) > root.count
+            {
                 directory = directory[..<slash]
                 markers.insert(String(directory) + "/")
             }

@@ -153,8 +153,10 @@ public struct S3Backend: StorageBackend {
         if let proven = await provenLinkContent(path), proven.count <= limit { return proven }
         do {
             return try await client.getObject(key(path), limit: limit, path: path)
-        } catch where error.code == .notFound {
-            if try await isPrefix(path) { throw SweepError(.wrongType, "not a file (a prefix of other objects)", path: path) }
+        } catch  where error.code == .notFound {
+            if try await isPrefix(path) {
+                throw SweepError(.wrongType, "not a file (a prefix of other objects)", path: path)
+            }
             throw error
         }
     }
@@ -185,7 +187,9 @@ public struct S3Backend: StorageBackend {
                         let index = started
                         let path = "\(directory)/\(digests[index].hex)/\(leaf)"
                         group.addTask {
-                            await Self.indexed(index) { () async throws(SweepError) in try await read(path, limit: limit) }
+                            await Self.indexed(index) { () async throws(SweepError) in
+                                try await read(path, limit: limit)
+                            }
                         }
                         started += 1
                         running += 1
@@ -245,7 +249,9 @@ public struct S3Backend: StorageBackend {
     package func putObject(_ path: String, _ body: [UInt8]) async throws(SweepError) {
         try check(path)
         let response = try await client.putObject(key(path), body: body, ifNoneMatch: false, path: path)
-        guard response.isSuccess else { throw SweepError(.io, "S3 PutObject answered HTTP \(response.status)", path: path) }
+        guard response.isSuccess else {
+            throw SweepError(.io, "S3 PutObject answered HTTP \(response.status)", path: path)
+        }
     }
 
     // MARK: Incomplete uploads

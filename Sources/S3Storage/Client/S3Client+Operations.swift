@@ -19,15 +19,22 @@ extension S3Client {
         prefix: String, delimiter: String? = nil, startAfter: String? = nil, token: String? = nil, maxKeys: Int = 1000,
         path: String?
     ) async throws(SweepError) -> ListObjectsPage {
-        var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
+        var query: [(name: String, value: String)] = [
+            ("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys)),
+        ]
         if let delimiter { query.append(("delimiter", delimiter)) }
-        if let token { query.append(("continuation-token", token)) } else if let startAfter { query.append(("start-after", startAfter)) }
+        if let token {
+            query.append(("continuation-token", token))
+        } else if let startAfter {
+            query.append(("start-after", startAfter))
+        }
         let response = try await send(.GET, key: "", query: query, operation: "ListObjectsV2", path: path)
         guard response.isSuccess else { throw response.listingError("ListObjectsV2", path: path) }
         do {
             return try ListObjectsPage(xml: response.body)
         } catch {
-            throw SweepError(.io, "S3 ListObjectsV2 answered a page that cannot be read: \(error.message)", path: path, cause: error)
+            throw SweepError(
+                .io, "S3 ListObjectsV2 answered a page that cannot be read: \(error.message)", path: path, cause: error)
         }
     }
 
@@ -44,10 +51,12 @@ extension S3Client {
         var seen: Set<String> = []
         while true {
             let page = try await listPage(
-                prefix: prefix, delimiter: delimiter, startAfter: startAfter, token: token, maxKeys: maxKeys, path: path)
+                prefix: prefix, delimiter: delimiter, startAfter: startAfter, token: token, maxKeys: maxKeys, path: path
+            )
             guard try body(page), page.isTruncated else { return }
             guard let next = page.nextContinuationToken, seen.insert(next).inserted else {
-                throw SweepError(.io, "S3 ListObjectsV2 answered a truncated page without a new continuation token", path: path)
+                throw SweepError(
+                    .io, "S3 ListObjectsV2 answered a truncated page without a new continuation token", path: path)
             }
             token = next
         }
@@ -71,18 +80,22 @@ extension S3Client {
         let body = try DeleteObjectsRequest.body(keys: keys)
         let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()
         let response = try await send(
-            .POST, key: "", query: [("delete", "")], headers: [("content-md5", md5), ("content-type", "application/xml")],
+            .POST, key: "", query: [("delete", "")],
+            headers: [("content-md5", md5), ("content-type", "application/xml")],
             body: body, operation: "DeleteObjects", path: path)
         guard response.isSuccess else { throw response.error("DeleteObjects", path: path) }
         var result: DeleteObjectsResult
         do {
             result = try DeleteObjectsResult(xml: response.body)
         } catch {
-            throw SweepError(.io, "S3 DeleteObjects answered a result that cannot be read: \(error.message)", path: path, cause: error)
+            throw SweepError(
+                .io, "S3 DeleteObjects answered a result that cannot be read: \(error.message)", path: path,
+                cause: error)
         }
         let answered = Set(result.deleted).union(result.failures.map(\.key))
         for key in keys where !answered.contains(key) {
-            result.failures.append(.init(key: key, code: "NoAnswer", message: "the DeleteObjects answer does not name this key"))
+            result.failures.append(
+                .init(key: key, code: "NoAnswer", message: "the DeleteObjects answer does not name this key"))
         }
         return result
     }
@@ -91,7 +104,9 @@ extension S3Client {
     ///
     /// - Parameter ifNoneMatch: send `If-None-Match: *` (create only if absent).
     /// - Returns: the response (412 when the key exists and the condition held).
-    func putObject(_ key: String, body: [UInt8], ifNoneMatch: Bool, path: String?) async throws(SweepError) -> S3Response {
+    func putObject(_ key: String, body: [UInt8], ifNoneMatch: Bool, path: String?) async throws(SweepError)
+        -> S3Response
+    {
         var headers: [(name: String, value: String)] = [("content-type", "application/json")]
         if ifNoneMatch { headers.append(("if-none-match", "*")) }
         return try await send(.PUT, key: key, headers: headers, body: body, operation: "PutObject", path: path)
@@ -120,12 +135,17 @@ extension S3Client {
             do {
                 page = try MultipartUploadsPage(xml: response.body)
             } catch {
-                throw SweepError(.io, "S3 ListMultipartUploads answered a page that cannot be read: \(error.message)", path: path, cause: error)
+                throw SweepError(
+                    .io, "S3 ListMultipartUploads answered a page that cannot be read: \(error.message)", path: path,
+                    cause: error)
             }
             uploads += page.uploads
             guard page.isTruncated else { return uploads }
-            guard let key = page.nextKeyMarker, let id = page.nextUploadIDMarker, seen.insert(key + "\u{0}" + id).inserted else {
-                throw SweepError(.io, "S3 ListMultipartUploads answered a truncated page without new markers", path: path)
+            guard let key = page.nextKeyMarker, let id = page.nextUploadIDMarker,
+                seen.insert(key + "\u{0}" + id).inserted
+            else {
+                throw SweepError(
+                    .io, "S3 ListMultipartUploads answered a truncated page without new markers", path: path)
             }
             markers = (key, id)
         }
@@ -135,7 +155,8 @@ extension S3Client {
     ///
     /// - Throws: `.notFound` when it is gone (`NoSuchUpload`); others.
     func abortMultipartUpload(_ key: String, uploadID: String, path: String?) async throws(SweepError) {
-        let response = try await send(.DELETE, key: key, query: [("uploadId", uploadID)], operation: "AbortMultipartUpload", path: path)
+        let response = try await send(
+            .DELETE, key: key, query: [("uploadId", uploadID)], operation: "AbortMultipartUpload", path: path)
         guard response.isSuccess else { throw response.error("AbortMultipartUpload", path: path) }
     }
 }

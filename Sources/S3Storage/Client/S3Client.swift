@@ -92,7 +92,8 @@ final class S3Client: Sendable {
                 switch failure {
                 case .tooLarge(let size):
                     throw SweepError(
-                        .invalidArgument, "S3 \(operation): the object is \(size) bytes, more than the \(maxBody) accepted",
+                        .invalidArgument,
+                        "S3 \(operation): the object is \(size) bytes, more than the \(maxBody) accepted",
                         path: path)
                 case .signing(let error):
                     throw error
@@ -103,7 +104,8 @@ final class S3Client: Sendable {
             }
         }
         throw SweepError(
-            .io, "S3 \(operation) failed after \(configuration.maxAttempts) attempts (last: \(lastFailure))", path: path)
+            .io, "S3 \(operation) failed after \(configuration.maxAttempts) attempts (last: \(lastFailure))", path: path
+        )
     }
 
     /// The longest error answer read (an S3 error document is well under 1 KiB).
@@ -125,7 +127,8 @@ final class S3Client: Sendable {
         defer { limiter.release() }
         let request = try makeRequest(method, key: key, query: query, headers: headers, body: body)
         requestCount.add(1, ordering: .relaxed)
-        let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
+        let response = try await http.execute(
+            request, timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
         // `maxBody` bounds an object, not an error answer: a 404 or 503 whose XML (or a proxy's
         // page) is longer than a small object's limit is still that status.
         let success = (200..<300).contains(response.status.code)
@@ -133,7 +136,9 @@ final class S3Client: Sendable {
         // A HEAD answer's Content-Length is the object's, not a body's.
         let length = method == .HEAD ? nil : response.headers.first(name: "content-length").flatMap(Int.init)
         func tooLong(_ size: Int) -> any Error {
-            success ? AttemptFailure.tooLarge(size) : SweepError(.io, "S3 answered HTTP \(response.status.code) with a \(size)-byte body")
+            success
+                ? AttemptFailure.tooLarge(size)
+                : SweepError(.io, "S3 answered HTTP \(response.status.code) with a \(size)-byte body")
         }
         if let length, length > cap { throw tooLong(length) }
         // Appended chunk by chunk into one array of the announced size (collecting into a buffer
@@ -236,11 +241,14 @@ extension S3Client {
                 await limiter.acquire()
                 defer { limiter.release() }
                 requestCount.add(1, ordering: .relaxed)
-                let response = try await http.execute(request, timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
+                let response = try await http.execute(
+                    request, timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
                 let status = Int(response.status.code)
                 guard (200..<300).contains(status) else {
                     var buffer = try await response.body.collect(upTo: 1 << 20)
-                    let answer = S3Response(status: status, headers: response.headers, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+                    let answer = S3Response(
+                        status: status, headers: response.headers,
+                        body: buffer.readBytes(length: buffer.readableBytes) ?? [])
                     if answer.isRetryable && attempt < configuration.maxAttempts {
                         lastFailure = "HTTP \(status)"
                         continue
@@ -253,7 +261,8 @@ extension S3Client {
                     buffer.withUnsafeReadableBytes { raw in
                         var offset = 0
                         while offset < raw.count && failure == nil {
-                            let piece = UnsafeRawBufferPointer(rebasing: raw[offset..<min(offset + max(1, chunkSize), raw.count)])
+                            let piece = UnsafeRawBufferPointer(
+                                rebasing: raw[offset..<min(offset + max(1, chunkSize), raw.count)])
                             do throws(SweepError) { try body(piece) } catch { failure = error }
                             offset += piece.count
                         }
@@ -262,7 +271,8 @@ extension S3Client {
                     delivered += buffer.readableBytes
                 }
                 if let expected, expected != delivered {
-                    throw StreamFailure.final(SweepError(.io, "S3 GetObject ended after \(delivered) of \(expected) bytes", path: path))
+                    throw StreamFailure.final(
+                        SweepError(.io, "S3 GetObject ended after \(delivered) of \(expected) bytes", path: path))
                 }
                 return delivered
             } catch StreamFailure.final(let error) {
@@ -275,7 +285,8 @@ extension S3Client {
                 lastFailure = "\(error)"
             }
         }
-        throw SweepError(.io, "S3 GetObject failed after \(configuration.maxAttempts) attempts (last: \(lastFailure))", path: path)
+        throw SweepError(
+            .io, "S3 GetObject failed after \(configuration.maxAttempts) attempts (last: \(lastFailure))", path: path)
     }
 
     private enum StreamFailure: Error {

@@ -21,7 +21,8 @@ struct S3Response: Sendable {
     var isRetryable: Bool {
         if [500, 502, 503, 504].contains(status) { return true }
         if status == 400 || status == 429, let code = errorCode {
-            return ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "TooManyRequests"].contains(code)
+            return ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "TooManyRequests"].contains(
+                code)
         }
         return false
     }

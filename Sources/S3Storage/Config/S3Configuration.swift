@@ -37,7 +37,9 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
     }
 
     /// The store and the access key id: never a secret.
-    public var description: String { "\(location) (endpoint \(location.scheme)://\(location.host):\(location.port), \(credentials))" }
+    public var description: String {
+        "\(location) (endpoint \(location.scheme)://\(location.host):\(location.port), \(credentials))"
+    }
 
     /// Reads the registry's `storage.s3` section (`bucket`, `region`, `regionendpoint`,
     /// `rootdirectory`, `accesskey`, `secretkey`, `secure`, `v4auth`, `forcepathstyle`).
@@ -98,7 +100,8 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
         let location: S3Location
         if let endpoint {
             location = try Self.location(
-                endpoint: endpoint, defaultScheme: "https", bucket: bucket, rootDirectory: root, region: region, pathStyle: true)
+                endpoint: endpoint, defaultScheme: "https", bucket: bucket, rootDirectory: root, region: region,
+                pathStyle: true)
         } else {
             location = try S3Location(
                 scheme: "https", host: "s3.\(region).amazonaws.com", port: 443, bucket: bucket, rootDirectory: root,
@@ -106,7 +109,8 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
         }
         self.init(
             location: location,
-            credentials: try Self.credentials(accessKey: nil, secretKey: nil, sessionToken: nil, environment: environment))
+            credentials: try Self.credentials(
+                accessKey: nil, secretKey: nil, sessionToken: nil, environment: environment))
     }
 
     /// An endpoint URL (`http://127.0.0.1:8333`, `https://minio.example`, or a bare host).
@@ -149,7 +153,8 @@ public struct S3Configuration: Sendable, CustomStringConvertible {
         else {
             throw SweepError(
                 .invalidConfig,
-                "no S3 credentials: set accesskey and secretkey in storage.s3, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+                "no S3 credentials: set accesskey and secretkey in storage.s3, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            )
         }
         let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         return S3Credentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)

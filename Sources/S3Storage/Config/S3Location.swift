@@ -38,10 +38,13 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
                 .invalidConfig,
                 "\"\(bucket)\" is not a valid bucket name (3-63 characters: lowercase letters, digits, '.', '-', '_')")
         }
-        guard !region.isEmpty else { throw SweepError(.invalidConfig, "the S3 region is empty: give it (e.g. us-east-1)") }
+        guard !region.isEmpty else {
+            throw SweepError(.invalidConfig, "the S3 region is empty: give it (e.g. us-east-1)")
+        }
         let root = Self.trimmedRoot(rootDirectory)
         guard root.isEmpty || StorePath.isSafe(root) else {
-            throw SweepError(.invalidConfig, "the S3 root directory \"\(rootDirectory)\" has an empty, '.' or '..' component")
+            throw SweepError(
+                .invalidConfig, "the S3 root directory \"\(rootDirectory)\" has an empty, '.' or '..' component")
         }
         self.scheme = scheme
         self.host = host
@@ -63,7 +66,9 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
     /// S3's bucket naming rules, relaxed to what S3-compatible stores accept (`_`, uppercase is not).
     static func isValidBucket(_ name: String) -> Bool {
         (3...63).contains(name.utf8.count)
-            && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F }
+            && name.utf8.allSatisfy {
+                ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F
+            }
     }
 
     /// `s3://bucket/root`: the store, never a credential.

@@ -252,8 +252,10 @@ struct KeyRun: Sendable {
         var high = count
         while low < high {
             let middle = (low + high) / 2
-            let starts = heldAsDigests
-                ? compareDigestKey(middle, prefix[...], prefixOnly: true) == 0 : key(middle).plainBytes!.starts(with: prefix)
+            let starts =
+                heldAsDigests
+                ? compareDigestKey(middle, prefix[...], prefixOnly: true) == 0
+                : key(middle).plainBytes!.starts(with: prefix)
             if starts { low = middle + 1 } else { high = middle }
         }
         return start..<low

@@ -83,8 +83,10 @@ package final class SigV4Signer: Sendable, CustomStringConvertible, CustomReflec
             ("host", host), ("x-amz-content-sha256", payloadHash), ("x-amz-date", amzDate),
         ]
         if let token = credentials.sessionToken { signed.append(("x-amz-security-token", token)) }
-        let reserved: Set<String> = ["host", "authorization", "x-amz-date", "x-amz-content-sha256",
-                                     "x-amz-security-token"]
+        let reserved: Set<String> = [
+            "host", "authorization", "x-amz-date", "x-amz-content-sha256",
+            "x-amz-security-token",
+        ]
         var seen: Set<String> = []
         for header in headers {
             let name = header.name.lowercased()
@@ -111,15 +113,18 @@ package final class SigV4Signer: Sendable, CustomStringConvertible, CustomReflec
         canonical += "\n" + signedHeaders + "\n" + payloadHash
 
         let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
+        let stringToSign =
+            "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
             + Self.hex(SHA256.hash(data: Array(canonical.utf8)))
         let mac = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(day: day))
         let signature = Self.hex(mac)
 
         var out: [(name: String, value: String)] = [
-            ("Authorization",
-             "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), "
-                + "SignedHeaders=\(signedHeaders), Signature=\(signature)"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), "
+                    + "SignedHeaders=\(signedHeaders), Signature=\(signature)"
+            ),
             ("x-amz-date", amzDate),
             ("x-amz-content-sha256", payloadHash),
         ]

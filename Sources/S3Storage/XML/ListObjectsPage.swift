@@ -104,7 +104,9 @@ private struct ListObjectsReader: XMLVisitor {
         }
 
         func required(_ name: String, in parent: String) throws(SweepError) -> String {
-            guard let text = try optional(name, in: parent) else { throw S3XMLError.invalid(response, "<\(parent)> has no <\(name)>") }
+            guard let text = try optional(name, in: parent) else {
+                throw S3XMLError.invalid(response, "<\(parent)> has no <\(name)>")
+            }
             return text
         }
     }
@@ -182,14 +184,16 @@ private struct ListObjectsReader: XMLVisitor {
         guard !key.isEmpty else { throw S3XMLError.invalid(Self.response, "a <Contents> entry has an empty <Key>") }
         let sizeText = try size.required("Size", in: parent)
         guard let size = XMLElement.count(sizeText) else {
-            throw S3XMLError.invalid(Self.response, "<Size> in <\(parent)> is not a non-negative integer: '\(sizeText)'")
+            throw S3XMLError.invalid(
+                Self.response, "<Size> in <\(parent)> is not a non-negative integer: '\(sizeText)'")
         }
         let dateText = try lastModified.required("LastModified", in: parent)
         guard let seconds = ISO8601Timestamp.seconds(XMLElement.trimmed(dateText)) else {
             throw S3XMLError.invalid(
                 Self.response, "<LastModified> in <\(parent)> is not an ISO 8601 timestamp: '\(dateText)'")
         }
-        return ObjectEntry(key: key, size: size, lastModified: seconds, etag: try etag.optional("ETag", in: parent) ?? "")
+        return ObjectEntry(
+            key: key, size: size, lastModified: seconds, etag: try etag.optional("ETag", in: parent) ?? "")
     }
 
     /// The page, once the body has been read whole.
@@ -204,7 +208,9 @@ private struct ListObjectsReader: XMLVisitor {
         switch XMLElement.trimmed(truncatedText) {
         case "true": truncated = true
         case "false": truncated = false
-        default: throw S3XMLError.invalid(Self.response, "<IsTruncated> in <\(root)> is not true or false: '\(truncatedText)'")
+        default:
+            throw S3XMLError.invalid(
+                Self.response, "<IsTruncated> in <\(root)> is not true or false: '\(truncatedText)'")
         }
         let next = try token.optional("NextContinuationToken", in: root)
         if truncated, next?.isEmpty ?? true {
@@ -213,11 +219,13 @@ private struct ListObjectsReader: XMLVisitor {
         var count: Int?
         if let text = try keyCount.optional("KeyCount", in: root) {
             guard let value = XMLElement.count(text) else {
-                throw S3XMLError.invalid(Self.response, "<KeyCount> in <\(root)> is not a non-negative integer: '\(text)'")
+                throw S3XMLError.invalid(
+                    Self.response, "<KeyCount> in <\(root)> is not a non-negative integer: '\(text)'")
             }
             count = value
         }
         return ListObjectsPage(
-            objects: objects, commonPrefixes: prefixes, isTruncated: truncated, nextContinuationToken: next, keyCount: count)
+            objects: objects, commonPrefixes: prefixes, isTruncated: truncated, nextContinuationToken: next,
+            keyCount: count)
     }
 }

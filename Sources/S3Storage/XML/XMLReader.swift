@@ -237,8 +237,9 @@ extension XMLReader {
             guard index < bytes.count else { throw S3XMLError.malformed("the body ends inside \(what)", at: start) }
             guard index > start else { throw S3XMLError.malformed("a missing name in \(what)", at: start) }
             let first = bytes[start]
-            guard first >= 0x80 || first == UInt8(ascii: "_") || first == UInt8(ascii: ":")
-                || (first | 0x20 >= UInt8(ascii: "a") && first | 0x20 <= UInt8(ascii: "z"))
+            guard
+                first >= 0x80 || first == UInt8(ascii: "_") || first == UInt8(ascii: ":")
+                    || (first | 0x20 >= UInt8(ascii: "a") && first | 0x20 <= UInt8(ascii: "z"))
             else {
                 throw S3XMLError.malformed("an invalid name in \(what)", at: start)
             }

@@ -21,7 +21,8 @@ extension ChildProcess {
     ///   - name: the loop's process name (`$0`), for `ps`.
     ///   - killAfter: seconds between SIGTERM and SIGKILL, or `nil` for SIGTERM only.
     static func watchdog(for pid: Int32, name: String, killAfter: Int? = nil) -> ChildProcess? {
-        let stop = killAfter.map { "{ kill -TERM \"$2\" 2>/dev/null; sleep \($0); kill -KILL \"$2\" 2>/dev/null; }" }
+        let stop =
+            killAfter.map { "{ kill -TERM \"$2\" 2>/dev/null; sleep \($0); kill -KILL \"$2\" 2>/dev/null; }" }
             ?? "kill -TERM \"$2\" 2>/dev/null"
         return try? ChildProcess.spawn(
             "/bin/sh",

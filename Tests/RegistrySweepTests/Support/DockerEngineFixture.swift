@@ -294,7 +294,9 @@ final class DockerEngineFixture: @unchecked Sendable {
             executable, args, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         guard outcome.termination == .exited(0) else {
             throw DockerEngineFixtureError(
-                description: "\(executable) \(args.joined(separator: " ")) ended with \(outcome.termination): \(outcome.errorText)")
+                description:
+                    "\(executable) \(args.joined(separator: " ")) ended with \(outcome.termination): \(outcome.errorText)"
+            )
         }
         return outcome.outputText
     }

@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 
 // Deterministic builders for registry test content: blobs, image configs and every
 // manifest kind the storage layer knows (see RegistryServer.swift for the API notes).
@@ -224,12 +224,13 @@ enum ImageFactory {
     /// A Docker schema 2 image manifest (with `mediaType`) for `config` and `layers`, then any
     /// `foreignLayers` (descriptors with `urls`, not pushed). Does not throw.
     static func schema2Manifest(config: Blob, layers: [Blob], foreignLayers: [FixtureDescriptor] = []) -> [UInt8] {
-        encode(ImageManifestJSON(
-            mediaType: FixtureMediaType.dockerManifest,
-            artifactType: nil,
-            config: FixtureDescriptor(config, mediaType: FixtureMediaType.dockerConfig),
-            layers: layers.map { FixtureDescriptor($0, mediaType: FixtureMediaType.dockerLayer) } + foreignLayers,
-            subject: nil))
+        encode(
+            ImageManifestJSON(
+                mediaType: FixtureMediaType.dockerManifest,
+                artifactType: nil,
+                config: FixtureDescriptor(config, mediaType: FixtureMediaType.dockerConfig),
+                layers: layers.map { FixtureDescriptor($0, mediaType: FixtureMediaType.dockerLayer) } + foreignLayers,
+                subject: nil))
     }
 
     /// An OCI image manifest; `subject` makes it a referrer, `includeMediaType: false` omits the
@@ -239,12 +240,13 @@ enum ImageFactory {
         includeMediaType: Bool = true, configMediaType: String = FixtureMediaType.ociConfig,
         foreignLayers: [FixtureDescriptor] = []
     ) -> [UInt8] {
-        encode(ImageManifestJSON(
-            mediaType: includeMediaType ? FixtureMediaType.ociManifest : nil,
-            artifactType: artifactType,
-            config: FixtureDescriptor(config, mediaType: configMediaType),
-            layers: layers.map { FixtureDescriptor($0, mediaType: FixtureMediaType.ociLayer) } + foreignLayers,
-            subject: subject))
+        encode(
+            ImageManifestJSON(
+                mediaType: includeMediaType ? FixtureMediaType.ociManifest : nil,
+                artifactType: artifactType,
+                config: FixtureDescriptor(config, mediaType: configMediaType),
+                layers: layers.map { FixtureDescriptor($0, mediaType: FixtureMediaType.ociLayer) } + foreignLayers,
+                subject: subject))
     }
 
     /// An OCI index (`docker: false`) or Docker manifest list (`docker: true`) of `children`;
@@ -254,10 +256,11 @@ enum ImageFactory {
         includeMediaType: Bool = true
     ) -> [UInt8] {
         let mediaType = docker ? FixtureMediaType.dockerManifestList : FixtureMediaType.ociIndex
-        return encode(IndexJSON(
-            mediaType: includeMediaType || docker ? mediaType : nil,
-            manifests: children,
-            subject: docker ? nil : subject))
+        return encode(
+            IndexJSON(
+                mediaType: includeMediaType || docker ? mediaType : nil,
+                manifests: children,
+                subject: docker ? nil : subject))
     }
 
     /// Raw OCI 1.1-rc artifact manifest (`blobs[]`, optional `subject`). Registry 2.8.2 answers
@@ -267,10 +270,11 @@ enum ImageFactory {
         artifactType: String = "application/vnd.example.signature",
         blobMediaType: String = "application/octet-stream"
     ) -> [UInt8] {
-        encode(ArtifactJSON(
-            artifactType: artifactType,
-            blobs: blobs.map { FixtureDescriptor($0, mediaType: blobMediaType) },
-            subject: subject))
+        encode(
+            ArtifactJSON(
+                artifactType: artifactType,
+                blobs: blobs.map { FixtureDescriptor($0, mediaType: blobMediaType) },
+                subject: subject))
     }
 
     /// Encodes `value` as compact JSON with sorted keys and unescaped slashes. Does not throw
@@ -332,7 +336,8 @@ extension RegistryServer {
                 try await pushBlob(repository, blob.bytes)
             }
         }
-        let manifest = oci
+        let manifest =
+            oci
             ? ImageFactory.ociManifest(
                 config: config, layers: layers, subject: subject, artifactType: artifactType,
                 includeMediaType: includeMediaType, foreignLayers: foreignLayers)
@@ -358,7 +363,8 @@ extension RegistryServer {
             let image = try await pushImage(
                 repository, tag: nil, layers: child.layers, config: child.config, oci: !docker)
             let architectures = ImageFactory.defaultArchitectures
-            let platform = child.platform
+            let platform =
+                child.platform
                 ?? FixturePlatform(architecture: architectures[position % architectures.count])
             pushed.append(image)
             entries.append(image.descriptor(platform: platform))
@@ -487,7 +493,8 @@ extension RegistryServer {
                 got: pulled.status, body: String(decoding: pulled.body.prefix(500), as: UTF8.self))
         }
         if pulled.body != expected.bytes {
-            let firstDifference = zip(pulled.body, expected.bytes).enumerated()
+            let firstDifference =
+                zip(pulled.body, expected.bytes).enumerated()
                 .first { $0.element.0 != $0.element.1 }?.offset ?? min(pulled.body.count, expected.size)
             throw RegistryFixtureError.mismatch(
                 "\(role) \(expected.digest): got \(pulled.body.count) bytes \(ImageFactory.digest(of: pulled.body)), "

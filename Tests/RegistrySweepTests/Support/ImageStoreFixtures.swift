@@ -1,6 +1,6 @@
+import DockerImageStore
 import Foundation
 import RegistrySweep
-import DockerImageStore
 
 import struct Crypto.SHA256
 

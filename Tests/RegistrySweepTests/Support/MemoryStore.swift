@@ -47,7 +47,8 @@ struct MemoryStore {
             let manifest = try blob(text)
             for digest in [config] + layers { try link(FixtureStore.layerLink(repository, digest), digest) }
             try link(FixtureStore.revisionLink(repository, manifest), manifest)
-            return FixtureStore.Image(manifest: manifest, config: config, layers: layers, manifestBytes: Array(text.utf8))
+            return FixtureStore.Image(
+                manifest: manifest, config: config, layers: layers, manifestBytes: Array(text.utf8))
         }
         func tag(_ repository: String, _ name: String, _ digest: Digest) throws {
             try link(FixtureStore.tagCurrent(repository, name), digest)
@@ -66,7 +67,10 @@ struct MemoryStore {
         try link(FixtureStore.layerLink("app", referrerConfig), referrerConfig)
         try link(FixtureStore.revisionLink("app", referrer), referrer)
 
-        children = [try image("team/multi", seed: "multi amd64", oci: true), try image("team/multi", seed: "multi arm64", oci: true)]
+        children = [
+            try image("team/multi", seed: "multi amd64", oci: true),
+            try image("team/multi", seed: "multi arm64", oci: true),
+        ]
         index = try blob(FixtureStore.ociIndex(children.map(\.manifest)))
         try link(FixtureStore.revisionLink("team/multi", index), index)
         try tag("team/multi", "latest", index)

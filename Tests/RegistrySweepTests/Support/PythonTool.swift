@@ -22,7 +22,8 @@ enum PythonTool {
     /// True when python3 can import prometheus_client. Does not throw.
     static let hasPrometheusClient: Bool = {
         guard let python3 else { return false }
-        let outcome = try? ChildProcess.run(python3, ["-c", "import prometheus_client.parser"], output: .discarded, error: .discarded)
+        let outcome = try? ChildProcess.run(
+            python3, ["-c", "import prometheus_client.parser"], output: .discarded, error: .discarded)
         return outcome?.status == 0
     }()
 

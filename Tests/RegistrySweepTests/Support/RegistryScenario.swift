@@ -29,17 +29,22 @@ struct RegistryScenario {
     var uploadID: String
 
     static func build(_ registry: RegistryServer, seed: UInt64 = 1) async throws -> RegistryScenario {
-        func blob(_ n: UInt64, _ size: Int = 2048) -> Blob { ImageFactory.randomBlob(size: size, seed: seed &* 1000 &+ n) }
+        func blob(_ n: UInt64, _ size: Int = 2048) -> Blob {
+            ImageFactory.randomBlob(size: size, seed: seed &* 1000 &+ n)
+        }
         let base1 = blob(1, 8192)
         let base2 = blob(2, 4096)
         let oldV1 = try await registry.pushImage(
-            "library/app", tag: "v1", layers: [base1, base2, blob(3)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 4))
+            "library/app", tag: "v1", layers: [base1, base2, blob(3)],
+            config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 4))
         let v1 = try await registry.pushImage(
-            "library/app", tag: "v1", layers: [base1, base2, blob(5)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 6))
+            "library/app", tag: "v1", layers: [base1, base2, blob(5)],
+            config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 6))
         let stable = try await registry.pushImage(
             "library/app", tag: "stable", layers: v1.layers, config: v1.config)
         let referrer = try await registry.pushImage(
-            "library/app", tag: nil, layers: [blob(7, 512)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 8), oci: true,
+            "library/app", tag: nil, layers: [blob(7, 512)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 8),
+            oci: true,
             subject: v1.descriptor(), artifactType: "application/vnd.example.signature")
         let deleted = try await registry.pushImage(
             "library/app", tag: "old", layers: [blob(9)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 10))
@@ -49,24 +54,34 @@ struct RegistryScenario {
         let uploadID = try await registry.startUpload("library/app", chunk: blob(12, 300).bytes)
 
         let api = try await registry.pushImage(
-            "team/svc/api", tag: "latest", layers: [base1, blob(13)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 14))
+            "team/svc/api", tag: "latest", layers: [base1, blob(13)],
+            config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 14))
         let untagged = try await registry.pushImage(
             "team/svc/api", tag: nil, layers: [blob(15)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 16))
 
         let ociIndex = try await registry.pushMultiArch(
             "multi/oci", tag: "1.0",
             children: [
-                ChildImage(layers: [base2, blob(17)], config: ImageFactory.imageConfig(architecture: "amd64", seed: seed &* 1000 &+ 18)),
-                ChildImage(layers: [blob(19)], config: ImageFactory.imageConfig(architecture: "arm64", seed: seed &* 1000 &+ 20)),
+                ChildImage(
+                    layers: [base2, blob(17)],
+                    config: ImageFactory.imageConfig(architecture: "amd64", seed: seed &* 1000 &+ 18)),
+                ChildImage(
+                    layers: [blob(19)],
+                    config: ImageFactory.imageConfig(architecture: "arm64", seed: seed &* 1000 &+ 20)),
             ], docker: false)
         let dockerList = try await registry.pushMultiArch(
             "multi/docker", tag: "1.0",
             children: [
-                ChildImage(layers: [blob(21)], config: ImageFactory.imageConfig(architecture: "amd64", seed: seed &* 1000 &+ 22)),
-                ChildImage(layers: [blob(23)], config: ImageFactory.imageConfig(architecture: "arm64", seed: seed &* 1000 &+ 24)),
+                ChildImage(
+                    layers: [blob(21)],
+                    config: ImageFactory.imageConfig(architecture: "amd64", seed: seed &* 1000 &+ 22)),
+                ChildImage(
+                    layers: [blob(23)],
+                    config: ImageFactory.imageConfig(architecture: "arm64", seed: seed &* 1000 &+ 24)),
             ], docker: true)
         let plain = try await registry.pushImage(
-            "oci/plain", tag: "nomt", layers: [blob(25)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 26), oci: true,
+            "oci/plain", tag: "nomt", layers: [blob(25)], config: ImageFactory.imageConfig(seed: seed &* 1000 &+ 26),
+            oci: true,
             includeMediaType: false)
 
         var scenario = RegistryScenario(
@@ -81,8 +96,12 @@ struct RegistryScenario {
 
     /// Pulls every tag, every index child and the referrer back through the registry, byte for byte.
     func pullEverythingKept(_ registry: RegistryServer) async throws {
-        for (repository, tag, image) in images { try await registry.pullAndCheck(repository, reference: tag, expected: image) }
-        for (repository, tag, index) in indexes { try await registry.pullAndCheck(repository, reference: tag, expected: index) }
+        for (repository, tag, image) in images {
+            try await registry.pullAndCheck(repository, reference: tag, expected: image)
+        }
+        for (repository, tag, index) in indexes {
+            try await registry.pullAndCheck(repository, reference: tag, expected: index)
+        }
         try await registry.pullAndCheck("library/app", reference: referrer.manifestDigest, expected: referrer)
     }
 
@@ -104,7 +123,9 @@ func fileList(_ root: URL) -> [String] {
     if let enumerator = FileManager.default.enumerator(atPath: base) {
         while let next = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: base + "/" + next, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: base + "/" + next, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
                 files.append(next)
             }
         }
@@ -120,7 +141,8 @@ func regsweepExecutable() throws -> URL {
         if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         directory = directory.deletingLastPathComponent()
     }
-    let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/regsweep")
+    let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
+        ".build/debug/regsweep")
     guard FileManager.default.isExecutableFile(atPath: fallback.path) else {
         throw SweepError(.notFound, "regsweep executable not found next to the tests; run swift build first")
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 // Test support: a real `docker-registry` (distribution 2.8.2, Debian) on 127.0.0.1.
@@ -109,9 +110,9 @@ enum RegistryFixtureError: Error, CustomStringConvertible, Sendable {
 ///
 ///     p/a
 ///     manifest eligible for deletion: sha256:348d6e87f48c026f1f566d3bab110d288d6124dc9b2ce55bb5f7ced4439761af
-///     p/a: marking manifest sha256:83d86993c605c4505653ee25401ea9006c65f155bd1a929c9663c80fd982679a 
+///     p/a: marking manifest sha256:83d86993c605c4505653ee25401ea9006c65f155bd1a929c9663c80fd982679a
 ///     p/a: marking blob sha256:f38aa365126a587b98960c2d6d1bd87c0dff1bea6d920bbf76a84c254bb0f234
-///     p/a: marking manifest sha256:ddddd13216b9d4408d4b8ef146f6f072df9757657ed5ec8ad4e6e5a714871f13 
+///     p/a: marking manifest sha256:ddddd13216b9d4408d4b8ef146f6f072df9757657ed5ec8ad4e6e5a714871f13
 ///     p/a: marking blob sha256:d303655f1ebfc3cc6d2dbfb5b09985810be2a21111bf222db86f4bba01d54268
 ///     x/y/z
 ///
@@ -581,9 +582,9 @@ final class RegistryServer: @unchecked Sendable {
     /// Throws `io` with errno on failure.
     private static func bindLoopback(port: Int) throws -> (Int32, Int) {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw RegistryFixtureError.io("socket() failed: errno \(errno)") }
         var yes: Int32 = 1
@@ -630,7 +631,8 @@ final class RegistryServer: @unchecked Sendable {
         } catch {
             throw RegistryFixtureError.io("cannot run \(binary) \(arguments.joined(separator: " ")): \(error)")
         }
-        return ReferenceGCResult.parse(stdout: outcome.outputText, stderr: outcome.errorText, exitStatus: outcome.status)
+        return ReferenceGCResult.parse(
+            stdout: outcome.outputText, stderr: outcome.errorText, exitStatus: outcome.status)
     }
 
     // MARK: - HTTP API

@@ -54,7 +54,9 @@ struct RetentionScenario {
         let sharedWithSvc = blob(2)
         let sharedChildLayer = blob(3)
         var entries: [Entry] = []
-        func image(_ repository: String, _ tag: String, _ days: Double, _ layers: [Blob], _ config: Blob) async throws -> PushedImage {
+        func image(_ repository: String, _ tag: String, _ days: Double, _ layers: [Blob], _ config: Blob) async throws
+            -> PushedImage
+        {
             let pushed = try await registry.pushImage(repository, tag: tag, layers: layers, config: config)
             entries.append(Entry(repository: repository, tag: tag, content: .image(pushed), daysAgo: days))
             return pushed
@@ -111,26 +113,34 @@ struct RetentionScenario {
     /// manifest is gone unless a kept tag names it, and the signature lives exactly as long as b1's manifest.
     func checkThroughRegistry(_ registry: RegistryServer, deleted: Set<String>) async throws -> [String] {
         var failures: [String] = []
-        let keptDigests = Set(entries.filter { !deleted.contains($0.name) }.map { "\($0.repository)@\($0.content.digest)" })
+        let keptDigests = Set(
+            entries.filter { !deleted.contains($0.name) }.map { "\($0.repository)@\($0.content.digest)" })
         for entry in entries {
             if deleted.contains(entry.name) {
                 let status = try await registry.getManifest(entry.repository, reference: entry.tag).status
                 if status != 404 { failures.append("\(entry.name) was deleted but answers \(status)") }
                 if !keptDigests.contains("\(entry.repository)@\(entry.content.digest)") {
-                    let byDigest = try await registry.getManifest(entry.repository, reference: entry.content.digest).status
+                    let byDigest = try await registry.getManifest(entry.repository, reference: entry.content.digest)
+                        .status
                     if byDigest != 404 { failures.append("\(entry.name)'s manifest answers \(byDigest) by digest") }
                     if case .index(let index) = entry.content {
                         for child in index.children {
-                            let status = try await registry.getManifest(entry.repository, reference: child.manifestDigest).status
-                            if status != 404 { failures.append("child \(child.manifestDigest) of \(entry.name) answers \(status)") }
+                            let status = try await registry.getManifest(
+                                entry.repository, reference: child.manifestDigest
+                            ).status
+                            if status != 404 {
+                                failures.append("child \(child.manifestDigest) of \(entry.name) answers \(status)")
+                            }
                         }
                     }
                 }
             } else {
                 do {
                     switch entry.content {
-                    case .image(let image): try await registry.pullAndCheck(entry.repository, reference: entry.tag, expected: image)
-                    case .index(let index): try await registry.pullAndCheck(entry.repository, reference: entry.tag, expected: index)
+                    case .image(let image):
+                        try await registry.pullAndCheck(entry.repository, reference: entry.tag, expected: image)
+                    case .index(let index):
+                        try await registry.pullAndCheck(entry.repository, reference: entry.tag, expected: index)
                     }
                 } catch {
                     failures.append("\(entry.name) was kept but does not pull: \(error)")

@@ -28,7 +28,12 @@ final class OneShot: Sendable {
     /// Runs the action unless it already ran; true if this call ran it.
     @discardableResult
     func fire() -> Bool {
-        guard fired.withLock({ done in defer { done = true }; return !done }) else { return false }
+        guard
+            fired.withLock({ done in
+                defer { done = true }
+                return !done
+            })
+        else { return false }
         action()
         return true
     }
