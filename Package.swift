@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 // Platform: Linux only (built and tested on Debian with glibc). The system-call layer uses
@@ -98,3 +98,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Warnings are errors in every Swift target of this package (not in its dependencies), so a
+// warning cannot land.
+for target in package.targets where target.type != .system && target.name != "CSyscalls" {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.treatAllWarnings(as: .error)]
+}

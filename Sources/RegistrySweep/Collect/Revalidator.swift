@@ -322,7 +322,8 @@ struct Revalidator: Sendable {
         if let repository {
             // A push under way: its history entry is written, or its directory is new since the
             // scan (created, the entry not yet). A tag left by an interrupted removal is neither.
-            let created = (try? await backend.modificationTime(of: directory)).map { $0 ?? -.infinity } ?? .infinity
+            // Unreadable, or gone since it was listed: counted as new (keeps more).
+            let created = (try? await backend.modificationTime(of: directory)) ?? .infinity
             if !history.isEmpty || created > freshness.changedSince { halfwayTags.insert(repository) }
             if watchedTags.insert(directory).inserted {
                 for path in [directory, directory + "/current"] {
