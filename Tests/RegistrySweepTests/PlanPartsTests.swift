@@ -9,17 +9,12 @@ import Testing
 /// delete-untagged.
 @Suite struct PlanPartsTests {
     @Test func everyPartCountGivesTheOnePassPlan() async throws {
-        let root = NSTemporaryDirectory() + "regsweep-plan-parts-\(UUID().uuidString)"
+        let root = GeneratorTests.temporaryRoot("plan-parts")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        var generator = GeneratorOptions()
+        var generator = GeneratorTests.smallOptions(seed: 7)
         generator.repositories = 150
         generator.imagesPerRepository = 4
-        generator.layersPerImage = 2
-        generator.sharedLayers = 20
-        generator.multiArchEvery = 3
-        generator.referrersEvery = 4
-        generator.orphansPerRepository = 1
-        generator.seed = 7
+        generator.keepContents = false
         _ = try await StoreGenerator(root: root, options: generator).generate()
         let backend = try FileSystemBackend(root: root)
         let snapshot = try await StoreScanner(backend: backend).scan()
