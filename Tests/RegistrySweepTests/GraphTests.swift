@@ -170,6 +170,23 @@ import Testing
         #expect(set.isEmpty && set.count == 0)
     }
 
+    /// Iterating a set visits its ids in order without building an array: leading empty words,
+    /// ids on word edges, the last bit of the last word, and an empty set of any universe.
+    @Test func bitSetIteration() {
+        #expect(Array(BitSet()).isEmpty && Array(BitSet(universe: 1000)).isEmpty)
+        var set = BitSet(universe: 4096)
+        let ids: [UInt32] = [64, 127, 128, 1000, 4095]
+        for id in ids { set.insert(id) }
+        var visited: [UInt32] = []
+        for id in set { visited.append(id) }
+        #expect(visited == ids)
+        #expect(set.underestimatedCount == ids.count)
+        #expect(set.map { $0 * 2 } == ids.map { $0 * 2 })
+        var iterator = set.makeIterator()
+        for _ in ids { _ = iterator.next() }
+        #expect(iterator.next() == nil && iterator.next() == nil, "an ended iteration stays ended")
+    }
+
     @Test func bitSetUnion() {
         var small = BitSet(universe: 8)
         small.insert(1)

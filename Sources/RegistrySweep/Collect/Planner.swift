@@ -77,7 +77,7 @@ struct Planner: Sendable {
         }
         // The unmarked blobs by shard: each shard's data files are stat'ed in one batch.
         var shards = [[Digest]](repeating: [], count: 256)
-        for id in (candidates ?? snapshot.blobs).ids where snapshot.blobs.contains(id) && !mark.marked.contains(id) {
+        for id in candidates ?? snapshot.blobs where snapshot.blobs.contains(id) && !mark.marked.contains(id) {
             let digest = snapshot.digests[id]
             shards[Int(digest.w0 >> 56)].append(digest)
         }

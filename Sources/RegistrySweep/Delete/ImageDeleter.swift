@@ -232,7 +232,7 @@ public struct ImageDeleter: Sendable {
             journal.deadRevisions[name] = dead.sorted().map { snapshot.digests[$0] }
             snapshot.closure(from: dead, into: &candidates, visited: &walked)
         }
-        journal.blobCandidates = candidates.ids.filter(snapshot.blobs.contains).map { snapshot.digests[$0] }
+        journal.blobCandidates = candidates.filter(snapshot.blobs.contains).map { snapshot.digests[$0] }
         return journal
     }
 

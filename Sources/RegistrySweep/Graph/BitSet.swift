@@ -50,27 +50,48 @@ package struct BitSet: Sendable, Equatable {
     /// True if the set holds no id.
     package var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 
-    /// The ids in increasing order.
-    package var ids: [UInt32] {
-        var result: [UInt32] = []
-        for (index, word) in words.enumerated() where word != 0 {
-            var rest = word
-            while rest != 0 {
-                let bit = rest.trailingZeroBitCount
-                result.append(UInt32(index << 6 | bit))
-                rest &= rest &- 1
-            }
-        }
-        return result
-    }
+    /// The ids in increasing order, in an array of exactly their count. To visit them, iterate
+    /// the set itself (no array).
+    package var ids: [UInt32] { Array(self) }
 
     /// Bytes of storage.
     package var memoryFootprint: Int { words.capacity * 8 }
 
     /// True if both sets hold the same ids, whatever universe each was created with or grew to.
     package static func == (lhs: BitSet, rhs: BitSet) -> Bool {
-        let common = min(lhs.words.count, rhs.words.count)
+        let common = Swift.min(lhs.words.count, rhs.words.count)
         return lhs.words[..<common] == rhs.words[..<common]
             && lhs.words[common...].allSatisfy { $0 == 0 } && rhs.words[common...].allSatisfy { $0 == 0 }
     }
+}
+
+/// The ids in increasing order, read from the words as the iteration goes (no array).
+extension BitSet: Sequence {
+    package struct Iterator: IteratorProtocol {
+        private let words: [UInt64]
+        /// The word being read, and its bits not yet returned.
+        private var index = 0
+        private var rest: UInt64
+
+        init(_ words: [UInt64]) {
+            self.words = words
+            rest = words.first ?? 0
+        }
+
+        package mutating func next() -> UInt32? {
+            while rest == 0 {
+                index += 1
+                guard index < words.count else { return nil }
+                rest = words[index]
+            }
+            let bit = rest.trailingZeroBitCount
+            rest &= rest &- 1
+            return UInt32(index << 6 | bit)
+        }
+    }
+
+    package func makeIterator() -> Iterator { Iterator(words) }
+
+    /// The exact count (one pass over the words), so that `Array(set)` and `map` allocate once.
+    package var underestimatedCount: Int { count }
 }

@@ -98,7 +98,7 @@ public struct StoreScanner: Sendable {
         var sizes: [UInt32: Int] = [:]
         if options.statBlobs {
             let statStart = Timestamp.monotonic()
-            (sizes, problems) = await statBlobs(blobs.ids.map { digests[$0] }, digests: digests, problems: problems)
+            (sizes, problems) = await statBlobs(blobs.map { digests[$0] }, digests: digests, problems: problems)
             timings["stat"] = Timestamp.monotonic() - statStart
             try SweepError.checkCancellation("the scan")
         }

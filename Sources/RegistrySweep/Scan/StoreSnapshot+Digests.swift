@@ -13,7 +13,7 @@ extension StoreSnapshot {
     }
 
     /// Every blob present under `blobs/sha256/`, in digest order.
-    public var blobDigests: [Digest] { blobs.ids.map { digests[$0] } }
+    public var blobDigests: [Digest] { blobs.map { digests[$0] } }
 
     /// True if a blob with this digest is present.
     public func containsBlob(_ digest: Digest) -> Bool { digests.id(of: digest).map(blobs.contains) ?? false }
@@ -59,6 +59,6 @@ extension StoreSnapshot {
         var set = BitSet(universe: digests.count)
         var visited = BitSet(universe: digests.count)
         closure(from: manifests.compactMap { digests.id(of: $0) }, into: &set, visited: &visited)
-        return Set(set.ids.map { digests[$0] })
+        return Set(set.map { digests[$0] })
     }
 }

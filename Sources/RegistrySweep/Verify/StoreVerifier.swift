@@ -97,7 +97,7 @@ public struct StoreVerifier: Sendable {
         var problems = snapshot.problems
 
         phase = Timestamp.monotonic()
-        let digests = snapshot.blobs.ids.map { snapshot.digests[$0] }
+        let digests = snapshot.blobs.map { snapshot.digests[$0] }
         report.blobs = digests.count
         // Through the scan's view: an object store answers from the listing it made.
         let reader = snapshot.view ?? backend
