@@ -74,7 +74,7 @@ struct PlanApplyTests {
         var manifest = try #require(plan.manifests.first)
         manifest.repository = live.repository
         manifest.digest = liveManifest
-        manifest.paths = [StorePath.revision(live.repository, liveManifest)]
+        manifest.historyTags = []
         tampered.manifests.append(manifest)
         for digest in live.image.blobDigests + [live.image.manifestDigest] {
             var blob = try #require(plan.blobs.first)

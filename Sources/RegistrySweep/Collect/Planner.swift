@@ -56,9 +56,8 @@ struct Planner: Sendable {
                 for id in repository.history(of: tag) { historyTags[id, default: []].append(tag.name) }
             }
             for id in mark.deadRevisions[index] {
-                var paths = (historyTags[id] ?? []).map { StorePath.tagIndexEntry(repository.name, $0, digests[id]) }
-                paths.append(StorePath.revision(repository.name, digests[id]))
-                plan.manifests.append(.init(repository: repository.name, digest: digests[id], paths: paths))
+                plan.manifests.append(
+                    .init(repository: repository.name, digest: digests[id], historyTags: historyTags[id] ?? []))
             }
         }
         await planBlobs(mark, candidates: blobCandidates, into: &plan)
@@ -83,45 +82,59 @@ struct Planner: Sendable {
         }
         let reader = self.reader
         let freshness = self.freshness
-        let results = await withTaskGroup(of: [(Digest, Int, Bool, SweepError?)].self) { group in
+        // Per shard, in digest order: each blob's size and age (48 bytes a blob), and apart from
+        // them the rare blobs whose age cannot be read (an error is far larger than an age).
+        let parts = await withTaskGroup(of: (Int, BlobAges).self) { group in
             for (shard, digests) in shards.enumerated() where !digests.isEmpty {
                 group.addTask {
                     let directory = "\(StorePath.blobShards)/\(StorePath.blobShardName(shard))"
                     let infos = await reader.statDigestFiles(in: directory, digests, leaf: "data")
-                    var out: [(Digest, Int, Bool, SweepError?)] = []
-                    out.reserveCapacity(digests.count)
+                    var part = BlobAges()
+                    part.ages.reserveCapacity(digests.count)
                     for (digest, result) in zip(digests, infos) {
                         switch result {
                         case .success(let info):
-                            out.append((digest, info.size, freshness.isYoung(info.modified), nil))
+                            part.ages.append((digest, info.size, freshness.isYoung(info.modified)))
                         case .failure(let error) where error.code == .notFound:
                             // No data file: judge the directory's age (an interrupted move leaves it).
                             let info = try? await reader.stat(StorePath.blobDirectory(digest))
-                            out.append((digest, 0, info.map { freshness.isYoung($0.modified) } ?? true, nil))
+                            part.ages.append((digest, 0, info.map { freshness.isYoung($0.modified) } ?? true))
                         case .failure(let error):
                             // Cannot tell its age: keep it, and say so.
-                            out.append((digest, 0, true, error))
+                            part.failures.append((digest, error))
                         }
                     }
-                    return out
+                    part.ages.sort { $0.digest < $1.digest }
+                    part.failures.sort { $0.digest < $1.digest }
+                    return (shard, part)
                 }
             }
-            var all: [(Digest, Int, Bool, SweepError?)] = []
-            for await part in group { all += part }
-            return all
+            var parts = [BlobAges](repeating: BlobAges(), count: shards.count)
+            for await (shard, part) in group { parts[shard] = part }
+            return parts
         }
-        for (digest, size, young, failure) in results.sorted(by: { $0.0 < $1.0 }) {
-            if let failure {
+        plan.blobs.reserveCapacity(plan.blobs.count + parts.reduce(0) { $0 + $1.ages.count })
+        for part in parts {
+            for (digest, failure) in part.failures {
                 var problem = StoreProblem(failure)
                 problem.message = "the age of an unreferenced blob cannot be read, so it is kept: \(failure.message)"
                 problem.digest = digest
                 plan.problems.append(problem)
-            } else if young {
-                plan.keptYoungBlobs += 1
-            } else {
-                plan.blobs.append(.init(digest: digest, bytes: size))
+            }
+            for (digest, size, young) in part.ages {
+                if young {
+                    plan.keptYoungBlobs += 1
+                } else {
+                    plan.blobs.append(.init(digest: digest, bytes: size))
+                }
             }
         }
+    }
+
+    /// One shard's unmarked blobs: sizes and ages, and the blobs whose age could not be read.
+    private struct BlobAges: Sendable {
+        var ages: [(digest: Digest, size: Int, young: Bool)] = []
+        var failures: [(digest: Digest, error: SweepError)] = []
     }
 
     /// One repository's link candidates: removed unless young (judged by ``judge(_:)``).
@@ -261,16 +274,12 @@ struct Planner: Sendable {
             items.append(
                 .init(
                     ref: .init(repository: name, kind: .layer, tag: nil, digest: candidate.digest),
-                    path: StorePath.layerLink(name, candidate.digest), digest: candidate.digest,
                     blobGone: candidate.blobGone))
         }
         for digest in candidates.linklessRevisions {
             let path = StorePath.revision(name, digest)
             if await isYoung(path) { continue }
-            items.append(
-                .init(
-                    ref: .init(repository: name, kind: .revisionWithoutLink, tag: nil, digest: digest), path: path,
-                    digest: digest))
+            items.append(.init(ref: .init(repository: name, kind: .revisionWithoutLink, tag: nil, digest: digest)))
         }
         // A tag without current/link (an interrupted write or removal) is an unknown tag to the
         // registry: garbage to finish once nothing in it is young (a push writes index first).
@@ -279,19 +288,13 @@ struct Planner: Sendable {
             if await isYoung(path) { continue }
             let entries = await reader.statDigestFiles(in: "\(path)/index/sha256", history, leaf: "link")
             if entries.contains(where: isYoung) { continue }
-            items.append(
-                .init(
-                    ref: .init(repository: name, kind: .tagWithoutLink, tag: tag, digest: nil), path: path, digest: nil)
-            )
+            items.append(.init(ref: .init(repository: name, kind: .tagWithoutLink, tag: tag, digest: nil)))
         }
         for (tag, digests) in candidates.history {
             let entries = await reader.statDigestFiles(
                 in: "\(StorePath.tag(name, tag))/index/sha256", digests, leaf: "link")
             for (digest, info) in zip(digests, entries) where !isYoung(info) {
-                items.append(
-                    .init(
-                        ref: .init(repository: name, kind: .tagHistory, tag: tag, digest: digest),
-                        path: StorePath.tagIndexEntry(name, tag, digest), digest: digest))
+                items.append(.init(ref: .init(repository: name, kind: .tagHistory, tag: tag, digest: digest)))
             }
         }
         return items

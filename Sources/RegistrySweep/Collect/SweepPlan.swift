@@ -17,22 +17,68 @@
 /// one later, removing only what the plan lists *and* a fresh scan still proves garbage.
 public struct SweepPlan: Sendable, Codable {
     /// An untagged (or explicitly deleted) manifest of one repository.
-    public struct ManifestItem: Sendable, Codable, Hashable {
+    ///
+    /// Holds the names of the tags whose history lists it, not the paths: those are spelled
+    /// when asked (about 250 bytes each, held for every manifest of a large plan otherwise).
+    public struct ManifestItem: Sendable, Hashable {
         public var repository: String
         public var digest: Digest
+        /// The remaining tags whose history (`index`) lists this manifest.
+        public var historyTags: [String]
+
         /// Tag-history entry directories, then the revision directory.
-        public var paths: [String]
+        public var paths: [String] {
+            historyTags.map { StorePath.tagIndexEntry(repository, $0, digest) } + [
+                StorePath.revision(repository, digest)
+            ]
+        }
     }
 
     /// A link file (layer link, tag-history entry, emptied revision or tag directory).
-    public struct LinkItem: Sendable, Codable, Hashable {
-        public var ref: CollectReport.LinkRef
-        /// The directory removed.
-        public var path: String
-        /// The digest the link names; `nil` for a tag without `current/link`.
-        public var digest: Digest?
+    ///
+    /// Only the reference is held: the path is spelled from it when asked (a plan with half a
+    /// million links would otherwise hold half a million path strings, about 200 bytes each).
+    /// Every item names what its kind needs (a digest, a tag, or both): the planner never makes
+    /// one that does not, and decoding refuses it.
+    public struct LinkItem: Sendable, Hashable {
+        /// The link: repository, kind, tag and digest.
+        public let ref: CollectReport.LinkRef
         /// Planned because the blob it names was gone (or is planned to go): kept if the blob is there after all.
-        public var blobGone = false
+        public let blobGone: Bool
+
+        /// The directory removed.
+        public var path: String {
+            switch (ref.kind, ref.tag, ref.digest) {
+            case (.layer, _, let digest?): StorePath.layerLink(ref.repository, digest)
+            case (.revisionWithoutLink, _, let digest?): StorePath.revision(ref.repository, digest)
+            case (.tagWithoutLink, let tag?, _): StorePath.tag(ref.repository, tag)
+            case (.tagHistory, let tag?, let digest?): StorePath.tagIndexEntry(ref.repository, tag, digest)
+            // Never a made-up path: the initializers refuse a reference without its kind's fields.
+            default: preconditionFailure("a link item without the digest or tag its kind needs")
+            }
+        }
+
+        /// The digest the link names; `nil` for a tag without `current/link`.
+        public var digest: Digest? { ref.digest }
+
+        /// An item for `ref`.
+        ///
+        /// - Precondition: `ref` names what its kind needs (see `isComplete(_:)`).
+        init(ref: CollectReport.LinkRef, blobGone: Bool = false) {
+            precondition(Self.isComplete(ref), "a link item without the digest or tag its kind needs")
+            self.ref = ref
+            self.blobGone = blobGone
+        }
+
+        /// True if `ref` has what its kind's path needs: a digest for layer links and revisions,
+        /// a tag for tags, both for tag-history entries.
+        static func isComplete(_ ref: CollectReport.LinkRef) -> Bool {
+            switch ref.kind {
+            case .layer, .revisionWithoutLink: ref.digest != nil
+            case .tagWithoutLink: ref.tag != nil
+            case .tagHistory: ref.digest != nil && ref.tag != nil
+            }
+        }
     }
 
     /// A tag directory the operator deleted, and the manifest its `current/link` named.
@@ -145,11 +191,15 @@ public struct SweepPlan: Sendable, Codable {
 
     /// The items of `items` the revalidator lets go; each other one is appended to `skipped`
     /// with the reason (blobs also stay all when the revalidator blocks blob removal).
+    ///
+    /// When the revalidator protects nothing (the usual case) the result is `items` itself, its
+    /// storage shared: a plan's items are not copied just to be kept.
     static func dropProtected<Item: SweepItem>(
         _ items: [Item], by revalidator: Revalidator, into skipped: inout [CollectReport.Skipped]
     ) -> [Item] {
-        items.filter { item in
-            let blocked = Item.kind == .blob && revalidator.blocksBlobs
+        let blocked = Item.kind == .blob && revalidator.blocksBlobs
+        guard blocked || !revalidator.protected.isEmpty else { return items }
+        return items.filter { item in
             guard blocked || item.named.map(revalidator.protected.contains) == true else { return true }
             skipped.append(
                 .init(
@@ -187,4 +237,85 @@ extension SweepPlan.BlobItem: SweepItem {
     static var kind: CollectReport.ItemKind { .blob }
     var named: Digest? { digest }
     var path: String { StorePath.blobDirectory(digest) }
+}
+
+/// The plan file spells a link item as before the path was derived: `ref`, `path`, `digest` and
+/// `blobGone`. Decoding takes the reference and refuses an item whose `path` or `digest` is not
+/// the one its reference gives (an edited plan file), or whose reference lacks what its kind needs.
+extension SweepPlan.LinkItem: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case ref, path, digest, blobGone
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let ref = try container.decode(CollectReport.LinkRef.self, forKey: .ref)
+        guard Self.isComplete(ref) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .ref, in: container, debugDescription: "a \(ref.kind) link without its digest or tag")
+        }
+        self.init(ref: ref, blobGone: try container.decodeIfPresent(Bool.self, forKey: .blobGone) ?? false)
+        if let path = try container.decodeIfPresent(String.self, forKey: .path), path != self.path {
+            throw DecodingError.dataCorruptedError(
+                forKey: .path, in: container,
+                debugDescription: "path \(path) is not the one its ref names (\(self.path))")
+        }
+        if let digest = try container.decodeIfPresent(Digest.self, forKey: .digest), digest != ref.digest {
+            throw DecodingError.dataCorruptedError(
+                forKey: .digest, in: container, debugDescription: "digest is not the one its ref names")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ref, forKey: .ref)
+        try container.encode(path, forKey: .path)
+        try container.encodeIfPresent(digest, forKey: .digest)
+        try container.encode(blobGone, forKey: .blobGone)
+    }
+}
+
+/// The plan file spells a manifest item with its paths (`repository`, `digest`, `paths`), as
+/// before they were derived. Decoding reads the tags back from the paths and refuses any path
+/// that is not the item's own revision directory (last) or one of its tag-history entries.
+extension SweepPlan.ManifestItem: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case repository, digest, paths
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        repository = try container.decode(String.self, forKey: .repository)
+        digest = try container.decode(Digest.self, forKey: .digest)
+        var paths = try container.decode([String].self, forKey: .paths)
+        guard paths.last == StorePath.revision(repository, digest) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .paths, in: container,
+                debugDescription: "the last path is not the revision directory of \(repository)@\(digest)")
+        }
+        paths.removeLast()
+        let prefix = StorePath.tag(repository, "")
+        let suffix = "/index/sha256/\(digest.hex)"
+        historyTags = []
+        for path in paths {
+            var tag = ""
+            if path.hasPrefix(prefix) && path.hasSuffix(suffix) && path.count > prefix.count + suffix.count {
+                tag = String(path.dropFirst(prefix.count).dropLast(suffix.count))
+            }
+            // One directory name, as the scan found it (not necessarily a valid tag).
+            guard !tag.isEmpty, tag != ".", tag != "..", !tag.contains("/") else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .paths, in: container,
+                    debugDescription: "\(path) is not a tag-history entry of \(repository)@\(digest)")
+            }
+            historyTags.append(tag)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(repository, forKey: .repository)
+        try container.encode(digest, forKey: .digest)
+        try container.encode(paths, forKey: .paths)
+    }
 }
