@@ -147,12 +147,20 @@ struct Planner: Sendable {
         var linklessTags: [(tag: String, history: [Digest])] = []
         /// Per remaining tag, the history entries naming no revision and not its current manifest.
         var history: [(tag: String, digests: [Digest])] = []
+
+        /// The most items these candidates can give (each one unless it is young).
+        var count: Int {
+            layers.count + linklessRevisions.count + linklessTags.count + history.reduce(0) { $0 + $1.digests.count }
+        }
     }
 
     private func planLinks(_ mark: Marker.Result, only: Set<String>?, into plan: inout SweepPlan) async {
         // Which links are candidates is pure computation over the snapshot, repository by repository
         // with shared scratch sets; their ages are then read in batches, many repositories at once.
         let candidates = await linkCandidates(mark, only: only, plan: plan)
+        // Room for every candidate at once (young ones are few): growing by doubling would hold
+        // up to twice the items at the end of the plan, when the plan is largest.
+        plan.links.reserveCapacity(plan.links.count + candidates.reduce(0) { $0 + $1.count })
         // Results are appended in the candidates' order as soon as their turn comes, so only the
         // few that finished ahead of it wait (not every repository's items beside the plan's).
         var waiting: [Int: [SweepPlan.LinkItem]] = [:]
