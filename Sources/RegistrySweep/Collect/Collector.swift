@@ -46,9 +46,9 @@ public struct Collector: Sendable {
         let lock = try await takeLock()
         defer { withExtendedLifetime(lock) {} }
         let finishedDelete = given == nil ? try await finishInterruptedDelete() : nil
-        let planned = try await scanAndPlan(given)
-        var report = await finish(
-            planned.plan, snapshot: planned.snapshot, marked: planned.marked, timings: planned.timings)
+        let (snapshot, plan, marked, timings) = try await scanAndPlan(given)
+        // The plan's last reference: the report takes its place list by list.
+        var report = await finish(consume plan, snapshot: snapshot, marked: marked, timings: timings)
         if let finishedDelete { report.warnings.insert(finishedDelete, at: 0) }
         return report
     }
@@ -235,9 +235,13 @@ public struct Collector: Sendable {
     ///
     /// - Parameter explicit: the plan's tags and manifests were named by the operator (`delete`).
     /// - Parameter freshness: the cutoffs (default: from the snapshot and the options).
+    ///
+    /// The plan is consumed: each of its lists is let go once the report holds its copy, so a
+    /// caller that passes its last reference (`consume`) does not hold a large plan and its
+    /// report at once.
     func finish(
-        _ plan: SweepPlan, snapshot: StoreSnapshot, marked: Int, timings: [String: Double], explicit: Bool = false,
-        freshness given: Freshness? = nil
+        _ plan: consuming SweepPlan, snapshot: StoreSnapshot, marked: Int, timings: [String: Double],
+        explicit: Bool = false, freshness given: Freshness? = nil
     ) async -> CollectReport {
         var timings = timings
         var failures: [SweepError] = []
@@ -246,7 +250,6 @@ public struct Collector: Sendable {
         var revalidator = Revalidator(
             backend: backend, snapshot: snapshot, freshness: freshness, concurrency: options.concurrency,
             layersListed: snapshot.layersListed)
-        var plan = plan
         var skipped: [CollectReport.Skipped] = []
         var failedItems: [CollectReport.Skipped] = []
         var removed: CollectReport.Removed?
@@ -286,13 +289,24 @@ public struct Collector: Sendable {
             warnings.append(
                 "\(skipped.count) eligible items were kept because the store changed under the run (see skipped)")
         }
+        // List by list, each of the plan's let go once copied (see above).
+        let eligibleLinks = plan.links.map(\.ref)
+        plan.links = []
+        let eligibleManifests = plan.manifests.map {
+            CollectReport.ManifestRef(repository: $0.repository, digest: $0.digest)
+        }
+        plan.manifests = []
+        let eligibleBytes = plan.bytes
+        let eligibleBlobSizes = plan.blobs.map(\.bytes)
+        let eligibleBlobs = plan.blobs.map(\.digest)
+        plan.blobs = []
         return CollectReport(
             dryRun: options.dryRun, markedBlobs: marked,
-            eligibleBlobs: plan.blobs.map(\.digest),
-            eligibleManifests: plan.manifests.map { .init(repository: $0.repository, digest: $0.digest) },
-            eligibleBytes: plan.bytes, eligibleBlobSizes: plan.blobs.map(\.bytes),
+            eligibleBlobs: eligibleBlobs,
+            eligibleManifests: eligibleManifests,
+            eligibleBytes: eligibleBytes, eligibleBlobSizes: eligibleBlobSizes,
             eligibleUploads: plan.uploads.map(\.ref),
-            eligibleIncompleteUploads: plan.incompleteUploads, eligibleLinks: plan.links.map(\.ref),
+            eligibleIncompleteUploads: plan.incompleteUploads, eligibleLinks: eligibleLinks,
             eligibleRepositories: plan.repositories, keptYoungBlobs: plan.keptYoungBlobs,
             totalBlobs: snapshot.blobCount, totalManifests: snapshot.manifests.count, warnings: warnings,
             problems: snapshot.problems + plan.problems + revalidator.problems,
